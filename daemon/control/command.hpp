@@ -1,0 +1,47 @@
+// Requests from the I/O side to the loop, and the loop's verdicts on them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace dermad::control {
+
+enum class CommandKind : uint8_t { kJog, kAcknowledge, kSafeStop };
+
+struct Command {
+  CommandKind kind = CommandKind::kSafeStop;
+  uint32_t id = 0;
+  int32_t depth_um = 0;
+  double speed_hz = 0.0;
+  uint32_t duration_ms = 0;
+  uint32_t alarm_mask = 0;  // kAcknowledge: which alarms; 0 = all
+};
+
+enum class Verdict : uint8_t { kPending, kAccepted, kRefusedState, kRefusedLimits, kRefusedAlarms };
+
+// Verdicts the loop posts by command id; the submitter polls its slot. Ids wrap over
+// 2^24 so a slot is never confused with the one 64 commands earlier.
+class VerdictBoard {
+ public:
+  static constexpr std::size_t kSlots = 64;
+  void post(uint32_t id, Verdict v, uint32_t detail = 0) {
+    slots_[id % kSlots].store(pack(id, v, detail), std::memory_order_release);
+  }
+  // kPending until the loop has decided on command `id`.
+  Verdict get(uint32_t id, uint32_t* detail = nullptr) const {
+    const uint64_t s = slots_[id % kSlots].load(std::memory_order_acquire);
+    if (static_cast<uint32_t>(s >> 40) != (id & 0xFFFFFF)) return Verdict::kPending;
+    if (detail) *detail = static_cast<uint32_t>(s & 0xFFFFFFFF);
+    return static_cast<Verdict>((s >> 32) & 0xFF);
+  }
+
+ private:
+  static uint64_t pack(uint32_t id, Verdict v, uint32_t detail) {
+    return (static_cast<uint64_t>(id & 0xFFFFFF) << 40) |
+           (static_cast<uint64_t>(static_cast<uint8_t>(v)) << 32) | detail;
+  }
+  std::array<std::atomic<uint64_t>, kSlots> slots_{};
+};
+
+}  // namespace dermad::control

@@ -1,0 +1,166 @@
+#include "daemon/control/control_core.hpp"
+
+#include <cmath>
+
+namespace dermad::control {
+
+ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
+    : hal_(hal),
+      cfg_(cfg),
+      geo_(hal.geometry()),
+      estimator_(geo_.tach_edges_per_rev),
+      speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
+      depth_(cfg.depth, geo_.um_per_step) {}
+
+uint32_t ControlCore::alarm_conditions() const {
+  uint32_t c = 0;
+  if (in_.estop_pressed) c |= bit(AlarmCode::kEstop);
+  if (homing_failed_) c |= bit(AlarmCode::kDepthTracking);
+  const bool analog_ok = in_.motor_current_ma.ok && in_.position_um.ok && in_.supply_v.ok;
+  if (!analog_ok || in_.tach_edges_lost > 0) c |= bit(AlarmCode::kSensorFault);
+  return c;
+}
+
+void ControlCore::handle(const Command& c, int64_t now_ns) {
+  const State s = supervisor_.state();
+  switch (c.kind) {
+    case CommandKind::kJog: {
+      const auto& L = cfg_.limits;
+      if (c.depth_um < L.depth_min_um || c.depth_um > L.depth_max_um ||
+          !(c.speed_hz >= L.speed_min_hz && c.speed_hz <= L.speed_max_hz) ||
+          c.duration_ms == 0 || c.duration_ms > L.jog_max_ms) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits);
+        return;
+      }
+      if (supervisor_.alarms().active != 0) {
+        verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
+        return;
+      }
+      if (s != State::kIdle || stopping_ || !supervisor_.request(State::kService)) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      service_ = {c.depth_um, c.speed_hz, int64_t{c.duration_ms} * 1'000'000, now_ns, -1};
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
+    }
+    case CommandKind::kAcknowledge: {
+      const uint32_t cleared = supervisor_.acknowledge(c.alarm_mask, depth_.homed());
+      if (!depth_.homed() && supervisor_.state() == State::kHoming) {
+        homing_failed_ = false;
+        depth_.start_homing();
+      }
+      verdicts_.post(c.id, Verdict::kAccepted, cleared);
+      return;
+    }
+    case CommandKind::kSafeStop:
+      stopping_ = true;
+      if (s == State::kService || s == State::kArmed || s == State::kRunning) {
+        supervisor_.request(State::kIdle);
+      }
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
+  }
+}
+
+void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& speed_target) {
+  depth_target = service_.depth_um;
+  if (service_.drive_started_ns < 0) {
+    if (depth_.at_target(service_.depth_um)) {
+      service_.drive_started_ns = now_ns;
+    } else if (now_ns - service_.accepted_ns > cfg_.depth_settle_timeout_ns) {
+      supervisor_.request(State::kIdle);
+      depth_target = 0;
+      return;
+    }
+  }
+  if (service_.drive_started_ns >= 0) {
+    if (now_ns - service_.drive_started_ns >= service_.duration_ns) {
+      supervisor_.request(State::kIdle);
+      depth_target = 0;
+      return;
+    }
+    speed_target = service_.speed_hz;
+  }
+}
+
+void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop) {
+  hal_.read(now_ns, in_);
+  const double dt =
+      prev_t_ns_ < 0 ? cfg_.period_ns * 1e-9 : static_cast<double>(now_ns - prev_t_ns_) * 1e-9;
+  prev_t_ns_ = now_ns;
+  estimator_.update(in_);
+  total_edges_ += in_.tach_edges;
+
+  // A bounded number of commands per tick keeps the tick's work bounded.
+  Command c;
+  for (int n = 0; n < 8 && commands_.try_pop(c); ++n) handle(c, now_ns);
+
+  if (depth_.homing() == DepthController::Homing::kFailed) homing_failed_ = true;
+  supervisor_.update(now_ns, alarm_conditions());
+  if (supervisor_.state() == State::kBoot) supervisor_.request(State::kHoming);
+  if (supervisor_.state() == State::kHoming) {
+    if (depth_.homing() == DepthController::Homing::kNotStarted) depth_.start_homing();
+    if (depth_.homed()) supervisor_.request(State::kIdle);
+  }
+
+  int32_t depth_target = 0;
+  double speed_target = 0.0;
+  const State s = supervisor_.state();
+  if (s == State::kService && !stopping_) run_service(now_ns, depth_target, speed_target);
+  const State after = supervisor_.state();
+
+  const double measured = estimator_.speed_hz();
+  const double supply = in_.supply_v.ok ? in_.supply_v.value : 0.0;
+  out_.motor_duty = speed_.update(speed_target, measured, supply, dt);
+  out_.motor_enable = speed_target > 0.0;
+  out_.stepper_steps = depth_.update(depth_target, in_.home_switch, dt);
+  out_.stepper_enable = true;
+  out_.watchdog = (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) ? out_.watchdog
+                                                                                : !out_.watchdog;
+  out_.buzzer = supervisor_.alarms().any_high();
+  switch (after) {
+    case State::kFault:
+    case State::kEstop: out_.led = hal::Led::kRed; break;
+    case State::kRunning:
+    case State::kService: out_.led = hal::Led::kBlue; break;
+    case State::kIdle:
+    case State::kArmed: out_.led = hal::Led::kGreen; break;
+    default: out_.led = hal::Led::kAmber; break;
+  }
+  hal_.write(now_ns, out_);
+
+  Snapshot snap;
+  snap.tick = tick_++;
+  snap.t_ns = now_ns;
+  snap.state = after;
+  snap.homed = depth_.homed();
+  snap.depth_target_um = depth_target;
+  snap.depth_um = in_.position_um.ok ? static_cast<int32_t>(std::lround(in_.position_um.value)) : 0;
+  snap.speed_target_hz = speed_target;
+  snap.speed_hz = measured;
+  snap.motor_duty = out_.motor_duty;
+  snap.motor_enabled = out_.motor_enable;
+  snap.motor_current_ma = in_.motor_current_ma.value;
+  snap.force_n = in_.force_n.value;
+  snap.temperature_c = in_.temperature_c.value;
+  snap.supply_v = in_.supply_v.value;
+  snap.trigger = in_.trigger;
+  snap.pedal = in_.pedal;
+  snap.estop = in_.estop_pressed;
+  snap.cartridge_present = in_.cartridge_present;
+  snap.home_switch = in_.home_switch;
+  snap.alarms = supervisor_.alarms();
+  snap.strokes = total_edges_ / geo_.tach_edges_per_rev;
+  if (after == State::kService) {
+    const int64_t end = service_.drive_started_ns >= 0
+                            ? service_.drive_started_ns + service_.duration_ns
+                            : now_ns + service_.duration_ns;
+    snap.service_remaining_ms = (end - now_ns) / 1'000'000;
+  }
+  snap.late_us = late_ns > 0 ? static_cast<uint32_t>(late_ns / 1000) : 0;
+  snap.loop = loop;
+  ring_.publish(snap);
+}
+
+}  // namespace dermad::control

@@ -1,0 +1,81 @@
+// One control tick: HAL read -> supervisor -> controllers -> HAL write -> snapshot.
+// No thread and no clock of its own: the loop runner (or a test) calls tick() with the
+// time, so the same code runs in real time and on virtual time. Never blocks or allocates.
+#pragma once
+
+#include <cstdint>
+
+#include "daemon/control/command.hpp"
+#include "daemon/control/depth_controller.hpp"
+#include "daemon/control/limits.hpp"
+#include "daemon/control/mpmc_queue.hpp"
+#include "daemon/control/snapshot.hpp"
+#include "daemon/control/snapshot_ring.hpp"
+#include "daemon/control/speed_controller.hpp"
+#include "daemon/control/speed_estimator.hpp"
+#include "daemon/control/supervisor.hpp"
+#include "hal/hal.hpp"
+
+namespace dermad::control {
+
+struct ControlConfig {
+  int64_t period_ns = 1'000'000;
+  DeviceLimits limits;
+  SpeedGains speed;
+  DepthLimits depth;
+  int64_t depth_settle_timeout_ns = 2'000'000'000;  // a service run must reach its depth
+};
+
+using CommandQueue = MpmcQueue<Command, 64>;
+using TelemetryRing = SnapshotRing<Snapshot, 4096>;  // 4 s of ticks at 1 kHz
+
+class ControlCore {
+ public:
+  ControlCore(hal::Hal& hal, ControlConfig cfg);
+
+  // One tick at steady-clock time `now_ns`; `late_ns` and `loop` are the runner's timing.
+  void tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop);
+
+  // I/O side: submit a command (false if the queue is full), then poll its verdict.
+  bool submit(Command c) { return commands_.try_push(c); }
+  Verdict verdict(uint32_t id, uint32_t* detail = nullptr) const {
+    return verdicts_.get(id, detail);
+  }
+  const TelemetryRing& telemetry() const { return ring_; }
+  const ControlConfig& config() const { return cfg_; }
+  const hal::Geometry& geometry() const { return geo_; }
+
+ private:
+  void handle(const Command& c, int64_t now_ns);
+  uint32_t alarm_conditions() const;
+  void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
+
+  hal::Hal& hal_;
+  ControlConfig cfg_;
+  hal::Geometry geo_;
+  SpeedEstimator estimator_;
+  SpeedController speed_;
+  DepthController depth_;
+  Supervisor supervisor_;
+  CommandQueue commands_;
+  VerdictBoard verdicts_;
+  TelemetryRing ring_;
+
+  hal::Inputs in_;
+  hal::Outputs out_;
+  uint64_t tick_ = 0;
+  int64_t prev_t_ns_ = -1;
+  uint64_t total_edges_ = 0;
+  bool homing_failed_ = false;
+  bool stopping_ = false;  // daemon shutting down: hold the safe state
+
+  struct ServiceRun {
+    int32_t depth_um = 0;
+    double speed_hz = 0.0;
+    int64_t duration_ns = 0;
+    int64_t accepted_ns = 0;
+    int64_t drive_started_ns = -1;  // the drive starts once the depth is reached
+  } service_;
+};
+
+}  // namespace dermad::control

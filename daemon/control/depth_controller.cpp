@@ -1,0 +1,79 @@
+#include "daemon/control/depth_controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace dermad::control {
+
+void DepthController::start_homing() {
+  homing_ = Homing::kSeeking;
+  homing_steps_ = 0;
+  velocity_ = 0.0;
+  fraction_ = 0.0;
+}
+
+int32_t DepthController::commanded_um() const {
+  return static_cast<int32_t>(std::lround(static_cast<double>(position_steps_) * um_per_step_));
+}
+
+bool DepthController::at_target(int32_t target_um) const {
+  const auto target_steps = std::lround(target_um / um_per_step_);
+  return homed() && position_steps_ == target_steps && velocity_ == 0.0;
+}
+
+int32_t DepthController::update(int32_t target_um, bool home_switch, double dt) {
+  switch (homing_) {
+    case Homing::kNotStarted:
+    case Homing::kFailed:
+      return 0;
+    case Homing::kSeeking: {
+      if (home_switch) {
+        homing_ = Homing::kDone;
+        position_steps_ = 0;
+        velocity_ = 0.0;
+        fraction_ = 0.0;
+        return 0;
+      }
+      if (homing_steps_ >= lim_.homing_max_steps) {
+        homing_ = Homing::kFailed;
+        return 0;
+      }
+      fraction_ += lim_.homing_rate_steps_s * dt;
+      const auto n = static_cast<int32_t>(fraction_);
+      fraction_ -= n;
+      homing_steps_ += n;
+      return -n;
+    }
+    case Homing::kDone:
+      break;
+  }
+  const int64_t target = std::lround(target_um / um_per_step_);
+  const int32_t n = profile_steps(target, dt);
+  position_steps_ += n;
+  return n;
+}
+
+int32_t DepthController::profile_steps(int64_t target, double dt) {
+  const double remaining = static_cast<double>(target - position_steps_) - fraction_;
+  if (std::abs(remaining) < 0.5 && std::abs(velocity_) < lim_.accel_steps_s2 * dt) {
+    velocity_ = 0.0;
+    fraction_ = 0.0;
+    return 0;
+  }
+  const double dir = remaining > 0 ? 1.0 : -1.0;
+  // Fastest speed from which we can still stop in the distance left.
+  const double v_stop = std::sqrt(2.0 * lim_.accel_steps_s2 * std::abs(remaining));
+  const double v_want = dir * std::min(lim_.max_rate_steps_s, v_stop);
+  const double dv = lim_.accel_steps_s2 * dt;
+  velocity_ = std::clamp(v_want, velocity_ - dv, velocity_ + dv);
+  double move = velocity_ * dt;
+  // Never step past the target.
+  if (std::abs(move) > std::abs(remaining) && (move > 0) == (remaining > 0)) move = remaining;
+  fraction_ += move;
+  const auto n = static_cast<int32_t>(std::trunc(fraction_));
+  fraction_ -= n;
+  return n;
+}
+
+}  // namespace dermad::control

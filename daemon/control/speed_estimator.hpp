@@ -1,0 +1,34 @@
+// Needle speed from tachometer edge timestamps: the time between an edge and the edge one
+// revolution earlier, so unevenly spaced magnets do not show up as speed ripple. Between
+// edges the estimate can only fall: if the next edge is overdue, the speed is at most what
+// that gap allows.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "hal/hal.hpp"
+
+namespace dermad::control {
+
+class SpeedEstimator {
+ public:
+  explicit SpeedEstimator(uint32_t edges_per_rev) : edges_per_rev_(edges_per_rev) {}
+
+  void update(const hal::Inputs& in);
+  double speed_hz() const { return speed_hz_; }
+  uint64_t edges() const { return edges_; }
+  int64_t last_edge_ns() const { return last_edge_ns_; }
+
+ private:
+  static constexpr std::size_t kHistory = 16;  // > edges per revolution
+  static constexpr int64_t kStoppedAfterNs = 200'000'000;  // no edge for 200 ms: stopped
+
+  uint32_t edges_per_rev_;
+  std::array<int64_t, kHistory> history_{};
+  uint64_t edges_ = 0;  // since start
+  int64_t last_edge_ns_ = -1;
+  double speed_hz_ = 0.0;
+};
+
+}  // namespace dermad::control

@@ -1,0 +1,127 @@
+#include "hal/sim/sim_pen.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace dermad::hal::sim {
+
+SimPen::SimPen(SimConfig cfg)
+    : cfg_(cfg),
+      motor_(cfg.motor),
+      screw_(cfg.screw),
+      rng_(cfg.seed),
+      temperature_c_(cfg.ambient_c),
+      next_edge_rev_(1.0 / cfg.tach_edges_per_rev) {}
+
+Geometry SimPen::geometry() const {
+  Geometry g;
+  g.tach_edges_per_rev = cfg_.tach_edges_per_rev;
+  g.um_per_step = cfg_.screw.um_per_step;
+  g.max_step_rate_hz = static_cast<uint32_t>(cfg_.screw.max_step_rate_hz);
+  g.supply_nominal_v = cfg_.supply_nominal_v;
+  const auto& m = cfg_.motor;
+  g.motor_no_load_hz = cfg_.supply_nominal_v / m.k_nm_per_a / (2.0 * std::numbers::pi);
+  return g;
+}
+
+void SimPen::insert_cartridge(const CartridgeInfo& info) {
+  std::lock_guard lock(cartridge_mu_);
+  cartridge_ = info;
+  cartridge_present_.store(true);
+}
+
+void SimPen::remove_cartridge() {
+  std::lock_guard lock(cartridge_mu_);
+  cartridge_.reset();
+  cartridge_present_.store(false);
+}
+
+std::optional<CartridgeInfo> SimPen::cartridge() const {
+  std::lock_guard lock(cartridge_mu_);
+  return cartridge_;
+}
+
+double SimPen::true_speed_hz() const {
+  return motor_.state().omega_rad_s / (2.0 * std::numbers::pi);
+}
+
+void SimPen::advance_to(int64_t now_ns) {
+  if (t_ns_ < 0) t_ns_ = now_ns;
+  const int64_t sub_ns = static_cast<int64_t>(cfg_.substep_s * 1e9);
+  const double force = force_n_.load(std::memory_order_relaxed);
+  const double edge_rev = 1.0 / cfg_.tach_edges_per_rev;
+  while (t_ns_ < now_ns) {
+    const int64_t dt_ns = std::min(sub_ns, now_ns - t_ns_);
+    const double dt = static_cast<double>(dt_ns) * 1e-9;
+    const double rev_before = motor_.state().revolutions;
+    motor_.step(dt, cfg_.supply_nominal_v, out_.motor_enable, out_.motor_duty, force);
+    screw_.step(dt);
+    const double rev_after = motor_.state().revolutions;
+    // Edges falling inside this substep, timed by linear interpolation of the angle.
+    while (next_edge_rev_ <= rev_after) {
+      const double frac = (next_edge_rev_ - rev_before) / (rev_after - rev_before);
+      const int64_t t_edge = t_ns_ + static_cast<int64_t>(frac * static_cast<double>(dt_ns));
+      if (edge_count_ < edges_.size()) {
+        edges_[(edge_head_ + edge_count_) % edges_.size()] = t_edge;
+        ++edge_count_;
+      } else {
+        ++edges_lost_;
+      }
+      next_edge_rev_ += edge_rev;
+    }
+    // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min).
+    const double i = motor_.state().current_a;
+    temperature_c_ += dt * (i * i * cfg_.motor.resistance_ohm * 0.8 -
+                            (temperature_c_ - cfg_.ambient_c) / 300.0);
+    t_ns_ += dt_ns;
+  }
+}
+
+double SimPen::adc(double value, double noise, double full_scale) {
+  const double v = value + noise * gauss_(rng_);
+  const double lsb = full_scale / 4096.0;
+  return std::clamp(std::round(v / lsb), 0.0, 4095.0) * lsb;
+}
+
+void SimPen::read(int64_t now_ns, Inputs& in) {
+  advance_to(now_ns);
+  in.t_ns = now_ns;
+
+  in.tach_edges = 0;
+  while (edge_count_ > 0 && edges_[edge_head_] <= now_ns) {
+    if (in.tach_edges < in.tach_edge_ns.size()) {
+      in.tach_edge_ns[in.tach_edges++] = edges_[edge_head_];
+    } else {
+      ++edges_lost_;
+    }
+    edge_head_ = (edge_head_ + 1) % edges_.size();
+    --edge_count_;
+  }
+  in.tach_edges_lost = edges_lost_;
+  edges_lost_ = 0;
+
+  const auto& m = motor_.state();
+  in.motor_current_ma = {adc(m.current_a * 1000.0, cfg_.current_noise_ma,
+                             cfg_.current_full_scale_ma), true};
+  in.position_um = {adc(screw_.position_um(), cfg_.position_noise_um,
+                        cfg_.position_full_scale_um), true};
+  in.force_n = {adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n,
+                    cfg_.force_full_scale_n), true};
+  in.temperature_c = {temperature_c_, true};
+  in.supply_v = {adc(m.supply_v, cfg_.supply_noise_v, cfg_.supply_full_scale_v), true};
+
+  in.home_switch = screw_.home_switch();
+  in.trigger = trigger_.load(std::memory_order_relaxed);
+  in.pedal = pedal_.load(std::memory_order_relaxed);
+  in.estop_pressed = estop_.load(std::memory_order_relaxed);
+  in.cartridge_present = cartridge_present_.load(std::memory_order_relaxed);
+}
+
+void SimPen::write(int64_t now_ns, const Outputs& out) {
+  advance_to(now_ns);
+  out_ = out;
+  screw_.command(out.stepper_steps, out.stepper_enable);
+}
+
+}  // namespace dermad::hal::sim
