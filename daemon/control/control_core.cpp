@@ -46,10 +46,6 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
     }
     case CommandKind::kAcknowledge: {
       const uint32_t cleared = supervisor_.acknowledge(c.alarm_mask, depth_.homed());
-      if (!depth_.homed() && supervisor_.state() == State::kHoming) {
-        homing_failed_ = false;
-        depth_.start_homing();
-      }
       verdicts_.post(c.id, Verdict::kAccepted, cleared);
       return;
     }
@@ -92,15 +88,20 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   estimator_.update(in_);
   total_edges_ += in_.tach_edges;
 
+  // Conditions first, so commands (an acknowledgement above all) see this tick's inputs.
+  // A failed homing raises its alarm once; homing starts over after the acknowledgement.
+  homing_failed_ = depth_.homing() == DepthController::Homing::kFailed;
+  supervisor_.update(now_ns, alarm_conditions());
+  if (homing_failed_) depth_.abandon_homing();
   // A bounded number of commands per tick keeps the tick's work bounded.
   Command c;
   for (int n = 0; n < 8 && commands_.try_pop(c); ++n) handle(c, now_ns);
 
-  if (depth_.homing() == DepthController::Homing::kFailed) homing_failed_ = true;
-  supervisor_.update(now_ns, alarm_conditions());
   if (supervisor_.state() == State::kBoot) supervisor_.request(State::kHoming);
   if (supervisor_.state() == State::kHoming) {
-    if (depth_.homing() == DepthController::Homing::kNotStarted) depth_.start_homing();
+    if (depth_.homing() != DepthController::Homing::kSeeking && !depth_.homed()) {
+      depth_.start_homing();
+    }
     if (depth_.homed()) supervisor_.request(State::kIdle);
   }
 

@@ -20,6 +20,7 @@ class DepthController {
   enum class Homing { kNotStarted, kSeeking, kDone, kFailed };
 
   void start_homing();
+  void abandon_homing() { homing_ = Homing::kNotStarted; }
   // Returns the steps to issue this tick (sign = direction).
   int32_t update(int32_t target_um, bool home_switch, double dt);
 

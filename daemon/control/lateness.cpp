@@ -24,7 +24,8 @@ uint32_t LatenessHistogram::percentile_us(double q) const {
   for (std::size_t b = 0; b < buckets_.size(); ++b) {
     seen += buckets_[b];
     if (seen >= std::max<uint64_t>(want, 1)) {
-      return b < kFine ? static_cast<uint32_t>(b) : static_cast<uint32_t>((b - kFine + 1) * 1000);
+      // Fine buckets are exact to 1 us; a coarse one reports its upper bound.
+      return b < kFine ? static_cast<uint32_t>(b) : static_cast<uint32_t>((b - kFine + 2) * 1000);
     }
   }
   return max_us_;

@@ -10,7 +10,8 @@ namespace dermad::control {
 class LatenessHistogram {
  public:
   void record(int64_t late_ns);
-  // Smallest bucket upper bound, in microseconds, below which a fraction q of samples lie.
+  // Lateness in microseconds that a fraction q of samples do not exceed (to 1 us below
+  // 1 ms, to the next whole millisecond above).
   uint32_t percentile_us(double q) const;
   uint32_t max_us() const { return max_us_; }
   uint64_t count() const { return count_; }

@@ -36,7 +36,7 @@ class SeqlockCell {
     for (std::size_t i = 0; i < kWords; ++i) buf[i] = words_[i].load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (seq_.load(std::memory_order_relaxed) != s1) return false;
-    std::memcpy(&out, buf.data(), sizeof(T));
+    std::memcpy(static_cast<void*>(&out), buf.data(), sizeof(T));
     return true;
   }
 

@@ -31,10 +31,13 @@ void SpeedEstimator::update(const hal::Inputs& in) {
     const int64_t prev = history_[(edges_ - 2) % kHistory];
     if (newest > prev) speed_hz_ = 1e9 / static_cast<double>((newest - prev) * edges_per_rev_);
   }
-  // An overdue edge bounds the speed from above.
-  if (since_last > 0) {
-    const double bound = 1e9 / static_cast<double>(since_last * edges_per_rev_);
-    speed_hz_ = std::min(speed_hz_, bound);
+  // An overdue edge bounds the speed from above: were it to come now, the revolution
+  // ending with it would have taken at least this long.
+  if (edges_ >= edges_per_rev_) {
+    const int64_t rev_start = history_[(edges_ - edges_per_rev_) % kHistory];
+    if (in.t_ns > rev_start) {
+      speed_hz_ = std::min(speed_hz_, 1e9 / static_cast<double>(in.t_ns - rev_start));
+    }
   }
 }
 

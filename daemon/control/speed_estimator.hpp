@@ -1,7 +1,7 @@
 // Needle speed from tachometer edge timestamps: the time between an edge and the edge one
 // revolution earlier, so unevenly spaced magnets do not show up as speed ripple. Between
 // edges the estimate can only fall: if the next edge is overdue, the speed is at most what
-// that gap allows.
+// the revolution ending with it would give.
 #pragma once
 
 #include <array>

@@ -6,11 +6,20 @@
 namespace dermad::hal::sim {
 
 void LeadScrew::command(int32_t steps, bool enabled) {
-  // Steps not issued in the last interval are gone: the driver only has one tick for them.
-  lost_steps_ += std::llabs(pending_);
   enabled_ = enabled;
-  pending_ = enabled ? steps : 0;
-  if (!enabled) lost_steps_ += std::abs(steps);
+  if (!enabled) {
+    lost_steps_ += std::llabs(pending_) + std::abs(steps);
+    pending_ = 0;
+    return;
+  }
+  // The step generator queues at most 2 ms of steps at the pull-out rate; a request
+  // beyond that would stall the rotor, and those steps are lost.
+  pending_ += steps;
+  const auto cap = static_cast<int64_t>(p_.max_step_rate_hz * 0.002);
+  if (std::llabs(pending_) > cap) {
+    lost_steps_ += std::llabs(pending_) - cap;
+    pending_ = pending_ > 0 ? cap : -cap;
+  }
 }
 
 void LeadScrew::step(double dt) {

@@ -1,5 +1,6 @@
 // Physics of the depth actuator: a stepper turning a lead screw that moves the needle
-// stop, between two hard stops. Steps past a hard stop or above the pull-out rate are lost.
+// stop, between two hard stops. Steps past a hard stop, or more than the driver can issue
+// at the pull-out rate, are lost.
 #pragma once
 
 #include <cstdint>
