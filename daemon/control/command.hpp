@@ -18,7 +18,11 @@ struct Command {
   uint32_t alarm_mask = 0;  // kAcknowledge: which alarms; 0 = all
 };
 
+// The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm
+// bits, kRefusedLimits which of these fields is out of limits, kAccepted for an
+// acknowledgement the alarm bits it cleared.
 enum class Verdict : uint8_t { kPending, kAccepted, kRefusedState, kRefusedLimits, kRefusedAlarms };
+inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
 
 // Verdicts the loop posts by command id; the submitter polls its slot. Ids wrap over
 // 2^24 so a slot is never confused with the one 64 commands earlier.

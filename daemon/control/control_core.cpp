@@ -26,10 +26,14 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
   switch (c.kind) {
     case CommandKind::kJog: {
       const auto& L = cfg_.limits;
-      if (c.depth_um < L.depth_min_um || c.depth_um > L.depth_max_um ||
-          !(c.speed_hz >= L.speed_min_hz && c.speed_hz <= L.speed_max_hz) ||
-          c.duration_ms == 0 || c.duration_ms > L.jog_max_ms) {
-        verdicts_.post(c.id, Verdict::kRefusedLimits);
+      uint32_t out_of_limits = 0;
+      if (c.depth_um < L.depth_min_um || c.depth_um > L.depth_max_um) out_of_limits |= kLimitDepth;
+      if (!(c.speed_hz >= L.speed_min_hz && c.speed_hz <= L.speed_max_hz)) {
+        out_of_limits |= kLimitSpeed;
+      }
+      if (c.duration_ms == 0 || c.duration_ms > L.jog_max_ms) out_of_limits |= kLimitDuration;
+      if (out_of_limits != 0) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, out_of_limits);
         return;
       }
       if (supervisor_.alarms().active != 0) {

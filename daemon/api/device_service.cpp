@@ -1,0 +1,99 @@
+#include "daemon/api/device_service.hpp"
+
+#include "daemon/api/convert.hpp"
+
+namespace dermad::api {
+
+using grpc::Status;
+using grpc::StatusCode;
+
+grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetDeviceInfoRequest*,
+                                                       v1::DeviceInfo* resp) {
+  const auto& cfg = port_.core().config();
+  const auto& geo = port_.core().geometry();
+  resp->set_version(DERMAD_VERSION);
+  resp->set_backend(facts_.backend);
+  resp->set_loop_period_us(static_cast<uint32_t>(cfg.period_ns / 1000));
+  resp->set_tach_edges_per_rev(geo.tach_edges_per_rev);
+  resp->set_depth_min_um(cfg.limits.depth_min_um);
+  resp->set_depth_max_um(cfg.limits.depth_max_um);
+  resp->set_speed_min_hz(cfg.limits.speed_min_hz);
+  resp->set_speed_max_hz(cfg.limits.speed_max_hz);
+  resp->set_realtime(facts_.realtime);
+  resp->set_realtime_note(facts_.realtime_note);
+  auto* r = ctx->DefaultReactor();
+  r->Finish(Status::OK);
+  return r;
+}
+
+grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* ctx,
+                                                   const v1::GetStatusRequest*,
+                                                   v1::Status* resp) {
+  auto* r = ctx->DefaultReactor();
+  control::Snapshot s;
+  if (!port_.core().telemetry().latest(s)) {
+    r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop has not run its first tick"));
+    return r;
+  }
+  fill_status(s, *resp);
+  r->Finish(Status::OK);
+  return r;
+}
+
+grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
+    grpc::CallbackServerContext*, const v1::StreamTelemetryRequest* req) {
+  double rate = req->rate_hz() == 0.0 ? 50.0 : req->rate_hz();
+  if (!(rate >= 1.0 && rate <= hub_.loop_hz())) {
+    // A reactor that only reports the refusal.
+    struct Refusal : grpc::ServerWriteReactor<v1::TelemetrySample> {
+      explicit Refusal(Status s) { Finish(s); }
+      void OnDone() override { delete this; }
+    };
+    return new Refusal(Status(StatusCode::INVALID_ARGUMENT,
+                              "rate_hz " + std::to_string(req->rate_hz()) + " outside 1.." +
+                                  std::to_string(static_cast<int>(hub_.loop_hz())) + " Hz"));
+  }
+  return hub_.open(rate);
+}
+
+grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(
+    grpc::CallbackServerContext* ctx, const v1::AcknowledgeAlarmsRequest* req,
+    v1::AcknowledgeAlarmsResponse* resp) {
+  auto* r = ctx->DefaultReactor();
+  uint32_t mask = 0;
+  std::string unknown;
+  for (const auto& code : req->codes()) {
+    const uint32_t b = alarm_bit(code);
+    if (b == 0) unknown += (unknown.empty() ? "" : ", ") + code;
+    mask |= b;
+  }
+  if (!unknown.empty()) {
+    r->Finish(Status(StatusCode::INVALID_ARGUMENT, "unknown alarm code(s): " + unknown));
+    return r;
+  }
+  control::Command c;
+  c.kind = control::CommandKind::kAcknowledge;
+  c.alarm_mask = mask;
+  port_.submit(c, [this, r, resp, mask](control::Verdict v, uint32_t cleared) {
+    if (v != control::Verdict::kAccepted) {
+      r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
+      return;
+    }
+    for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
+      if (cleared & (1u << i)) resp->add_cleared(std::string(control::kAlarmTable[i].code));
+    }
+    control::Snapshot s;
+    if (port_.core().telemetry().latest(s)) {
+      const uint32_t asked = mask == 0 ? ~0u : mask;
+      const uint32_t still = s.alarms.active & asked & ~cleared;
+      for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
+        if (still & (1u << i)) resp->add_still_active(std::string(control::kAlarmTable[i].code));
+      }
+    }
+    r->Finish(Status::OK);
+  });
+  return r;
+}
+
+}  // namespace dermad::api

@@ -1,0 +1,40 @@
+// DeviceService: device info, status, telemetry streams and alarm acknowledgement.
+#pragma once
+
+#include <string>
+
+#include "daemon/api/command_port.hpp"
+#include "daemon/api/telemetry_hub.hpp"
+#include "dermad/v1/device.grpc.pb.h"
+
+namespace dermad::api {
+
+struct DeviceFacts {
+  std::string backend;
+  bool realtime = false;
+  std::string realtime_note;
+};
+
+class DeviceService final : public v1::DeviceService::CallbackService {
+ public:
+  DeviceService(CommandPort& port, TelemetryHub& hub, DeviceFacts facts)
+      : port_(port), hub_(hub), facts_(std::move(facts)) {}
+
+  grpc::ServerUnaryReactor* GetDeviceInfo(grpc::CallbackServerContext* ctx,
+                                          const v1::GetDeviceInfoRequest* req,
+                                          v1::DeviceInfo* resp) override;
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
+                                      const v1::GetStatusRequest* req, v1::Status* resp) override;
+  grpc::ServerWriteReactor<v1::TelemetrySample>* StreamTelemetry(
+      grpc::CallbackServerContext* ctx, const v1::StreamTelemetryRequest* req) override;
+  grpc::ServerUnaryReactor* AcknowledgeAlarms(grpc::CallbackServerContext* ctx,
+                                              const v1::AcknowledgeAlarmsRequest* req,
+                                              v1::AcknowledgeAlarmsResponse* resp) override;
+
+ private:
+  CommandPort& port_;
+  TelemetryHub& hub_;
+  DeviceFacts facts_;
+};
+
+}  // namespace dermad::api

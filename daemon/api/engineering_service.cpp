@@ -1,0 +1,75 @@
+#include "daemon/api/engineering_service.hpp"
+
+#include <sstream>
+
+#include "daemon/api/convert.hpp"
+
+namespace dermad::api {
+
+using grpc::Status;
+using grpc::StatusCode;
+
+namespace {
+
+// Every field outside its limit, each with its value and range.
+std::string limits_text(uint32_t bad, const v1::JogRequest& req,
+                        const control::DeviceLimits& lim) {
+  std::ostringstream o;
+  auto sep = [&o, first = true]() mutable {
+    if (!first) o << "; ";
+    first = false;
+  };
+  if (bad & control::kLimitDepth) {
+    sep();
+    o << "depth_um " << req.depth_um() << " outside " << lim.depth_min_um << ".."
+      << lim.depth_max_um << " um";
+  }
+  if (bad & control::kLimitSpeed) {
+    sep();
+    o << "speed_hz " << req.speed_hz() << " outside " << lim.speed_min_hz << ".."
+      << lim.speed_max_hz << " Hz";
+  }
+  if (bad & control::kLimitDuration) {
+    sep();
+    o << "duration_ms " << req.duration_ms() << " outside 1.." << lim.jog_max_ms << " ms";
+  }
+  return o.str();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* ctx,
+                                                  const v1::JogRequest* req,
+                                                  v1::JogResponse* resp) {
+  auto* r = ctx->DefaultReactor();
+  control::Command c;
+  c.kind = control::CommandKind::kJog;
+  c.depth_um = req->depth_um();
+  c.speed_hz = req->speed_hz();
+  c.duration_ms = req->duration_ms();
+  const v1::JogRequest copy = *req;
+  port_.submit(c, [this, r, resp, copy](control::Verdict v, uint32_t detail) {
+    switch (v) {
+      case control::Verdict::kAccepted: {
+        control::Snapshot s;
+        if (port_.core().telemetry().latest(s)) resp->set_started_t_ns(s.t_ns);
+        r->Finish(Status::OK);
+        return;
+      }
+      case control::Verdict::kRefusedLimits:
+        r->Finish(Status(StatusCode::INVALID_ARGUMENT,
+                         limits_text(detail, copy, port_.core().config().limits)));
+        return;
+      case control::Verdict::kRefusedState:
+      case control::Verdict::kRefusedAlarms:
+        r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, detail, "jog")));
+        return;
+      case control::Verdict::kPending:
+        r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
+        return;
+    }
+  });
+  return r;
+}
+
+}  // namespace dermad::api

@@ -1,0 +1,89 @@
+#include "daemon/api/simulator_service.hpp"
+
+#include <regex>
+
+namespace dermad::api {
+
+using grpc::Status;
+using grpc::StatusCode;
+
+namespace {
+
+grpc::ServerUnaryReactor* done(grpc::CallbackServerContext* ctx, Status s = Status::OK) {
+  auto* r = ctx->DefaultReactor();
+  r->Finish(std::move(s));
+  return r;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SimulatorService::SetTrigger(grpc::CallbackServerContext* ctx,
+                                                       const v1::SetSwitchRequest* req,
+                                                       v1::SimAck*) {
+  pen_.set_trigger(req->on());
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::SetPedal(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetSwitchRequest* req,
+                                                     v1::SimAck*) {
+  pen_.set_pedal(req->on());
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::SetEstop(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetSwitchRequest* req,
+                                                     v1::SimAck*) {
+  pen_.set_estop(req->on());
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServerContext* ctx,
+                                                            const v1::InsertCartridgeRequest* req,
+                                                            v1::SimAck*) {
+  hal::CartridgeInfo c;
+  c.serial = req->serial();
+  c.needles = req->needles();
+  c.lot = req->lot();
+  c.expires = req->expires();
+  switch (req->type()) {
+    case v1::CARTRIDGE_TYPE_STANDARD: c.type = hal::CartridgeType::kStandard; break;
+    case v1::CARTRIDGE_TYPE_NANO: c.type = hal::CartridgeType::kNano; break;
+    case v1::CARTRIDGE_TYPE_GOLD_NANO: c.type = hal::CartridgeType::kGoldNano; break;
+    default: return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "cartridge type missing"));
+  }
+  if (c.serial.empty()) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "cartridge serial missing"));
+  }
+  if (c.needles == 0 || c.needles > 100) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                            "needles " + std::to_string(c.needles) + " outside 1..100"));
+  }
+  static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
+  if (!std::regex_match(c.expires, date)) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                            "expires '" + c.expires + "' is not a YYYY-MM-DD date"));
+  }
+  pen_.insert_cartridge(c);
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::RemoveCartridge(grpc::CallbackServerContext* ctx,
+                                                            const v1::RemoveCartridgeRequest*,
+                                                            v1::SimAck*) {
+  pen_.remove_cartridge();
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::SetContactForce(
+    grpc::CallbackServerContext* ctx, const v1::SetContactForceRequest* req, v1::SimAck*) {
+  const double f = req->force_n();
+  if (!(f >= 0.0 && f <= 20.0)) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                            "force_n " + std::to_string(f) + " outside 0..20 N"));
+  }
+  pen_.set_contact_force(f);
+  return done(ctx);
+}
+
+}  // namespace dermad::api

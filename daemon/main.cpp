@@ -1,0 +1,111 @@
+// dermad: wiring only. Options, the pen, the control loop, the gRPC server, signals.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "daemon/api/command_port.hpp"
+#include "daemon/api/device_service.hpp"
+#include "daemon/api/engineering_service.hpp"
+#include "daemon/api/server.hpp"
+#include "daemon/api/simulator_service.hpp"
+#include "daemon/api/telemetry_hub.hpp"
+#include "daemon/control/clock.hpp"
+#include "daemon/control/control_core.hpp"
+#include "daemon/control/loop_runner.hpp"
+#include "daemon/log.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/options.hpp"
+#include "hal/sim/sim_pen.hpp"
+
+namespace {
+
+using namespace dermad;
+
+// Drive off and needles retracted before anything else stops; gives up after 3 s.
+bool reach_safe_state(control::ControlCore& core) {
+  control::Command stop;
+  stop.kind = control::CommandKind::kSafeStop;
+  stop.id = 0xFFFFFF;
+  for (int i = 0; i < 100 && !core.submit(stop); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  control::Snapshot s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (core.telemetry().latest(s) && !s.motor_enabled && s.speed_hz < 1.0 && s.depth_um <= 10) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  const auto opts = parse_options(argc, argv, exit_code);
+  if (!opts) return exit_code;
+
+  hal::sim::SimConfig sim_cfg;
+  sim_cfg.seed = opts->seed;
+  hal::sim::SimPen pen(sim_cfg);
+
+  control::ControlConfig cfg;
+  cfg.period_ns = int64_t{opts->period_us} * 1000;
+  auto core = std::make_unique<control::ControlCore>(pen, cfg);
+  control::MonotonicClock clock;
+  control::LoopRunner runner(clock, *core, cfg.period_ns);
+  const auto rt = runner.start(opts->rt_priority);
+  if (!rt.granted) log("WARNING", "control loop runs without real-time guarantees: " + rt.note);
+
+  boost::asio::io_context io;
+  api::CommandPort port(*core, io);
+  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
+  hub.start();
+  api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
+  api::EngineeringService engineering(port);
+  api::SimulatorService simulator(pen);
+
+  std::string error;
+  auto server = api::start_server({opts->socket_path, opts->listen},
+                                  {&device, &engineering, &simulator}, error);
+  if (!server) {
+    log("ERROR", error);
+    reach_safe_state(*core);
+    hub.close_streams();
+    return 1;
+  }
+
+  std::promise<int> stop_signal;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&stop_signal](const boost::system::error_code& ec, int sig) {
+    if (!ec) stop_signal.set_value(sig);
+  });
+  auto work = boost::asio::make_work_guard(io);
+  std::thread io_thread([&io] { io.run(); });
+
+  log("INFO", std::string("dermad ") + DERMAD_VERSION + " on the " + pen.name() +
+                  " pen; loop period " + std::to_string(opts->period_us) +
+                  " us; listening on unix:" + opts->socket_path +
+                  (opts->listen.empty() ? "" : " and " + opts->listen));
+  notify_systemd("READY=1");
+
+  const int sig = stop_signal.get_future().get();
+  log("INFO", std::string("signal ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                  ": drive off, needles retracting");
+  notify_systemd("STOPPING=1");
+  if (!reach_safe_state(*core)) log("ERROR", "safe state not confirmed within 3 s");
+  hub.close_streams();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  work.reset();
+  io.stop();
+  io_thread.join();
+  hub.stop();
+  runner.stop();
+  log("INFO", "stopped");
+  return 0;
+}

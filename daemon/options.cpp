@@ -1,0 +1,99 @@
+#include "daemon/options.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <string_view>
+
+#include "daemon/api/default_socket.hpp"
+
+namespace dermad {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: dermad [OPTIONS]
+
+The control daemon of the dermad microneedling pen.
+
+Options:
+  --sim                 run against the simulated pen (required: no hardware backend yet)
+  --socket PATH         gRPC unix socket (default: %s)
+  --listen HOST:PORT    also serve gRPC on TCP (default: off)
+  --period-us N         control loop period in microseconds, 250..10000 (default: 1000)
+  --rt-priority N       SCHED_FIFO priority of the control thread, 1..99 (default: 80)
+  --seed N              seed of the simulated pen's noise (default: 1)
+  --version             print the version and exit
+  -h, --help            this text
+)";
+
+template <typename T>
+bool parse_number(std::string_view s, T& out) {
+  const auto* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && p == end;
+}
+
+}  // namespace
+
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
+  Options o;
+  o.socket_path = api::default_socket_path();
+  auto fail = [&exit_code](const std::string& msg) -> std::optional<Options> {
+    std::fprintf(stderr, "dermad: %s (see dermad --help)\n", msg.c_str());
+    exit_code = 2;
+    return std::nullopt;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    std::string_view value;
+    std::string name(a);
+    if (const auto eq = a.find('='); a.starts_with("--") && eq != std::string_view::npos) {
+      name = std::string(a.substr(0, eq));
+      value = a.substr(eq + 1);
+    }
+    auto need_value = [&](std::string_view& v) {
+      if (!v.empty()) return true;
+      if (i + 1 >= argc) return false;
+      v = argv[++i];
+      return true;
+    };
+    if (name == "-h" || name == "--help") {
+      std::printf(kUsage, api::default_socket_path().c_str());
+      exit_code = 0;
+      return std::nullopt;
+    } else if (name == "--version") {
+      std::printf("dermad %s\n", DERMAD_VERSION);
+      exit_code = 0;
+      return std::nullopt;
+    } else if (name == "--sim") {
+      o.sim = true;
+    } else if (name == "--socket") {
+      if (!need_value(value) || value.empty()) return fail("--socket needs a PATH");
+      o.socket_path = std::string(value);
+    } else if (name == "--listen") {
+      if (!need_value(value) || value.find(':') == std::string_view::npos) {
+        return fail("--listen needs HOST:PORT");
+      }
+      o.listen = std::string(value);
+    } else if (name == "--period-us") {
+      if (!need_value(value) || !parse_number(value, o.period_us) || o.period_us < 250 ||
+          o.period_us > 10000) {
+        return fail("--period-us needs a number of microseconds in 250..10000");
+      }
+    } else if (name == "--rt-priority") {
+      if (!need_value(value) || !parse_number(value, o.rt_priority) || o.rt_priority < 1 ||
+          o.rt_priority > 99) {
+        return fail("--rt-priority needs a number in 1..99");
+      }
+    } else if (name == "--seed") {
+      if (!need_value(value) || !parse_number(value, o.seed)) return fail("--seed needs a number");
+    } else {
+      return fail("unknown option '" + std::string(a) + "'");
+    }
+  }
+  if (!o.sim) {
+    return fail("no hardware backend is built yet: run with --sim for the simulated pen");
+  }
+  return o;
+}
+
+}  // namespace dermad

@@ -1,0 +1,23 @@
+// dermad's command line.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dermad {
+
+struct Options {
+  bool sim = false;
+  std::string socket_path;  // default: api::default_socket_path()
+  std::string listen;
+  uint32_t period_us = 1000;
+  int rt_priority = 80;
+  uint64_t seed = 1;
+};
+
+// Parses argv. Returns nullopt after printing help/version (exit 0) or an error (exit 2);
+// `exit_code` says which.
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace dermad

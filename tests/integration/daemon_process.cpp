@@ -1,0 +1,121 @@
+#include "tests/integration/daemon_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "dermad/v1/device.grpc.pb.h"
+
+namespace dermad::test {
+
+namespace {
+
+std::vector<char*> c_argv(std::vector<std::string>& args) {
+  std::vector<char*> v;
+  for (auto& a : args) v.push_back(a.data());
+  v.push_back(nullptr);
+  return v;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
+  char tmpl[] = "/tmp/dermad-it-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  socket_ = dir_ + "/dermad.sock";
+  std::vector<std::string> args = {DERMAD_BIN, "--sim", "--socket", socket_};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  const std::string log_path = dir_ + "/dermad.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    auto argv = c_argv(args);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) stop(SIGKILL);
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string DaemonProcess::log() const { return slurp(dir_ + "/dermad.log"); }
+
+bool DaemonProcess::wait_ready() {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // A channel made before the socket exists backs off for seconds: wait for the file.
+  while (!std::filesystem::exists(socket_)) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
+  auto stub = v1::DeviceService::NewStub(channel_);
+  while (std::chrono::steady_clock::now() < give_up) {
+    grpc::ClientContext ctx;
+    ctx.set_wait_for_ready(true);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    v1::Status st;
+    if (stub->GetStatus(&ctx, {}, &st).ok() && st.state() == v1::STATE_IDLE) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int DaemonProcess::stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+Run run_command(const std::vector<std::string>& argv_in) {
+  std::vector<std::string> args = argv_in;
+  char out_tmpl[] = "/tmp/dermad-run-out-XXXXXX";
+  char err_tmpl[] = "/tmp/dermad-run-err-XXXXXX";
+  const int out_fd = mkstemp(out_tmpl);
+  const int err_fd = mkstemp(err_tmpl);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    auto argv = c_argv(args);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out_fd);
+  close(err_fd);
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out_tmpl);
+  r.err = slurp(err_tmpl);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return r;
+}
+
+}  // namespace dermad::test

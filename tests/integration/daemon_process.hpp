@@ -1,0 +1,45 @@
+// Starts the real `dermad --sim` on a temporary socket for a test and stops it after.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dermad::test {
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(std::vector<std::string> extra_args = {});
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  // True once the socket answers and the loop has homed to IDLE (waits up to 20 s).
+  // channel() is usable after this.
+  bool wait_ready();
+  // Sends `sig` and waits for the exit; returns the exit status as from waitpid.
+  int stop(int sig);
+
+  const std::string& socket_path() const { return socket_; }
+  std::string target() const { return "unix:" + socket_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  std::string log() const;
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  int pid_ = -1;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Runs a command, returning its exit code and standard output.
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+Run run_command(const std::vector<std::string>& argv);
+
+}  // namespace dermad::test

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "tools/dermactl/args.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+namespace {
+
+using std::chrono::day;
+using std::chrono::month;
+using std::chrono::year;
+
+const std::string kPath = "test";
+
+TEST(DermactlValues, CartridgeType) {
+  EXPECT_EQ(parse_cartridge_type("standard", kPath), v1::CARTRIDGE_TYPE_STANDARD);
+  EXPECT_EQ(parse_cartridge_type("nano", kPath), v1::CARTRIDGE_TYPE_NANO);
+  EXPECT_EQ(parse_cartridge_type("gold-nano", kPath), v1::CARTRIDGE_TYPE_GOLD_NANO);
+  EXPECT_THROW(parse_cartridge_type("gold", kPath), UsageError);
+  EXPECT_THROW(parse_cartridge_type("Standard", kPath), UsageError);
+  EXPECT_THROW(parse_cartridge_type("", kPath), UsageError);
+}
+
+TEST(DermactlValues, ExpiryDate) {
+  EXPECT_EQ(parse_date("2026-01-31", kPath), "2026-01-31");
+  EXPECT_EQ(parse_date("2028-02-29", kPath), "2028-02-29");
+  for (const char* bad :
+       {"2027-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-1-01", "26-01-01",
+        "2026/01/01", "2026-01-01x", "+026-01-01", "2026-+1-01", "2026-01--1", "", "tomorrow"}) {
+    EXPECT_THROW(parse_date(bad, kPath), UsageError) << bad;
+  }
+}
+
+TEST(DermactlValues, DefaultExpiryIsAYearLater) {
+  EXPECT_EQ(format_date(one_year_after(year{2025} / month{11} / day{24})), "2026-11-24");
+  EXPECT_EQ(format_date(one_year_after(year{2028} / month{2} / day{29})), "2029-02-28");
+  EXPECT_NO_THROW(parse_date(format_date(one_year_after(today())), kPath));
+}
+
+TEST(DermactlValues, ContactForce) {
+  EXPECT_EQ(parse_force_n("0", kPath), 0.0);
+  EXPECT_EQ(parse_force_n("2.5", kPath), 2.5);
+  EXPECT_EQ(parse_force_n("20", kPath), 20.0);
+  for (const char* bad : {"-0.1", "20.01", "abc", "", "nan", "inf", "1e3", "2.5N", " 1"}) {
+    EXPECT_THROW(parse_force_n(bad, kPath), UsageError) << bad;
+  }
+}
+
+TEST(DermactlValues, WatchRate) {
+  EXPECT_EQ(parse_rate_hz("10", kPath), 10.0);
+  EXPECT_EQ(parse_rate_hz("1000", kPath), 1000.0);
+  EXPECT_EQ(parse_rate_hz("0.5", kPath), 0.5);
+  for (const char* bad : {"0", "-1", "1000.5", "fast"}) {
+    EXPECT_THROW(parse_rate_hz(bad, kPath), UsageError) << bad;
+  }
+}
+
+TEST(DermactlValues, IntegersInRange) {
+  EXPECT_EQ(parse_integer("12", "--needles", kPath, 1, 100), 12);
+  EXPECT_THROW(parse_integer("0", "--needles", kPath, 1, 100), UsageError);
+  EXPECT_THROW(parse_integer("101", "--needles", kPath, 1, 100), UsageError);
+  EXPECT_THROW(parse_integer("12.5", "--needles", kPath, 1, 100), UsageError);
+  EXPECT_THROW(parse_integer("", "--needles", kPath, 1, 100), UsageError);
+  try {
+    parse_integer("-1", "--count", kPath, 0, std::numeric_limits<std::int64_t>::max());
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "--count must be at least 0, got -1");
+    EXPECT_EQ(e.command(), kPath);
+  }
+}
+
+TEST(DermactlValues, OnOff) {
+  EXPECT_TRUE(parse_on_off("on", kPath));
+  EXPECT_FALSE(parse_on_off("off", kPath));
+  EXPECT_THROW(parse_on_off("yes", kPath), UsageError);
+}
+
+}  // namespace
+}  // namespace dermad::ctl
