@@ -171,9 +171,17 @@ void TelemetryHub::pump() {
   control::Snapshot snap;
   while (running_.load(std::memory_order_relaxed)) {
     uint64_t lost = 0;
+    bool idle;
     {
       std::lock_guard lock(mu_);
       reap_locked();
+      idle = streams_.empty();
+    }
+    if (idle) {
+      // Nobody listening: skip ahead instead of reading every snapshot.
+      cursor = ring_.head();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
     }
     while (ring_.next(cursor, snap, lost)) {
       std::lock_guard lock(mu_);
