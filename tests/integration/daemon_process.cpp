@@ -89,7 +89,7 @@ int DaemonProcess::stop(int sig) {
   return status;
 }
 
-Run run_command(const std::vector<std::string>& argv_in) {
+CommandResult run_command(const std::vector<std::string>& argv_in) {
   std::vector<std::string> args = argv_in;
   char out_tmpl[] = "/tmp/dermad-run-out-XXXXXX";
   char err_tmpl[] = "/tmp/dermad-run-err-XXXXXX";
@@ -109,7 +109,7 @@ Run run_command(const std::vector<std::string>& argv_in) {
   waitpid(pid, &status, 0);
   close(out_fd);
   close(err_fd);
-  Run r;
+  CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = slurp(out_tmpl);
   r.err = slurp(err_tmpl);

@@ -35,11 +35,11 @@ class DaemonProcess {
 };
 
 // Runs a command, returning its exit code and standard output.
-struct Run {
+struct CommandResult {
   int exit_code = -1;
   std::string out;
   std::string err;
 };
-Run run_command(const std::vector<std::string>& argv);
+CommandResult run_command(const std::vector<std::string>& argv);
 
 }  // namespace dermad::test

@@ -37,6 +37,11 @@ TEST(DermactlErrors, UnavailableExitsFour) {
   EXPECT_NE(r.stdout_json.find("\"code\": \"UNAVAILABLE\""), std::string::npos);
 }
 
+TEST(DermactlErrors, EmptyMessageLeavesNoDanglingColon) {
+  EXPECT_EQ(describe_rpc_error({grpc::StatusCode::UNIMPLEMENTED, ""}, kTarget, false).stderr_line,
+            "dermactl: refused: UNIMPLEMENTED\n");
+}
+
 TEST(DermactlErrors, CodeNames) {
   EXPECT_EQ(status_code_name(grpc::StatusCode::FAILED_PRECONDITION), "FAILED_PRECONDITION");
   EXPECT_EQ(status_code_name(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");

@@ -1,0 +1,170 @@
+// dermactl against the real `dermad --sim`, as a service engineer uses it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "tests/integration/daemon_process.hpp"
+#include "tests/integration/json_value.hpp"
+
+namespace dermad::test {
+namespace {
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+class DermactlCli : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(daemon.wait_ready()) << daemon.log(); }
+
+  CommandResult ctl(std::vector<std::string> args, bool json = false) {
+    std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
+    if (json) argv.push_back("--json");
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  }
+  Json status() {
+    const CommandResult r = ctl({"status"}, true);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto j = parse_json(r.out);
+    EXPECT_TRUE(j && j->is_object()) << r.out;
+    return j ? *j : Json{};
+  }
+
+  DaemonProcess daemon;
+};
+
+TEST_F(DermactlCli, JsonStatusIsOneObjectWithTheDocumentedKeys) {
+  const CommandResult r = ctl({"status"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(lines(r.out).size(), 1u) << r.out;
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j && j->is_object()) << r.out;
+  EXPECT_EQ((*j)["state"].string(), "IDLE");
+  EXPECT_TRUE((*j)["depth_um"].is_number());
+  EXPECT_TRUE((*j)["speed_hz"].is_number());
+  EXPECT_TRUE((*j)["alarms"].is_array());
+  for (const char* k : {"t_ns", "depth_target_um", "speed_target_hz", "motor_current_ma",
+                        "force_n", "temperature_c", "supply_v", "loop_late_p50_us",
+                        "loop_late_p99_us", "loop_late_max_us", "loop_overruns", "loop_ticks"}) {
+    EXPECT_TRUE(j->has(k) && (*j)[k].is_number()) << k;
+  }
+  // People get a table with units instead.
+  const CommandResult human = ctl({"status"});
+  ASSERT_EQ(human.exit_code, 0);
+  EXPECT_NE(human.out.find("IDLE"), std::string::npos);
+  EXPECT_NE(human.out.find("um"), std::string::npos);
+  EXPECT_NE(human.out.find("Hz"), std::string::npos);
+}
+
+TEST_F(DermactlCli, JsonWatchPrintsOneObjectPerSample) {
+  const CommandResult r = ctl({"watch", "--rate", "200", "--count", "400"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ls = lines(r.out);
+  ASSERT_EQ(ls.size(), 400u);
+  double prev_t = 0;
+  for (const auto& l : ls) {
+    const auto j = parse_json(l);
+    ASSERT_TRUE(j && j->is_object()) << l;
+    for (const char* k : {"t_ns", "state", "depth_target_um", "depth_um", "speed_target_hz",
+                          "speed_hz", "trigger", "estop", "alarms"}) {
+      ASSERT_TRUE(j->has(k)) << k << " missing in " << l;
+    }
+    EXPECT_GT((*j)["t_ns"].number(), prev_t);
+    prev_t = (*j)["t_ns"].number();
+  }
+  // 400 samples at 200 Hz are 2 s of device time (5 ms apart), give or take lateness.
+  const double first = parse_json(ls.front())->operator[]("t_ns").number();
+  EXPECT_NEAR((prev_t - first) / 1e6, 1995.0, 100.0);
+}
+
+TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
+  CommandResult r = ctl({"jog", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "3000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Watch until the run is on target: 100 Hz +/-2 %, 800 um +/-20 um.
+  r = ctl({"watch", "--rate", "100", "--count", "150"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool on_target = false;
+  for (const auto& l : lines(r.out)) {
+    const auto j = parse_json(l);
+    ASSERT_TRUE(j) << l;
+    if ((*j)["state"].string() == "SERVICE" && std::abs((*j)["speed_hz"].number() - 100) <= 2 &&
+        std::abs((*j)["depth_um"].number() - 800) <= 20) {
+      on_target = true;
+    }
+  }
+  EXPECT_TRUE(on_target);
+
+  r = ctl({"sim", "estop", "on"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json st = status();
+  EXPECT_EQ(st["state"].string(), "ESTOP");
+  EXPECT_EQ(st["speed_target_hz"].number(), 0.0);
+  ASSERT_FALSE(st["alarms"].array().empty());
+  const Json& alarm = st["alarms"].array()[0];
+  EXPECT_EQ(alarm["code"].string(), "ESTOP");
+  EXPECT_EQ(alarm["priority"].string(), "high");
+  EXPECT_TRUE(alarm["since"].is_number());
+  EXPECT_FALSE(alarm["text"].string().empty());
+
+  // A new jog is refused with its reason and exit code 3.
+  r = ctl({"jog", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "1000"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("ESTOP"), std::string::npos) << r.err;
+
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  EXPECT_EQ(status()["state"].string(), "ESTOP");  // released is not reset
+  r = ctl({"alarms", "ack", "--all"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status()["state"].string(), "IDLE");
+}
+
+TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
+  EXPECT_EQ(ctl({"jog", "--depth-um", "800"}).exit_code, 2);  // missing options
+  EXPECT_EQ(ctl({"no-such-command"}).exit_code, 2);
+  EXPECT_EQ(ctl({"watch", "--rate", "0"}).exit_code, 2);
+  EXPECT_EQ(ctl({"sim", "cartridge", "insert", "--type", "diamond"}).exit_code, 2);
+  const CommandResult r = ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "100"},
+                    true);
+  EXPECT_EQ(r.exit_code, 3);
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j && j->has("error")) << r.out;
+  EXPECT_EQ((*j)["error"]["code"].string(), "INVALID_ARGUMENT");
+  EXPECT_NE((*j)["error"]["message"].string().find("depth_um 5000"), std::string::npos);
+  const CommandResult help = ctl({"jog", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--depth-um"), std::string::npos);
+}
+
+TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "C-42", "--type", "nano", "--needles",
+                 "36", "--expires", "2030-01-31"})
+                .exit_code,
+            0);
+  ASSERT_EQ(ctl({"sim", "trigger", "on"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "pedal", "on"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "contact", "--force-n", "3.5"}).exit_code, 0);
+  Json st = status();
+  EXPECT_TRUE(st["cartridge_present"].boolean());
+  EXPECT_TRUE(st["trigger"].boolean());
+  EXPECT_TRUE(st["pedal"].boolean());
+  EXPECT_NEAR(st["force_n"].number(), 3.5, 0.1);
+  ASSERT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "trigger", "off"}).exit_code, 0);
+  st = status();
+  EXPECT_FALSE(st["cartridge_present"].boolean());
+  EXPECT_FALSE(st["trigger"].boolean());
+}
+
+TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {
+  const CommandResult r = run_command({DERMACTL_BIN, "--socket", "/tmp/dermad-no-such.sock", "status"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("cannot reach dermad"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dermad::test

@@ -1,0 +1,120 @@
+#include "tests/integration/json_value.hpp"
+
+#include <cctype>
+#include <cstdlib>
+
+namespace dermad::test {
+
+namespace {
+
+struct Parser {
+  const std::string& s;
+  std::size_t i = 0;
+
+  void ws() {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  }
+  bool lit(const char* w) {
+    const std::string word(w);
+    if (s.compare(i, word.size(), word) != 0) return false;
+    i += word.size();
+    return true;
+  }
+  std::optional<std::string> str() {
+    if (i >= s.size() || s[i] != '"') return std::nullopt;
+    ++i;
+    std::string out;
+    while (i < s.size() && s[i] != '"') {
+      char c = s[i++];
+      if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+      if (c == '\\') {
+        if (i >= s.size()) return std::nullopt;
+        const char e = s[i++];
+        switch (e) {
+          case 'n': out += '\n'; break;
+          case 't': out += '\t'; break;
+          case 'r': out += '\r'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'u':
+            if (i + 4 > s.size()) return std::nullopt;
+            out += '?';  // code points are not needed by the tests
+            i += 4;
+            break;
+          case '"': case '\\': case '/': out += e; break;
+          default: return std::nullopt;
+        }
+      } else {
+        out += c;
+      }
+    }
+    if (i >= s.size()) return std::nullopt;
+    ++i;
+    return out;
+  }
+  std::optional<Json> value() {
+    ws();
+    if (i >= s.size()) return std::nullopt;
+    const char c = s[i];
+    if (c == '{') {
+      ++i;
+      Json::Object o;
+      ws();
+      if (i < s.size() && s[i] == '}') return ++i, Json{o};
+      for (;;) {
+        ws();
+        auto k = str();
+        ws();
+        if (!k || i >= s.size() || s[i++] != ':') return std::nullopt;
+        auto v = value();
+        if (!v) return std::nullopt;
+        o[*k] = *v;
+        ws();
+        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == '}') return ++i, Json{o};
+        return std::nullopt;
+      }
+    }
+    if (c == '[') {
+      ++i;
+      Json::Array a;
+      ws();
+      if (i < s.size() && s[i] == ']') return ++i, Json{a};
+      for (;;) {
+        auto v = value();
+        if (!v) return std::nullopt;
+        a.push_back(*v);
+        ws();
+        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ']') return ++i, Json{a};
+        return std::nullopt;
+      }
+    }
+    if (c == '"') {
+      auto v = str();
+      if (!v) return std::nullopt;
+      return Json{*v};
+    }
+    if (lit("true")) return Json{true};
+    if (lit("false")) return Json{false};
+    if (lit("null")) return Json{nullptr};
+    const char* begin = s.c_str() + i;
+    char* end = nullptr;
+    const double d = std::strtod(begin, &end);
+    if (end == begin) return std::nullopt;
+    i += static_cast<std::size_t>(end - begin);
+    return Json{d};
+  }
+};
+
+}  // namespace
+
+std::optional<Json> parse_json(const std::string& text) {
+  Parser p{text};
+  auto v = p.value();
+  p.ws();
+  if (!v || p.i != text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace dermad::test

@@ -1,0 +1,65 @@
+#include "tools/dermactl/command_specs.hpp"
+
+namespace dermad::ctl {
+
+const std::vector<CommandSpec>& command_specs() {
+  static const std::vector<CommandSpec> table = {
+      {"status", "show the device state, sensors, inputs, alarms and loop timing", "", {}, ""},
+      {"info",
+       "show what the device is: version, backend, limits, real-time scheduling",
+       "",
+       {},
+       ""},
+      {"watch",
+       "stream live telemetry until Ctrl-C or --count samples",
+       "",
+       {
+           {"rate", "HZ", "samples per second of device time, Hz, 0 < HZ <= 1000", "10"},
+           {"count", "N", "stop after N samples; 0 = until Ctrl-C", "0"},
+       },
+       "On a terminal the view redraws in place; otherwise one line per sample.\n"
+       "With --json, one JSON object per line per sample."},
+      {"jog",
+       "run the needle drive for a bounded time (engineering service run, from IDLE)",
+       "",
+       {
+           {"depth-um", "N", "needle depth, micrometres (um)", "", true},
+           {"speed-hz", "F", "needle speed, strokes per second (Hz)", "", true},
+           {"duration-ms", "T", "run time, milliseconds, 1..10000", "", true},
+       },
+       "dermad refuses values outside the device limits (see `dermactl info`)."},
+      {"alarms", "list the active alarms", "", {}, ""},
+      {"alarms ack",
+       "acknowledge latched alarms whose condition has cleared",
+       "CODE...",
+       {{"all", "", "acknowledge every latched alarm instead of the listed CODEs", ""}},
+       "Give alarm codes (e.g. ESTOP) or --all."},
+      {"sim trigger",
+       "simulator: hold (on) or release (off) the handpiece trigger",
+       "on|off",
+       {},
+       ""},
+      {"sim pedal", "simulator: press (on) or release (off) the foot pedal", "on|off", {}, ""},
+      {"sim estop", "simulator: press (on) or release (off) the emergency stop", "on|off", {}, ""},
+      {"sim cartridge insert",
+       "simulator: insert a needle cartridge",
+       "",
+       {
+           {"serial", "S", "cartridge serial number", "SIM-0001"},
+           {"type", "TYPE", "cartridge type: standard, nano or gold-nano", "standard"},
+           {"needles", "N", "needle count, 1..100", "12"},
+           {"expires", "YYYY-MM-DD", "expiry date", "one year from today"},
+           {"lot", "L", "production lot", "SIM-LOT"},
+       },
+       ""},
+      {"sim cartridge remove", "simulator: remove the needle cartridge", "", {}, ""},
+      {"sim contact",
+       "simulator: set the skin-contact force on the needles",
+       "",
+       {{"force-n", "F", "contact force, newtons (N), 0..20", "", true}},
+       ""},
+  };
+  return table;
+}
+
+}  // namespace dermad::ctl

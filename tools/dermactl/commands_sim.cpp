@@ -1,0 +1,108 @@
+// sim ...: the Simulator service of `dermad --sim`.
+#include <cstdio>
+#include <string>
+
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+using SwitchRpc = grpc::Status (v1::Simulator::Stub::*)(grpc::ClientContext*,
+                                                        const v1::SetSwitchRequest&, v1::SimAck*);
+
+template <class Call>
+int sim_call(Context& ctx, Call&& call, const std::string& confirmation) {
+  v1::SimAck ack;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) { return call(cc, &ack); });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json::object().set("ok", true));
+  } else {
+    ctx.print(confirmation);
+  }
+  return kExitOk;
+}
+
+int set_switch(Context& ctx, const ParsedArgs& args, SwitchRpc rpc, const std::string& name,
+               const char* on_word, const char* off_word) {
+  if (args.positionals().size() != 1) throw UsageError("expected on or off", ctx.path());
+  v1::SetSwitchRequest req;
+  req.set_on(parse_on_off(args.positionals().front(), ctx.path()));
+  return sim_call(
+      ctx,
+      [&](grpc::ClientContext* cc, v1::SimAck* ack) {
+        return (ctx.client().simulator().*rpc)(cc, req, ack);
+      },
+      name + " " + (req.on() ? on_word : off_word));
+}
+
+const char* type_word(v1::CartridgeType t) {
+  switch (t) {
+    case v1::CARTRIDGE_TYPE_NANO:
+      return "nano";
+    case v1::CARTRIDGE_TYPE_GOLD_NANO:
+      return "gold-nano";
+    default:
+      return "standard";
+  }
+}
+
+}  // namespace
+
+int run_sim_trigger(Context& ctx, const ParsedArgs& args) {
+  return set_switch(ctx, args, &v1::Simulator::Stub::SetTrigger, "trigger", "held", "released");
+}
+
+int run_sim_pedal(Context& ctx, const ParsedArgs& args) {
+  return set_switch(ctx, args, &v1::Simulator::Stub::SetPedal, "pedal", "pressed", "released");
+}
+
+int run_sim_estop(Context& ctx, const ParsedArgs& args) {
+  return set_switch(ctx, args, &v1::Simulator::Stub::SetEstop, "e-stop", "pressed", "released");
+}
+
+int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args) {
+  const std::string& path = ctx.path();
+  v1::InsertCartridgeRequest req;
+  req.set_serial(args.value("serial").value_or("SIM-0001"));
+  req.set_type(parse_cartridge_type(args.value("type").value_or("standard"), path));
+  req.set_needles(static_cast<std::uint32_t>(
+      parse_integer(args.value("needles").value_or("12"), "--needles", path, 1, 100)));
+  const auto expires = args.value("expires");
+  req.set_expires(expires ? parse_date(*expires, path) : format_date(one_year_after(today())));
+  req.set_lot(args.value("lot").value_or("SIM-LOT"));
+  return sim_call(
+      ctx,
+      [&](grpc::ClientContext* cc, v1::SimAck* ack) {
+        return ctx.client().simulator().InsertCartridge(cc, req, ack);
+      },
+      "cartridge inserted: " + req.serial() + ", " + type_word(req.type()) + ", " +
+          std::to_string(req.needles()) + " needles, lot " + req.lot() + ", expires " +
+          req.expires());
+}
+
+int run_sim_cartridge_remove(Context& ctx, const ParsedArgs&) {
+  return sim_call(
+      ctx,
+      [&](grpc::ClientContext* cc, v1::SimAck* ack) {
+        return ctx.client().simulator().RemoveCartridge(cc, v1::RemoveCartridgeRequest{}, ack);
+      },
+      "cartridge removed");
+}
+
+int run_sim_contact(Context& ctx, const ParsedArgs& args) {
+  v1::SetContactForceRequest req;
+  req.set_force_n(parse_force_n(*args.value("force-n"), ctx.path()));
+  char force[32];
+  std::snprintf(force, sizeof force, "%.2f", req.force_n());
+  return sim_call(
+      ctx,
+      [&](grpc::ClientContext* cc, v1::SimAck* ack) {
+        return ctx.client().simulator().SetContactForce(cc, req, ack);
+      },
+      std::string("contact force set to ") + force + " N");
+}
+
+}  // namespace dermad::ctl

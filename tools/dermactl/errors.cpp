@@ -1,0 +1,64 @@
+#include "tools/dermactl/errors.hpp"
+
+#include "tools/dermactl/render.hpp"
+
+namespace dermad::ctl {
+
+std::string status_code_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "CODE_" + std::to_string(static_cast<int>(code));
+  }
+}
+
+ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& target, bool json) {
+  ErrorReport r;
+  const std::string code = status_code_name(status.error_code());
+  const std::string& message = status.error_message();
+  const std::string detail = message.empty() ? "" : ": " + message;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    r.exit_code = kExitUnreachable;
+    r.stderr_line = "dermactl: cannot reach dermad at " + target + detail + "\n";
+  } else {
+    r.exit_code = kExitRefused;
+    r.stderr_line = "dermactl: refused: " + code + detail + "\n";
+  }
+  if (json) r.stdout_json = error_json(code, message).dump() + "\n";
+  return r;
+}
+
+}  // namespace dermad::ctl

@@ -1,0 +1,61 @@
+// dermactl: parses the command line and runs one command against dermad.
+#include <exception>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "daemon/api/default_socket.hpp"
+#include "tools/dermactl/command_specs.hpp"
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/errors.hpp"
+
+namespace {
+
+using namespace dermad::ctl;
+
+const std::map<std::string, CommandFn>& handlers() {
+  static const std::map<std::string, CommandFn> map = {
+      {"status", run_status},
+      {"info", run_info},
+      {"watch", run_watch},
+      {"jog", run_jog},
+      {"alarms", run_alarms},
+      {"alarms ack", run_alarms_ack},
+      {"sim trigger", run_sim_trigger},
+      {"sim pedal", run_sim_pedal},
+      {"sim estop", run_sim_estop},
+      {"sim cartridge insert", run_sim_cartridge_insert},
+      {"sim cartridge remove", run_sim_cartridge_remove},
+      {"sim contact", run_sim_contact},
+  };
+  return map;
+}
+
+int usage_error(const UsageError& e) {
+  const std::string help =
+      e.command().empty() ? "dermactl --help" : "dermactl " + e.command() + " --help";
+  std::cerr << "dermactl: " << e.what() << "\nTry '" << help << "' for more information.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    const CommandLine cl =
+        parse_command_line(args, command_specs(), dermad::api::default_socket_path());
+    if (!cl.help_text.empty()) {
+      std::cout << cl.help_text;
+      return kExitOk;
+    }
+    Context ctx(cl.globals, cl.command->path);
+    return handlers().at(cl.command->path)(ctx, cl.args);
+  } catch (const UsageError& e) {
+    return usage_error(e);
+  } catch (const std::exception& e) {
+    std::cerr << "dermactl: " << e.what() << "\n";
+    return 1;
+  }
+}

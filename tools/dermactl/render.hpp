@@ -1,0 +1,41 @@
+// dermad's proto messages as dermactl output: JSON objects for scripts, text for people.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dermad/v1/device.pb.h"
+#include "tools/dermactl/json.hpp"
+
+namespace dermad::ctl {
+
+using Alarms = google::protobuf::RepeatedPtrField<v1::Alarm>;
+
+// The enum name without its prefix ("IDLE"); unknown values as "UNKNOWN_<n>".
+std::string state_name(v1::State s);
+// "high", "medium", "low" ("unspecified" when unset).
+std::string priority_name(v1::AlarmPriority p);
+
+Json alarm_json(const v1::Alarm& a);
+Json alarms_json(const Alarms& alarms);
+Json status_json(const v1::Status& s);
+Json sample_json(const v1::TelemetrySample& s);
+Json info_json(const v1::DeviceInfo& info);
+
+// The message split on "; ", which is how dermad joins several refusal reasons.
+std::vector<std::string> split_reasons(std::string_view message);
+// {"error": {"code": ..., "message": ..., "reasons": [...]}}
+Json error_json(std::string_view code, std::string_view message);
+
+// A table of alarms, their age measured against now_ns (the device's steady clock).
+std::string alarms_text(const Alarms& alarms, std::int64_t now_ns);
+std::string status_text(const v1::Status& s);
+std::string info_text(const v1::DeviceInfo& info);
+// Several lines for the live view of `watch` on a terminal.
+std::string sample_text(const v1::TelemetrySample& s);
+// One line per sample for `watch` into a pipe or file.
+std::string sample_line(const v1::TelemetrySample& s);
+
+}  // namespace dermad::ctl

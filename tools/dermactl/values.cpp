@@ -1,0 +1,117 @@
+#include "tools/dermactl/values.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+
+#include "tools/dermactl/args.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+}  // namespace
+
+std::int64_t parse_integer(std::string_view text, std::string_view what, const std::string& path,
+                           std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+    throw UsageError(std::string(what) + " needs an integer, got " + quoted(text), path);
+  }
+  if (v < min || v > max) {
+    const std::string range = max == std::numeric_limits<std::int64_t>::max()
+                                  ? "at least " + std::to_string(min)
+                                  : std::to_string(min) + ".." + std::to_string(max);
+    throw UsageError(std::string(what) + " must be " + range + ", got " + std::string(text), path);
+  }
+  return v;
+}
+
+double parse_number(std::string_view text, std::string_view what, const std::string& path) {
+  double v = 0.0;
+  // from_chars neither skips spaces nor accepts a leading '+', so only plain numbers pass.
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() || !std::isfinite(v)) {
+    throw UsageError(std::string(what) + " needs a number, got " + quoted(text), path);
+  }
+  return v;
+}
+
+bool parse_on_off(std::string_view text, const std::string& path) {
+  if (text == "on") return true;
+  if (text == "off") return false;
+  throw UsageError("expected on or off, got " + quoted(text), path);
+}
+
+double parse_rate_hz(std::string_view text, const std::string& path) {
+  const double hz = parse_number(text, "--rate", path);
+  if (!(hz > 0.0 && hz <= 1000.0)) {
+    throw UsageError("--rate must be above 0 and at most 1000 Hz, got " + std::string(text), path);
+  }
+  return hz;
+}
+
+double parse_force_n(std::string_view text, const std::string& path) {
+  const double f = parse_number(text, "--force-n", path);
+  if (!(f >= 0.0 && f <= 20.0)) {
+    throw UsageError("--force-n must be 0..20 N, got " + std::string(text), path);
+  }
+  return f;
+}
+
+v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string& path) {
+  if (text == "standard") return v1::CARTRIDGE_TYPE_STANDARD;
+  if (text == "nano") return v1::CARTRIDGE_TYPE_NANO;
+  if (text == "gold-nano") return v1::CARTRIDGE_TYPE_GOLD_NANO;
+  throw UsageError("--type must be standard, nano or gold-nano, got " + quoted(text), path);
+}
+
+std::string parse_date(std::string_view text, const std::string& path) {
+  const std::string bad = "--expires needs a date YYYY-MM-DD, got " + quoted(text);
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') throw UsageError(bad, path);
+  auto field = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    const char* first = text.data() + pos;
+    const auto [end, ec] = std::from_chars(first, first + len, v);
+    if (ec != std::errc{} || end != first + len || *first == '-' || *first == '+') {
+      throw UsageError(bad, path);
+    }
+    return v;
+  };
+  const std::chrono::year_month_day d{std::chrono::year{field(0, 4)},
+                                      std::chrono::month{static_cast<unsigned>(field(5, 2))},
+                                      std::chrono::day{static_cast<unsigned>(field(8, 2))}};
+  if (!d.ok()) throw UsageError("--expires is not a calendar date: " + quoted(text), path);
+  return std::string(text);
+}
+
+std::string format_date(std::chrono::year_month_day d) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::chrono::year_month_day one_year_after(std::chrono::year_month_day d) {
+  auto next = d + std::chrono::years{1};
+  if (!next.ok()) next = next.year() / next.month() / std::chrono::last;
+  return next;
+}
+
+std::chrono::year_month_day today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  return std::chrono::year{local.tm_year + 1900} /
+         std::chrono::month{static_cast<unsigned>(local.tm_mon + 1)} /
+         std::chrono::day{static_cast<unsigned>(local.tm_mday)};
+}
+
+}  // namespace dermad::ctl

@@ -1,0 +1,36 @@
+// Parsing and range checks of option values. Malformed or out-of-range values are usage
+// errors (exit 2) raised here, before any RPC.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dermad/v1/simulator.pb.h"
+
+namespace dermad::ctl {
+
+// Each throws UsageError naming `what` (e.g. "--needles") and the command path for the hint.
+std::int64_t parse_integer(std::string_view text, std::string_view what, const std::string& path,
+                           std::int64_t min, std::int64_t max);
+// A finite decimal number.
+double parse_number(std::string_view text, std::string_view what, const std::string& path);
+bool parse_on_off(std::string_view text, const std::string& path);
+
+// watch --rate: 0 < hz <= 1000.
+double parse_rate_hz(std::string_view text, const std::string& path);
+// sim contact --force-n: 0..20 N.
+double parse_force_n(std::string_view text, const std::string& path);
+// sim cartridge insert --type: standard, nano or gold-nano.
+v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string& path);
+// sim cartridge insert --expires: a real calendar date written YYYY-MM-DD.
+std::string parse_date(std::string_view text, const std::string& path);
+
+std::string format_date(std::chrono::year_month_day d);
+// The same day a year later; 29 February becomes 28 February.
+std::chrono::year_month_day one_year_after(std::chrono::year_month_day d);
+// Today in local time.
+std::chrono::year_month_day today();
+
+}  // namespace dermad::ctl
