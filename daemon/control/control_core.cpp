@@ -10,7 +10,7 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       geo_(hal.geometry()),
       estimator_(geo_.tach_edges_per_rev),
       speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
-      depth_(cfg.depth, geo_.um_per_step) {}
+      depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9) {}
 
 uint32_t ControlCore::alarm_conditions() const {
   uint32_t c = 0;

@@ -39,7 +39,7 @@ int32_t DepthController::update(int32_t target_um, bool home_switch, double dt) 
         homing_ = Homing::kFailed;
         return 0;
       }
-      fraction_ += lim_.homing_rate_steps_s * dt;
+      fraction_ += std::min(lim_.homing_rate_steps_s * dt, max_steps_per_tick_);
       const auto n = static_cast<int32_t>(fraction_);
       fraction_ -= n;
       homing_steps_ += n;
@@ -67,7 +67,7 @@ int32_t DepthController::profile_steps(int64_t target, double dt) {
   const double v_want = dir * std::min(lim_.max_rate_steps_s, v_stop);
   const double dv = lim_.accel_steps_s2 * dt;
   velocity_ = std::clamp(v_want, velocity_ - dv, velocity_ + dv);
-  double move = velocity_ * dt;
+  double move = std::clamp(velocity_ * dt, -max_steps_per_tick_, max_steps_per_tick_);
   // Never step past the target.
   if (std::abs(move) > std::abs(remaining) && (move > 0) == (remaining > 0)) move = remaining;
   fraction_ += move;

@@ -15,7 +15,10 @@ struct DepthLimits {
 
 class DepthController {
  public:
-  DepthController(DepthLimits lim, double um_per_step) : lim_(lim), um_per_step_(um_per_step) {}
+  // `period_s` is the loop period: the driver issues a tick's steps before the next tick,
+  // so a tick never asks for more than the rate allows in one period, even after a stall.
+  DepthController(DepthLimits lim, double um_per_step, double period_s)
+      : lim_(lim), um_per_step_(um_per_step), max_steps_per_tick_(lim.max_rate_steps_s * period_s) {}
 
   enum class Homing { kNotStarted, kSeeking, kDone, kFailed };
 
@@ -35,6 +38,7 @@ class DepthController {
 
   DepthLimits lim_;
   double um_per_step_;
+  double max_steps_per_tick_;
   Homing homing_ = Homing::kNotStarted;
   int64_t position_steps_ = 0;
   int64_t homing_steps_ = 0;

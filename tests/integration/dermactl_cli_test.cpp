@@ -89,7 +89,9 @@ TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
   r = ctl({"watch", "--rate", "100", "--count", "150"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   bool on_target = false;
+  std::string last;
   for (const auto& l : lines(r.out)) {
+    last = l;
     const auto j = parse_json(l);
     ASSERT_TRUE(j) << l;
     if ((*j)["state"].string() == "SERVICE" && std::abs((*j)["speed_hz"].number() - 100) <= 2 &&
@@ -97,7 +99,7 @@ TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
       on_target = true;
     }
   }
-  EXPECT_TRUE(on_target);
+  EXPECT_TRUE(on_target) << "last sample: " << last;
 
   r = ctl({"sim", "estop", "on"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

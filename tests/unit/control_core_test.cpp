@@ -169,3 +169,24 @@ TEST(ControlCore, HomeSwitchNeverFoundFaultsWithDepthTracking) {
 
 }  // namespace
 }  // namespace dermad::control
+
+namespace dermad::control {
+namespace {
+
+TEST(ControlCore, StallsDuringADepthMoveLoseNoSteps) {
+  test::SimRig rig;
+  ASSERT_TRUE(rig.boot_to_idle());
+  const int64_t lost_before = rig.pen.lost_steps();
+  ASSERT_EQ(rig.jog(1800, 100.0, 2000), Verdict::kAccepted);
+  // The hypervisor stalls the loop for 6 ms every 20 ticks while the stop travels.
+  for (int i = 0; i < 400; ++i) {
+    if (i % 20 == 5) rig.clock.inject_lateness(6'000'000);
+    rig.run_ticks(1);
+  }
+  EXPECT_EQ(rig.pen.lost_steps(), lost_before);
+  EXPECT_NEAR(rig.pen.true_position_um(), 1800.0, 2.5);
+  EXPECT_GT(rig.runner.figures().missed_periods, 0u);
+}
+
+}  // namespace
+}  // namespace dermad::control
