@@ -5,7 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "hal/cartridge.hpp"
 
 namespace dermad::hal {
 
@@ -64,7 +67,7 @@ struct Outputs {
 // Static facts of the hardware the controllers need.
 struct Geometry {
   uint32_t tach_edges_per_rev = 2;
-  double um_per_step = 2.5;        // lead screw travel per stepper step
+  double um_per_step = 2.5;  // lead screw travel per stepper step
   uint32_t max_step_rate_hz = 4000;
   double supply_nominal_v = 12.0;
   double motor_no_load_hz = 200.0;  // no-load speed at nominal supply, strokes/s
@@ -83,6 +86,10 @@ class Hal {
   virtual Geometry geometry() const = 0;
   virtual void read(int64_t now_ns, Inputs& in) = 0;
   virtual void write(int64_t now_ns, const Outputs& out) = 0;
+
+  // The inserted cartridge's EEPROM, parsed; nullopt when absent or unreadable. May block on
+  // I2C for milliseconds: for the I/O side only, never the control thread.
+  virtual std::optional<CartridgeInfo> read_cartridge() = 0;
 };
 
 }  // namespace dermad::hal

@@ -10,14 +10,22 @@ using control::kAlarmTable;
 
 v1::State to_proto(control::State s) {
   switch (s) {
-    case control::State::kBoot: return v1::STATE_BOOT;
-    case control::State::kHoming: return v1::STATE_HOMING;
-    case control::State::kIdle: return v1::STATE_IDLE;
-    case control::State::kArmed: return v1::STATE_ARMED;
-    case control::State::kRunning: return v1::STATE_RUNNING;
-    case control::State::kService: return v1::STATE_SERVICE;
-    case control::State::kFault: return v1::STATE_FAULT;
-    case control::State::kEstop: return v1::STATE_ESTOP;
+    case control::State::kBoot:
+      return v1::STATE_BOOT;
+    case control::State::kHoming:
+      return v1::STATE_HOMING;
+    case control::State::kIdle:
+      return v1::STATE_IDLE;
+    case control::State::kArmed:
+      return v1::STATE_ARMED;
+    case control::State::kRunning:
+      return v1::STATE_RUNNING;
+    case control::State::kService:
+      return v1::STATE_SERVICE;
+    case control::State::kFault:
+      return v1::STATE_FAULT;
+    case control::State::kEstop:
+      return v1::STATE_ESTOP;
   }
   return v1::STATE_UNSPECIFIED;
 }

@@ -28,8 +28,7 @@ grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* ctx,
-                                                   const v1::GetStatusRequest*,
-                                                   v1::Status* resp) {
+                                                   const v1::GetStatusRequest*, v1::Status* resp) {
   auto* r = ctx->DefaultReactor();
   control::Snapshot s;
   if (!port_.core().telemetry().latest(s)) {
@@ -57,9 +56,9 @@ grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
   return hub_.open(rate);
 }
 
-grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(
-    grpc::CallbackServerContext* ctx, const v1::AcknowledgeAlarmsRequest* req,
-    v1::AcknowledgeAlarmsResponse* resp) {
+grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerContext* ctx,
+                                                           const v1::AcknowledgeAlarmsRequest* req,
+                                                           v1::AcknowledgeAlarmsResponse* resp) {
   auto* r = ctx->DefaultReactor();
   uint32_t mask = 0;
   std::string unknown;

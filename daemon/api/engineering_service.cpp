@@ -12,8 +12,7 @@ using grpc::StatusCode;
 namespace {
 
 // Every field outside its limit, each with its value and range.
-std::string limits_text(uint32_t bad, const v1::JogRequest& req,
-                        const control::DeviceLimits& lim) {
+std::string limits_text(uint32_t bad, const v1::JogRequest& req, const control::DeviceLimits& lim) {
   std::ostringstream o;
   auto sep = [&o, first = true]() mutable {
     if (!first) o << "; ";

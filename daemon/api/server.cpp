@@ -22,7 +22,7 @@ bool prepare_socket_path(const std::string& path, std::string& error) {
     error = "cannot create " + p.parent_path().string() + ": " + ec.message();
     return false;
   }
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       error = path + " exists and is not a socket";
@@ -51,8 +51,8 @@ std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
   for (auto* s : services) b.RegisterService(s);
   auto server = b.BuildAndStart();
   if (!server) {
-    error = "cannot listen on unix:" + ep.socket_path +
-            (ep.listen.empty() ? "" : " and " + ep.listen);
+    error =
+        "cannot listen on unix:" + ep.socket_path + (ep.listen.empty() ? "" : " and " + ep.listen);
     return nullptr;
   }
   if (!ep.listen.empty() && tcp_port == 0) {

@@ -25,15 +25,13 @@ grpc::ServerUnaryReactor* SimulatorService::SetTrigger(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* SimulatorService::SetPedal(grpc::CallbackServerContext* ctx,
-                                                     const v1::SetSwitchRequest* req,
-                                                     v1::SimAck*) {
+                                                     const v1::SetSwitchRequest* req, v1::SimAck*) {
   pen_.set_pedal(req->on());
   return done(ctx);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::SetEstop(grpc::CallbackServerContext* ctx,
-                                                     const v1::SetSwitchRequest* req,
-                                                     v1::SimAck*) {
+                                                     const v1::SetSwitchRequest* req, v1::SimAck*) {
   pen_.set_estop(req->on());
   return done(ctx);
 }
@@ -47,10 +45,17 @@ grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServer
   c.lot = req->lot();
   c.expires = req->expires();
   switch (req->type()) {
-    case v1::CARTRIDGE_TYPE_STANDARD: c.type = hal::CartridgeType::kStandard; break;
-    case v1::CARTRIDGE_TYPE_NANO: c.type = hal::CartridgeType::kNano; break;
-    case v1::CARTRIDGE_TYPE_GOLD_NANO: c.type = hal::CartridgeType::kGoldNano; break;
-    default: return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "cartridge type missing"));
+    case v1::CARTRIDGE_TYPE_STANDARD:
+      c.type = hal::CartridgeType::kStandard;
+      break;
+    case v1::CARTRIDGE_TYPE_NANO:
+      c.type = hal::CartridgeType::kNano;
+      break;
+    case v1::CARTRIDGE_TYPE_GOLD_NANO:
+      c.type = hal::CartridgeType::kGoldNano;
+      break;
+    default:
+      return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "cartridge type missing"));
   }
   if (c.serial.empty()) {
     return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "cartridge serial missing"));
@@ -75,8 +80,9 @@ grpc::ServerUnaryReactor* SimulatorService::RemoveCartridge(grpc::CallbackServer
   return done(ctx);
 }
 
-grpc::ServerUnaryReactor* SimulatorService::SetContactForce(
-    grpc::CallbackServerContext* ctx, const v1::SetContactForceRequest* req, v1::SimAck*) {
+grpc::ServerUnaryReactor* SimulatorService::SetContactForce(grpc::CallbackServerContext* ctx,
+                                                            const v1::SetContactForceRequest* req,
+                                                            v1::SimAck*) {
   const double f = req->force_n();
   if (!(f >= 0.0 && f <= 20.0)) {
     return done(ctx, Status(StatusCode::INVALID_ARGUMENT,

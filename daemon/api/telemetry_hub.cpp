@@ -53,9 +53,14 @@ TelemetryStream::Next TelemetryStream::next_locked() {
 
 void TelemetryStream::act(Next n) {
   switch (n) {
-    case Next::kNothing: return;
-    case Next::kWrite: StartWrite(&in_flight_); return;
-    case Next::kFinishOk: Finish(grpc::Status::OK); return;
+    case Next::kNothing:
+      return;
+    case Next::kWrite:
+      StartWrite(&in_flight_);
+      return;
+    case Next::kFinishOk:
+      Finish(grpc::Status::OK);
+      return;
     case Next::kFinishCancelled:
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
       return;

@@ -49,8 +49,12 @@ inline constexpr std::array<AlarmInfo, kAlarmCount> kAlarmTable{{
     {"LINK_LOST", Priority::kMedium, true, "Tablet link lost"},
 }};
 
-constexpr const AlarmInfo& info(AlarmCode c) { return kAlarmTable[static_cast<std::size_t>(c)]; }
-constexpr uint32_t bit(AlarmCode c) { return 1u << static_cast<unsigned>(c); }
+constexpr const AlarmInfo& info(AlarmCode c) {
+  return kAlarmTable[static_cast<std::size_t>(c)];
+}
+constexpr uint32_t bit(AlarmCode c) {
+  return 1u << static_cast<unsigned>(c);
+}
 
 // Which alarms are active, which of them still have their condition, since when.
 struct AlarmSet {

@@ -121,17 +121,25 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   out_.motor_enable = speed_target > 0.0;
   out_.stepper_steps = depth_.update(depth_target, in_.home_switch, dt);
   out_.stepper_enable = true;
-  out_.watchdog = (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) ? out_.watchdog
-                                                                                : !out_.watchdog;
+  out_.watchdog =
+      (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) ? out_.watchdog : !out_.watchdog;
   out_.buzzer = supervisor_.alarms().any_high();
   switch (after) {
     case State::kFault:
-    case State::kEstop: out_.led = hal::Led::kRed; break;
+    case State::kEstop:
+      out_.led = hal::Led::kRed;
+      break;
     case State::kRunning:
-    case State::kService: out_.led = hal::Led::kBlue; break;
+    case State::kService:
+      out_.led = hal::Led::kBlue;
+      break;
     case State::kIdle:
-    case State::kArmed: out_.led = hal::Led::kGreen; break;
-    default: out_.led = hal::Led::kAmber; break;
+    case State::kArmed:
+      out_.led = hal::Led::kGreen;
+      break;
+    default:
+      out_.led = hal::Led::kAmber;
+      break;
   }
   hal_.write(now_ns, out_);
 

@@ -7,7 +7,7 @@
 namespace dermad::control {
 
 struct DepthLimits {
-  double max_rate_steps_s = 3500;    // below the stepper's pull-out rate
+  double max_rate_steps_s = 3500;  // below the stepper's pull-out rate
   double accel_steps_s2 = 60000;
   double homing_rate_steps_s = 2000;
   int32_t homing_max_steps = 1400;  // more than the whole travel: the switch must be found
@@ -18,7 +18,9 @@ class DepthController {
   // `period_s` is the loop period: the driver issues a tick's steps before the next tick,
   // so a tick never asks for more than the rate allows in one period, even after a stall.
   DepthController(DepthLimits lim, double um_per_step, double period_s)
-      : lim_(lim), um_per_step_(um_per_step), max_steps_per_tick_(lim.max_rate_steps_s * period_s) {}
+      : lim_(lim),
+        um_per_step_(um_per_step),
+        max_steps_per_tick_(lim.max_rate_steps_s * period_s) {}
 
   enum class Homing { kNotStarted, kSeeking, kDone, kFailed };
 

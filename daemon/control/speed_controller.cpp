@@ -10,8 +10,7 @@ void SpeedController::reset() {
   duty_ = 0.0;
 }
 
-double SpeedController::update(double target_hz, double measured_hz, double supply_v,
-                               double dt) {
+double SpeedController::update(double target_hz, double measured_hz, double supply_v, double dt) {
   if (target_hz <= 0.0) {
     reset();
     return 0.0;

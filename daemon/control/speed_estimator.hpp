@@ -21,7 +21,7 @@ class SpeedEstimator {
   int64_t last_edge_ns() const { return last_edge_ns_; }
 
  private:
-  static constexpr std::size_t kHistory = 16;  // > edges per revolution
+  static constexpr std::size_t kHistory = 16;              // > edges per revolution
   static constexpr int64_t kStoppedAfterNs = 200'000'000;  // no edge for 200 ms: stopped
 
   uint32_t edges_per_rev_;

@@ -7,7 +7,9 @@ namespace dermad::control {
 namespace {
 
 constexpr std::size_t kStates = 8;
-constexpr std::size_t idx(State s) { return static_cast<std::size_t>(s); }
+constexpr std::size_t idx(State s) {
+  return static_cast<std::size_t>(s);
+}
 
 // kTable[from][to]: the transitions DESIGN.md allows. FAULT and ESTOP are reachable from
 // everywhere; leaving them is only through acknowledge().
@@ -40,7 +42,9 @@ constexpr auto kTable = make_table();
 
 }  // namespace
 
-bool transition_allowed(State from, State to) { return kTable[idx(from)][idx(to)]; }
+bool transition_allowed(State from, State to) {
+  return kTable[idx(from)][idx(to)];
+}
 
 void Supervisor::go(State to) {
   if (to != state_ && transition_allowed(state_, to)) state_ = to;

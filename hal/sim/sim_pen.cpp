@@ -72,8 +72,8 @@ void SimPen::advance_to(int64_t now_ns) {
     }
     // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min).
     const double i = motor_.state().current_a;
-    temperature_c_ += dt * (i * i * cfg_.motor.resistance_ohm * 0.8 -
-                            (temperature_c_ - cfg_.ambient_c) / 300.0);
+    temperature_c_ +=
+        dt * (i * i * cfg_.motor.resistance_ohm * 0.8 - (temperature_c_ - cfg_.ambient_c) / 300.0);
     t_ns_ += dt_ns;
   }
 }
@@ -102,12 +102,13 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
   edges_lost_ = 0;
 
   const auto& m = motor_.state();
-  in.motor_current_ma = {adc(m.current_a * 1000.0, cfg_.current_noise_ma,
-                             cfg_.current_full_scale_ma), true};
-  in.position_um = {adc(screw_.position_um(), cfg_.position_noise_um,
-                        cfg_.position_full_scale_um), true};
-  in.force_n = {adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n,
-                    cfg_.force_full_scale_n), true};
+  in.motor_current_ma = {
+      adc(m.current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma), true};
+  in.position_um = {adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um),
+                    true};
+  in.force_n = {
+      adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n, cfg_.force_full_scale_n),
+      true};
   in.temperature_c = {temperature_c_, true};
   in.supply_v = {adc(m.supply_v, cfg_.supply_noise_v, cfg_.supply_full_scale_v), true};
 

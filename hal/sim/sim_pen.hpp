@@ -39,6 +39,7 @@ class SimPen final : public Hal {
   Geometry geometry() const override;
   void read(int64_t now_ns, Inputs& in) override;
   void write(int64_t now_ns, const Outputs& out) override;
+  std::optional<CartridgeInfo> read_cartridge() override { return cartridge(); }
 
   // Scripted events, callable from any thread.
   void set_trigger(bool held) { trigger_.store(held); }

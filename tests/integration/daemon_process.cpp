@@ -58,7 +58,9 @@ DaemonProcess::~DaemonProcess() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string DaemonProcess::log() const { return slurp(dir_ + "/dermad.log"); }
+std::string DaemonProcess::log() const {
+  return slurp(dir_ + "/dermad.log");
+}
 
 bool DaemonProcess::wait_ready() {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);

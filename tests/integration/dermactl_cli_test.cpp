@@ -48,9 +48,9 @@ TEST_F(DermactlCli, JsonStatusIsOneObjectWithTheDocumentedKeys) {
   EXPECT_TRUE((*j)["depth_um"].is_number());
   EXPECT_TRUE((*j)["speed_hz"].is_number());
   EXPECT_TRUE((*j)["alarms"].is_array());
-  for (const char* k : {"t_ns", "depth_target_um", "speed_target_hz", "motor_current_ma",
-                        "force_n", "temperature_c", "supply_v", "loop_late_p50_us",
-                        "loop_late_p99_us", "loop_late_max_us", "loop_overruns", "loop_ticks"}) {
+  for (const char* k : {"t_ns", "depth_target_um", "speed_target_hz", "motor_current_ma", "force_n",
+                        "temperature_c", "supply_v", "loop_late_p50_us", "loop_late_p99_us",
+                        "loop_late_max_us", "loop_overruns", "loop_ticks"}) {
     EXPECT_TRUE(j->has(k) && (*j)[k].is_number()) << k;
   }
   // People get a table with units instead.
@@ -130,8 +130,8 @@ TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
   EXPECT_EQ(ctl({"no-such-command"}).exit_code, 2);
   EXPECT_EQ(ctl({"watch", "--rate", "0"}).exit_code, 2);
   EXPECT_EQ(ctl({"sim", "cartridge", "insert", "--type", "diamond"}).exit_code, 2);
-  const CommandResult r = ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "100"},
-                    true);
+  const CommandResult r =
+      ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "100"}, true);
   EXPECT_EQ(r.exit_code, 3);
   const auto j = parse_json(r.out);
   ASSERT_TRUE(j && j->has("error")) << r.out;
@@ -163,7 +163,8 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
 }
 
 TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {
-  const CommandResult r = run_command({DERMACTL_BIN, "--socket", "/tmp/dermad-no-such.sock", "status"});
+  const CommandResult r =
+      run_command({DERMACTL_BIN, "--socket", "/tmp/dermad-no-such.sock", "status"});
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("cannot reach dermad"), std::string::npos) << r.err;
 }

@@ -31,18 +31,33 @@ struct Parser {
         if (i >= s.size()) return std::nullopt;
         const char e = s[i++];
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
           case 'u':
             if (i + 4 > s.size()) return std::nullopt;
             out += '?';  // code points are not needed by the tests
             i += 4;
             break;
-          case '"': case '\\': case '/': out += e; break;
-          default: return std::nullopt;
+          case '"':
+          case '\\':
+          case '/':
+            out += e;
+            break;
+          default:
+            return std::nullopt;
         }
       } else {
         out += c;
@@ -70,7 +85,10 @@ struct Parser {
         if (!v) return std::nullopt;
         o[*k] = *v;
         ws();
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
         if (i < s.size() && s[i] == '}') return ++i, Json{o};
         return std::nullopt;
       }
@@ -85,7 +103,10 @@ struct Parser {
         if (!v) return std::nullopt;
         a.push_back(*v);
         ws();
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
         if (i < s.size() && s[i] == ']') return ++i, Json{a};
         return std::nullopt;
       }

@@ -173,12 +173,14 @@ TEST(SimPen, ScriptedInputsAndCartridge) {
   EXPECT_TRUE(in.trigger);
   EXPECT_TRUE(in.estop_pressed);
   EXPECT_TRUE(in.cartridge_present);
-  ASSERT_TRUE(pen.cartridge().has_value());
-  EXPECT_EQ(pen.cartridge()->needles, 36u);
+  Hal& hal = pen;
+  ASSERT_TRUE(hal.read_cartridge().has_value());
+  EXPECT_EQ(hal.read_cartridge()->needles, 36u);
+  EXPECT_EQ(hal.read_cartridge()->serial, "C-1");
   pen.remove_cartridge();
   pen.read(2 * kMs, in);
   EXPECT_FALSE(in.cartridge_present);
-  EXPECT_FALSE(pen.cartridge().has_value());
+  EXPECT_FALSE(hal.read_cartridge().has_value());
 }
 
 }  // namespace

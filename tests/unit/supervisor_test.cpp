@@ -9,18 +9,17 @@ namespace dermad::control {
 namespace {
 
 const std::set<std::pair<State, State>> kAllowed = {
-    {State::kBoot, State::kHoming},    {State::kHoming, State::kIdle},
-    {State::kIdle, State::kArmed},     {State::kIdle, State::kService},
-    {State::kIdle, State::kHoming},    {State::kArmed, State::kIdle},
-    {State::kArmed, State::kRunning},  {State::kRunning, State::kArmed},
-    {State::kRunning, State::kIdle},   {State::kService, State::kIdle},
-    {State::kFault, State::kIdle},     {State::kFault, State::kHoming},
-    {State::kEstop, State::kIdle},     {State::kEstop, State::kHoming},
+    {State::kBoot, State::kHoming},   {State::kHoming, State::kIdle},
+    {State::kIdle, State::kArmed},    {State::kIdle, State::kService},
+    {State::kIdle, State::kHoming},   {State::kArmed, State::kIdle},
+    {State::kArmed, State::kRunning}, {State::kRunning, State::kArmed},
+    {State::kRunning, State::kIdle},  {State::kService, State::kIdle},
+    {State::kFault, State::kIdle},    {State::kFault, State::kHoming},
+    {State::kEstop, State::kIdle},    {State::kEstop, State::kHoming},
 };
 
-constexpr State kStates[] = {State::kBoot,    State::kHoming,  State::kIdle,
-                             State::kArmed,   State::kRunning, State::kService,
-                             State::kFault,   State::kEstop};
+constexpr State kStates[] = {State::kBoot,    State::kHoming,  State::kIdle,  State::kArmed,
+                             State::kRunning, State::kService, State::kFault, State::kEstop};
 
 TEST(Supervisor, TransitionTableIsExactlyTheDesign) {
   for (State from : kStates) {
