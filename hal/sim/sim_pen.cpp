@@ -81,7 +81,8 @@ void SimPen::advance_to(int64_t now_ns) {
 double SimPen::adc(double value, double noise, double full_scale) {
   const double v = value + noise * gauss_(rng_);
   const double lsb = full_scale / 4096.0;
-  return std::clamp(std::round(v / lsb), 0.0, 4095.0) * lsb;
+  // + 0.0 turns the -0.0 that rounding a small negative value gives into 0.0.
+  return std::clamp(std::round(v / lsb), 0.0, 4095.0) * lsb + 0.0;
 }
 
 void SimPen::read(int64_t now_ns, Inputs& in) {
