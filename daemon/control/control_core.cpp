@@ -1,6 +1,7 @@
 #include "daemon/control/control_core.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace dermad::control {
 
@@ -10,15 +11,27 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       geo_(hal.geometry()),
       estimator_(geo_.tach_edges_per_rev),
       speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
-      depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9) {}
+      depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9),
+      monitors_(cfg.alarms, cfg.period_ns, cfg.limits.depth_max_um) {}
 
-uint32_t ControlCore::alarm_conditions() const {
-  uint32_t c = 0;
-  if (in_.estop_pressed) c |= bit(AlarmCode::kEstop);
-  if (homing_failed_) c |= bit(AlarmCode::kDepthTracking);
-  const bool analog_ok = in_.motor_current_ma.ok && in_.position_um.ok && in_.supply_v.ok;
-  if (!analog_ok || in_.tach_edges_lost > 0) c |= bit(AlarmCode::kSensorFault);
-  return c;
+MonitorView ControlCore::monitor_view(int64_t late_ns) const {
+  // Judged against the outputs of the previous tick: those are what the plant has been
+  // responding to since.
+  MonitorView v;
+  v.drive_on = out_.motor_enable;
+  v.duty = out_.motor_duty;
+  v.speed_target_hz = speed_.ramped_target_hz();
+  v.ramp_done = out_.motor_enable && speed_.ramped_target_hz() == speed_target_;
+  v.speed_hz = estimator_.speed_hz();
+  v.last_edge_ns = estimator_.last_edge_ns();
+  v.commanded_um = depth_.commanded_um();
+  v.filtered_depth_um = depth_.filtered_um();
+  v.depth_tracking_fault = depth_.tracking_fault();
+  v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
+  v.cartridge_removed_running =
+      out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
+  v.late_ns = late_ns;
+  return v;
 }
 
 void ControlCore::handle(const Command& c, int64_t now_ns) {
@@ -93,10 +106,9 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   total_edges_ += in_.tach_edges;
 
   // Conditions first, so commands (an acknowledgement above all) see this tick's inputs.
+  supervisor_.update(now_ns, monitors_.evaluate(in_, monitor_view(late_ns)));
   // A failed homing raises its alarm once; homing starts over after the acknowledgement.
-  homing_failed_ = depth_.homing() == DepthController::Homing::kFailed;
-  supervisor_.update(now_ns, alarm_conditions());
-  if (homing_failed_) depth_.abandon_homing();
+  if (depth_.homing() == DepthController::Homing::kFailed) depth_.abandon_homing();
   // A bounded number of commands per tick keeps the tick's work bounded.
   Command c;
   for (int n = 0; n < 8 && commands_.try_pop(c); ++n) handle(c, now_ns);
@@ -117,9 +129,14 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
 
   const double measured = estimator_.speed_hz();
   const double supply = in_.supply_v.ok ? in_.supply_v.value : 0.0;
-  out_.motor_duty = speed_.update(speed_target, measured, supply, dt);
+  const double current = in_.motor_current_ma.ok ? in_.motor_current_ma.value : 0.0;
+  if (speed_target > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
+  speed_target_ = speed_target;
+  out_.motor_duty = speed_.update(speed_target, measured, supply, current, dt);
   out_.motor_enable = speed_target > 0.0;
-  out_.stepper_steps = depth_.update(depth_target, in_.home_switch, dt);
+  const double sensor =
+      in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();
+  out_.stepper_steps = depth_.update(depth_target, in_.home_switch, sensor, dt);
   out_.stepper_enable = true;
   out_.watchdog =
       (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) ? out_.watchdog : !out_.watchdog;

@@ -8,6 +8,7 @@
 #include "daemon/control/command.hpp"
 #include "daemon/control/depth_controller.hpp"
 #include "daemon/control/limits.hpp"
+#include "daemon/control/monitors.hpp"
 #include "daemon/control/mpmc_queue.hpp"
 #include "daemon/control/snapshot.hpp"
 #include "daemon/control/snapshot_ring.hpp"
@@ -23,6 +24,7 @@ struct ControlConfig {
   DeviceLimits limits;
   SpeedGains speed;
   DepthLimits depth;
+  AlarmLimits alarms;
   int64_t depth_settle_timeout_ns = 2'000'000'000;  // a service run must reach its depth
 };
 
@@ -47,7 +49,7 @@ class ControlCore {
 
  private:
   void handle(const Command& c, int64_t now_ns);
-  uint32_t alarm_conditions() const;
+  MonitorView monitor_view(int64_t late_ns) const;
   void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
 
   hal::Hal& hal_;
@@ -57,6 +59,7 @@ class ControlCore {
   SpeedController speed_;
   DepthController depth_;
   Supervisor supervisor_;
+  Monitors monitors_;
   CommandQueue commands_;
   VerdictBoard verdicts_;
   TelemetryRing ring_;
@@ -66,7 +69,8 @@ class ControlCore {
   uint64_t tick_ = 0;
   int64_t prev_t_ns_ = -1;
   uint64_t total_edges_ = 0;
-  bool homing_failed_ = false;
+  double speed_target_ = 0.0;              // requested this tick, before the soft start
+  bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
   bool stopping_ = false;  // daemon shutting down: hold the safe state
 
   struct ServiceRun {

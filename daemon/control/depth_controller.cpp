@@ -22,7 +22,15 @@ bool DepthController::at_target(int32_t target_um) const {
   return homed() && position_steps_ == target_steps && velocity_ == 0.0;
 }
 
-int32_t DepthController::update(int32_t target_um, bool home_switch, double dt) {
+int32_t DepthController::update(int32_t target_um, bool home_switch, double sensor_um,
+                                double dt) {
+  tracking_fault_ = false;
+  if (std::isnan(sensor_um)) {
+    filtered_um_ = sensor_um;
+  } else {
+    // ~4 tick time constant: averages the sensor's noise, lags a move by a few ticks.
+    filtered_um_ = std::isnan(filtered_um_) ? sensor_um : filtered_um_ + 0.25 * (sensor_um - filtered_um_);
+  }
   switch (homing_) {
     case Homing::kNotStarted:
     case Homing::kFailed:
@@ -49,9 +57,34 @@ int32_t DepthController::update(int32_t target_um, bool home_switch, double dt) 
       break;
   }
   const int64_t target = std::lround(target_um / um_per_step_);
+  if (!std::isnan(filtered_um_)) check(target, filtered_um_);
   const int32_t n = profile_steps(target, dt);
   position_steps_ += n;
   return n;
+}
+
+void DepthController::check(int64_t target, double sensor_um) {
+  if (target != last_target_steps_) {
+    last_target_steps_ = target;
+    corrections_ = 0;
+    settled_ticks_ = 0;
+  }
+  const double error_um = sensor_um - static_cast<double>(position_steps_) * um_per_step_;
+  if (velocity_ != 0.0 || position_steps_ != target) {
+    settled_ticks_ = 0;
+    if (std::abs(error_um) > lim_.gross_error_um) tracking_fault_ = true;
+    return;
+  }
+  if (++settled_ticks_ < lim_.settle_ticks || std::abs(error_um) <= lim_.correct_above_um) return;
+  if (corrections_ >= lim_.max_corrections) {
+    tracking_fault_ = true;
+    return;
+  }
+  // Missed steps: believe the sensor and move the rest of the way.
+  ++corrections_;
+  ++corrections_total_;
+  position_steps_ = std::lround(sensor_um / um_per_step_);
+  settled_ticks_ = 0;
 }
 
 int32_t DepthController::profile_steps(int64_t target, double dt) {

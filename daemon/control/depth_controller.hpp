@@ -1,8 +1,13 @@
 // Needle depth: homes the stepper on the home switch, then moves the needle stop to its
 // target with a bounded-velocity, bounded-acceleration profile, in whole steps per tick.
+// The position sensor checks every move: once the stop has settled, a difference between
+// the sensor and the step count means missed steps; the step count is re-synchronised to
+// the sensor and the rest of the move made. An error that corrections cannot remove, or a
+// gross difference during a move, is a tracking fault.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace dermad::control {
 
@@ -11,6 +16,10 @@ struct DepthLimits {
   double accel_steps_s2 = 60000;
   double homing_rate_steps_s = 2000;
   int32_t homing_max_steps = 1400;  // more than the whole travel: the switch must be found
+  double correct_above_um = 6.0;     // settled error that triggers a correction
+  int max_corrections = 3;           // per target; one more is a tracking fault
+  double gross_error_um = 150.0;     // sensor vs step count while moving
+  int settle_ticks = 15;             // before a settled position is judged
 };
 
 class DepthController {
@@ -26,8 +35,15 @@ class DepthController {
 
   void start_homing();
   void abandon_homing() { homing_ = Homing::kNotStarted; }
-  // Returns the steps to issue this tick (sign = direction).
-  int32_t update(int32_t target_um, bool home_switch, double dt);
+  // Returns the steps to issue this tick (sign = direction). `sensor_um` is the position
+  // sensor's reading (NaN when unreadable: no check is made then).
+  int32_t update(int32_t target_um, bool home_switch, double sensor_um, double dt);
+
+  // True in the tick a tracking fault is found (cleared on the next update).
+  bool tracking_fault() const { return tracking_fault_; }
+  double filtered_um() const { return filtered_um_; }
+  int corrections() const { return corrections_; }
+  uint64_t corrections_total() const { return corrections_total_; }
 
   Homing homing() const { return homing_; }
   bool homed() const { return homing_ == Homing::kDone; }
@@ -37,6 +53,7 @@ class DepthController {
 
  private:
   int32_t profile_steps(int64_t target_steps, double dt);
+  void check(int64_t target_steps, double sensor_um);
 
   DepthLimits lim_;
   double um_per_step_;
@@ -46,6 +63,12 @@ class DepthController {
   int64_t homing_steps_ = 0;
   double velocity_ = 0.0;  // steps/s, signed
   double fraction_ = 0.0;  // sub-step carried to the next tick
+  double filtered_um_ = std::numeric_limits<double>::quiet_NaN();
+  int64_t last_target_steps_ = -1;
+  int settled_ticks_ = 0;
+  int corrections_ = 0;
+  uint64_t corrections_total_ = 0;
+  bool tracking_fault_ = false;
 };
 
 }  // namespace dermad::control

@@ -23,6 +23,7 @@ void LeadScrew::command(int32_t steps, bool enabled) {
 }
 
 void LeadScrew::step(double dt) {
+  position_um_ = std::clamp(position_um_ + drift_um_s_ * dt, p_.min_um, p_.max_um);
   if (!enabled_ || pending_ == 0) {
     step_credit_ = 0.0;
     return;
@@ -33,6 +34,12 @@ void LeadScrew::step(double dt) {
     const int dir = pending_ > 0 ? 1 : -1;
     pending_ -= dir;
     const double next = position_um_ + dir * p_.um_per_step;
+    slip_acc_ += slip_;
+    if (slip_acc_ >= 1.0) {
+      slip_acc_ -= 1.0;
+      ++lost_steps_;
+      continue;
+    }
     if (next < p_.min_um || next > p_.max_um) {
       ++lost_steps_;  // against a hard stop the rotor slips
       continue;

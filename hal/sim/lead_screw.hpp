@@ -25,6 +25,11 @@ class LeadScrew {
   // Issues queued steps at up to the maximum rate for dt seconds.
   void step(double dt);
 
+  // Fraction of issued steps that do not move the stop (a slipping rotor), 0..1.
+  void set_slip(double fraction) { slip_ = fraction; }
+  // The stop creeping by itself, um/s (a lead screw back-driven by the needles).
+  void set_drift(double um_per_s) { drift_um_s_ = um_per_s; }
+
   double position_um() const { return position_um_; }
   bool home_switch() const { return position_um_ <= p_.home_switch_um; }
   int64_t lost_steps() const { return lost_steps_; }
@@ -37,6 +42,9 @@ class LeadScrew {
   bool enabled_ = false;
   double step_credit_ = 0.0;
   int64_t lost_steps_ = 0;
+  double slip_ = 0.0;
+  double slip_acc_ = 0.0;
+  double drift_um_s_ = 0.0;
 };
 
 }  // namespace dermad::hal::sim

@@ -16,7 +16,7 @@ void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double d
   double current = 0.0;
   if (enabled && duty > 0.0) {
     const double v = s_.supply_v * duty;
-    current = std::max(0.0, (v - p_.k_nm_per_a * s_.omega_rad_s) / p_.resistance_ohm);
+    current = std::max(0.0, (v - p_.k_nm_per_a * s_.omega_rad_s) / resistance_ohm_);
     // Average current seen by the supply is scaled by duty (switch open the rest).
   }
   s_.current_a = current;
@@ -27,7 +27,9 @@ void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double d
   const double drive = p_.k_nm_per_a * current;
   const double resist = p_.viscous_nms * s_.omega_rad_s + load;
 
-  if (s_.omega_rad_s <= 0.0) {
+  if (jammed_) {
+    s_.omega_rad_s = 0.0;
+  } else if (s_.omega_rad_s <= 0.0) {
     // Stiction: the cam only moves once the drive beats dry friction plus the load.
     const double net = drive - load - p_.coulomb_nm;
     s_.omega_rad_s = net > 0.0 ? net / p_.inertia_kgm2 * dt : 0.0;

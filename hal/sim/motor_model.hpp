@@ -26,11 +26,15 @@ struct MotorState {
 
 class MotorModel {
  public:
-  explicit MotorModel(MotorParams p) : p_(p) {}
+  explicit MotorModel(MotorParams p) : p_(p), resistance_ohm_(p.resistance_ohm) {}
 
   // Advances by dt seconds. `duty` 0..1 applies while `enabled`; `force_n` loads the cam
   // during the half of each revolution the needles are in the skin.
   void step(double dt, double supply_nominal_v, bool enabled, double duty, double force_n);
+
+  // Faults: a jammed cam holds the rotor still; a shorted winding lowers the resistance.
+  void set_jammed(bool jammed) { jammed_ = jammed; }
+  void set_resistance_ohm(double r) { resistance_ohm_ = r; }
 
   const MotorState& state() const { return s_; }
   const MotorParams& params() const { return p_; }
@@ -38,6 +42,8 @@ class MotorModel {
  private:
   MotorParams p_;
   MotorState s_;
+  bool jammed_ = false;
+  double resistance_ohm_;
 };
 
 }  // namespace dermad::hal::sim

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <thread>
 
 namespace dermad::hal::sim {
 
@@ -42,6 +43,15 @@ std::optional<CartridgeInfo> SimPen::cartridge() const {
   return cartridge_;
 }
 
+void SimPen::set_fault(SimFault f, bool on) {
+  const uint32_t b = 1u << static_cast<unsigned>(f);
+  if (on) {
+    faults_.fetch_or(b);
+  } else {
+    faults_.fetch_and(~b);
+  }
+}
+
 double SimPen::true_speed_hz() const {
   return motor_.state().omega_rad_s / (2.0 * std::numbers::pi);
 }
@@ -51,11 +61,16 @@ void SimPen::advance_to(int64_t now_ns) {
   const int64_t sub_ns = static_cast<int64_t>(cfg_.substep_s * 1e9);
   const double force = force_n_.load(std::memory_order_relaxed);
   const double edge_rev = 1.0 / cfg_.tach_edges_per_rev;
+  motor_.set_jammed(fault(SimFault::kMotorStall));
+  screw_.set_slip(fault(SimFault::kMissedSteps) ? 0.5 : 0.0);
+  screw_.set_drift(drift_um_s_.load(std::memory_order_relaxed));
+  const double supply_v = fault(SimFault::kSupplySag) ? 9.6 : cfg_.supply_nominal_v;
+  const bool overheating = fault(SimFault::kOvertemp);
   while (t_ns_ < now_ns) {
     const int64_t dt_ns = std::min(sub_ns, now_ns - t_ns_);
     const double dt = static_cast<double>(dt_ns) * 1e-9;
     const double rev_before = motor_.state().revolutions;
-    motor_.step(dt, cfg_.supply_nominal_v, out_.motor_enable, out_.motor_duty, force);
+    motor_.step(dt, supply_v, out_.motor_enable, out_.motor_duty, force);
     screw_.step(dt);
     const double rev_after = motor_.state().revolutions;
     // Edges falling inside this substep, timed by linear interpolation of the angle.
@@ -70,10 +85,14 @@ void SimPen::advance_to(int64_t now_ns) {
       }
       next_edge_rev_ += edge_rev;
     }
-    // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min).
     const double i = motor_.state().current_a;
-    temperature_c_ +=
-        dt * (i * i * cfg_.motor.resistance_ohm * 0.8 - (temperature_c_ - cfg_.ambient_c) / 300.0);
+    if (overheating) {
+      temperature_c_ += dt * (55.0 - temperature_c_) / 0.5;  // a failing bearing, say
+    } else {
+      // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min).
+      temperature_c_ += dt * (i * i * cfg_.motor.resistance_ohm * 0.8 -
+                              (temperature_c_ - cfg_.ambient_c) / 300.0);
+    }
     t_ns_ += dt_ns;
   }
 }
@@ -86,6 +105,8 @@ double SimPen::adc(double value, double noise, double full_scale) {
 }
 
 void SimPen::read(int64_t now_ns, Inputs& in) {
+  // A real stall of the calling thread: the loop must notice it on its own clock.
+  if (fault(SimFault::kLoopStall)) std::this_thread::sleep_for(std::chrono::milliseconds(12));
   advance_to(now_ns);
   in.t_ns = now_ns;
 
@@ -101,12 +122,21 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
   }
   in.tach_edges_lost = edges_lost_;
   edges_lost_ = 0;
+  if (fault(SimFault::kTachLoss)) in.tach_edges = 0;
 
   const auto& m = motor_.state();
+  double current_a = m.current_a;
+  // A winding shorted to ground draws current that turns nothing.
+  if (fault(SimFault::kOvercurrent) && out_.motor_enable) {
+    current_a += m.supply_v * out_.motor_duty / 1.5;
+  }
   in.motor_current_ma = {
-      adc(m.current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma), true};
-  in.position_um = {adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um),
-                    true};
+      adc(current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma), true};
+  if (!fault(SimFault::kPositionSensorStuck)) {
+    stuck_position_um_ =
+        adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um);
+  }
+  in.position_um = {stuck_position_um_, true};
   in.force_n = {
       adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n, cfg_.force_full_scale_n),
       true};

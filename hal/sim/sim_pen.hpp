@@ -13,6 +13,7 @@
 #include "hal/hal.hpp"
 #include "hal/sim/lead_screw.hpp"
 #include "hal/sim/motor_model.hpp"
+#include "hal/sim/sim_faults.hpp"
 
 namespace dermad::hal::sim {
 
@@ -24,7 +25,7 @@ struct SimConfig {
   double supply_nominal_v = 12.0;
   double substep_s = 20e-6;
   // Sensor noise (1 sigma) and ADC full scale for 12-bit quantization.
-  double current_noise_ma = 4.0, current_full_scale_ma = 3000.0;
+  double current_noise_ma = 4.0, current_full_scale_ma = 5000.0;
   double position_noise_um = 1.0, position_full_scale_um = 2600.0;
   double force_noise_n = 0.02, force_full_scale_n = 20.0;
   double supply_noise_v = 0.01, supply_full_scale_v = 16.0;
@@ -49,6 +50,10 @@ class SimPen final : public Hal {
   void insert_cartridge(const CartridgeInfo& info);
   void remove_cartridge();
   std::optional<CartridgeInfo> cartridge() const;
+  void set_fault(SimFault f, bool on);
+  bool fault(SimFault f) const { return (faults_.load() >> static_cast<unsigned>(f)) & 1u; }
+  // Test knob: the needle stop creeps by itself at this rate (um/s).
+  void set_screw_drift(double um_per_s) { drift_um_s_.store(um_per_s); }
 
   // Ground truth for tests: what really happened, not what sensors say.
   double true_speed_hz() const;
@@ -79,6 +84,9 @@ class SimPen final : public Hal {
   std::atomic<bool> trigger_{false}, pedal_{false}, estop_{false};
   std::atomic<bool> cartridge_present_{false};
   std::atomic<double> force_n_{0.0};
+  std::atomic<uint32_t> faults_{0};
+  std::atomic<double> drift_um_s_{0.0};
+  double stuck_position_um_ = 0.0;
   mutable std::mutex cartridge_mu_;
   std::optional<CartridgeInfo> cartridge_;
 };

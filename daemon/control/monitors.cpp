@@ -1,0 +1,90 @@
+#include "daemon/control/monitors.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "daemon/control/alarms.hpp"
+
+namespace dermad::control {
+
+Monitors::Monitors(AlarmLimits lim, int64_t period_ns, int32_t depth_max_um)
+    : lim_(lim), period_ns_(period_ns), depth_max_um_(depth_max_um) {}
+
+int Monitors::ticks(double ms) const {
+  return static_cast<int>(std::ceil(ms * 1e6 / static_cast<double>(period_ns_)));
+}
+
+uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
+  uint32_t c = 0;
+  if (in.estop_pressed) c |= bit(AlarmCode::kEstop);
+
+  // Analog channels that cannot be read, or read what physics cannot produce.
+  const bool implausible =
+      !in.motor_current_ma.ok || !in.position_um.ok || !in.supply_v.ok || !in.temperature_c.ok ||
+      in.supply_v.value < 1.0 || in.temperature_c.value < -20.0 || in.temperature_c.value > 150.0;
+  if (implausible || in.tach_edges_lost > 0) c |= bit(AlarmCode::kSensorFault);
+
+  if (in.motor_current_ma.ok && in.motor_current_ma.value > lim_.overcurrent_ma) {
+    c |= bit(AlarmCode::kOvercurrent);
+  }
+
+  // Drive on and no tachometer edge: a jammed cam draws current, a lost tach does not.
+  drive_on_ticks_ = v.drive_on && v.duty >= lim_.stall_min_duty ? drive_on_ticks_ + 1 : 0;
+  const int64_t silent_ns = v.last_edge_ns < 0 ? INT64_MAX : in.t_ns - v.last_edge_ns;
+  if (drive_on_ticks_ >= ticks(lim_.no_edges_ms) &&
+      silent_ns >= static_cast<int64_t>(lim_.no_edges_ms * 1e6)) {
+    c |= in.motor_current_ma.value >= lim_.stall_current_ma ? bit(AlarmCode::kMotorStall)
+                                                             : bit(AlarmCode::kSensorFault);
+  }
+
+  const bool off_speed =
+      v.drive_on && v.ramp_done &&
+      std::abs(v.speed_hz - v.speed_target_hz) > lim_.speed_tracking_frac * v.speed_target_hz;
+  speed_off_ticks_ = off_speed ? speed_off_ticks_ + 1 : 0;
+  if (speed_off_ticks_ >= ticks(lim_.speed_tracking_ms)) c |= bit(AlarmCode::kSpeedTracking);
+
+  if (v.depth_tracking_fault || v.homing_failed) c |= bit(AlarmCode::kDepthTracking);
+  if (!std::isnan(v.filtered_depth_um) &&
+      v.filtered_depth_um > depth_max_um_ + lim_.depth_limit_margin_um) {
+    c |= bit(AlarmCode::kDepthLimit);
+  }
+
+  // A live sensor's reading changes with its noise; one that stays bit-identical while the
+  // stop travels is frozen.
+  if (in.position_um.ok) {
+    if (in.position_um.value != last_position_reading_) {
+      last_position_reading_ = in.position_um.value;
+      commanded_at_last_change_ = v.commanded_um;
+    } else if (std::abs(v.commanded_um - commanded_at_last_change_) >= lim_.stuck_travel_um) {
+      c |= bit(AlarmCode::kSensorFault);
+    }
+  }
+
+  // Hysteresis so a temperature or supply hovering at the threshold does not chatter.
+  if (in.temperature_c.ok) {
+    const double t = in.temperature_c.value;
+    hot_ticks_ = t > lim_.overtemp_c ? hot_ticks_ + 1 : 0;
+    if (hot_ticks_ >= ticks(lim_.overtemp_ms)) hot_ = true;
+    if (t < lim_.overtemp_clear_c) hot_ = false;
+  }
+  if (hot_) c |= bit(AlarmCode::kOvertemp);
+  if (in.supply_v.ok) {
+    const double u = in.supply_v.value;
+    low_supply_ticks_ = u < lim_.supply_low_v ? low_supply_ticks_ + 1 : 0;
+    if (low_supply_ticks_ >= ticks(lim_.supply_low_ms)) supply_low_ = true;
+    if (u > lim_.supply_ok_v) supply_low_ = false;
+  }
+  if (supply_low_) c |= bit(AlarmCode::kSupplyLow);
+
+  if (v.cartridge_removed_running) c |= bit(AlarmCode::kCartridgeRemoved);
+
+  // A single late tick is the hypervisor's doing; a stall of many periods, or overruns
+  // that do not stop, is the loop failing.
+  overrun_ticks_ = v.late_ns > period_ns_ / 2 ? overrun_ticks_ + 1 : 0;
+  if (v.late_ns >= lim_.stall_periods * period_ns_ || overrun_ticks_ >= lim_.overrun_run) {
+    c |= bit(AlarmCode::kLoopOverrun);
+  }
+  return c;
+}
+
+}  // namespace dermad::control

@@ -1,0 +1,71 @@
+// The alarm conditions, judged every tick from that tick's readings. Debounced where the
+// physics needs it (a stall takes time to tell from a slow start); instant where a single
+// reading is already proof (over-current, e-stop). Thresholds are configuration.
+#pragma once
+
+#include <cstdint>
+
+#include "hal/hal.hpp"
+
+namespace dermad::control {
+
+struct AlarmLimits {
+  double overcurrent_ma = 2000;    // instant trip, above the drive's current limit
+  double stall_current_ma = 600;   // no tach edges while drawing this much: a stall
+  double no_edges_ms = 100;        // drive on without edges this long: stall or lost tach
+  double stall_min_duty = 0.10;    // below this duty the cam may legitimately not turn
+  double speed_tracking_frac = 0.10;
+  double speed_tracking_ms = 300;
+  int32_t depth_limit_margin_um = 50;  // beyond the device's maximum depth
+  double overtemp_c = 43.0;        // IEC 60601-1 limit for applied parts touching skin
+  double overtemp_clear_c = 41.0;
+  double overtemp_ms = 500;
+  double supply_low_v = 10.5;
+  double supply_ok_v = 10.8;
+  double supply_low_ms = 50;
+  double stuck_travel_um = 60;     // stop moved this far with a frozen sensor reading
+  int stall_periods = 10;          // one wake-up that missed this many periods
+  int overrun_run = 20;            // or this many overrunning ticks in a row
+};
+
+// What the monitors need besides the HAL inputs, from the controllers of this tick.
+struct MonitorView {
+  bool drive_on = false;
+  double duty = 0.0;
+  double speed_target_hz = 0.0;     // target after the soft-start ramp
+  bool ramp_done = false;           // the ramp has reached the requested target
+  double speed_hz = 0.0;
+  int64_t last_edge_ns = -1;        // last tachometer edge
+  int32_t commanded_um = 0;         // where the step count says the stop is
+  double filtered_depth_um = 0.0;
+  bool depth_tracking_fault = false;
+  bool homing_failed = false;
+  bool cartridge_removed_running = false;
+  int64_t late_ns = 0;
+};
+
+class Monitors {
+ public:
+  Monitors(AlarmLimits lim, int64_t period_ns, int32_t depth_max_um);
+
+  // The bitmask of AlarmCode conditions present in this tick.
+  uint32_t evaluate(const hal::Inputs& in, const MonitorView& v);
+
+ private:
+  int ticks(double ms) const;
+
+  AlarmLimits lim_;
+  int64_t period_ns_;
+  int32_t depth_max_um_;
+  int drive_on_ticks_ = 0;
+  int speed_off_ticks_ = 0;
+  int hot_ticks_ = 0;
+  bool hot_ = false;
+  int low_supply_ticks_ = 0;
+  bool supply_low_ = false;
+  int overrun_ticks_ = 0;
+  double last_position_reading_ = -1.0;
+  int32_t commanded_at_last_change_ = 0;
+};
+
+}  // namespace dermad::control

@@ -1,0 +1,36 @@
+// Faults the simulated pen can be told to have, for tests and tablet developers: each one
+// stands for a real failure the supervisor must catch.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace dermad::hal::sim {
+
+enum class SimFault : uint8_t {
+  kMotorStall,           // the cam jams: the rotor stops, the current rises
+  kTachLoss,             // the Hall sensor's wire breaks: no edges, the motor still turns
+  kPositionSensorStuck,  // the depth sensor's reading freezes
+  kMissedSteps,          // the stepper slips: half of its steps do not move the stop
+  kOvercurrent,          // a shorted winding: far more current than the speed explains
+  kOvertemp,             // the handpiece overheats
+  kSupplySag,            // the supply droops to 9.6 V
+  kLoopStall,            // the control thread stalls for 12 ms at every read
+  kCount
+};
+inline constexpr std::size_t kSimFaultCount = static_cast<std::size_t>(SimFault::kCount);
+
+inline constexpr std::array<std::string_view, kSimFaultCount> kSimFaultNames{
+    "motor-stall", "tach-loss",  "position-sensor-stuck", "missed-steps",
+    "overcurrent", "overtemp",   "supply-sag",            "loop-stall"};
+
+inline std::optional<SimFault> sim_fault_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kSimFaultCount; ++i) {
+    if (kSimFaultNames[i] == name) return static_cast<SimFault>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace dermad::hal::sim
