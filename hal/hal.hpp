@@ -71,6 +71,7 @@ struct Geometry {
   uint32_t max_step_rate_hz = 4000;
   double supply_nominal_v = 12.0;
   double motor_no_load_hz = 200.0;  // no-load speed at nominal supply, strokes/s
+  double motor_resistance_ohm = 3.4;
 };
 
 // The control loop's view of a device. One owner; read and write are called from the

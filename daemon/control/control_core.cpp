@@ -24,7 +24,14 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.ramp_done = out_.motor_enable && speed_.ramped_target_hz() == speed_target_;
   v.speed_hz = estimator_.speed_hz();
   v.last_edge_ns = estimator_.last_edge_ns();
-  v.commanded_um = depth_.commanded_um();
+  // V * duty = I * R + Ke * omega, with Ke from the no-load speed at nominal supply.
+  if (in_.supply_v.ok && in_.motor_current_ma.ok) {
+    const double volts_per_hz = geo_.supply_nominal_v / geo_.motor_no_load_hz;
+    const double emf = in_.supply_v.value * out_.motor_duty -
+                       in_.motor_current_ma.value * 1e-3 * geo_.motor_resistance_ohm;
+    v.emf_speed_hz = emf / volts_per_hz;
+  }
+  v.travel_um = depth_.travel_um();
   v.filtered_depth_um = depth_.filtered_um();
   v.depth_tracking_fault = depth_.tracking_fault();
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;

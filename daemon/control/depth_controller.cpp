@@ -51,15 +51,42 @@ int32_t DepthController::update(int32_t target_um, bool home_switch, double sens
       const auto n = static_cast<int32_t>(fraction_);
       fraction_ -= n;
       homing_steps_ += n;
+      steps_issued_ += static_cast<uint64_t>(n);
       return -n;
     }
     case Homing::kDone:
       break;
   }
   const int64_t target = std::lround(target_um / um_per_step_);
+  if (target == 0) {
+    // Retracting: the home switch, not the step count, says when the needles are in.
+    if (home_switch) {
+      position_steps_ = 0;
+      velocity_ = 0.0;
+      fraction_ = 0.0;
+      creep_steps_ = 0;
+      return 0;
+    }
+    if (position_steps_ == 0 && velocity_ == 0.0) {
+      // Counted home but the switch is open: steps were lost on the way; creep in.
+      if (creep_steps_ >= lim_.homing_max_steps) {
+        tracking_fault_ = true;
+        creep_steps_ = 0;
+        return 0;
+      }
+      fraction_ += std::min(lim_.homing_rate_steps_s * dt, max_steps_per_tick_);
+      const auto n = static_cast<int32_t>(fraction_);
+      fraction_ -= n;
+      creep_steps_ += n;
+      steps_issued_ += static_cast<uint64_t>(n);
+      return -n;
+    }
+  }
+  creep_steps_ = 0;
   if (!std::isnan(filtered_um_)) check(target, filtered_um_);
   const int32_t n = profile_steps(target, dt);
   position_steps_ += n;
+  steps_issued_ += static_cast<uint64_t>(std::abs(n));
   return n;
 }
 
@@ -77,7 +104,9 @@ void DepthController::check(int64_t target, double sensor_um) {
   }
   if (++settled_ticks_ < lim_.settle_ticks || std::abs(error_um) <= lim_.correct_above_um) return;
   if (corrections_ >= lim_.max_corrections) {
+    // Report it, then keep trying: the safe state still wants the needles retracted.
     tracking_fault_ = true;
+    corrections_ = 0;
     return;
   }
   // Missed steps: believe the sensor and move the rest of the way.

@@ -3,7 +3,8 @@
 // The position sensor checks every move: once the stop has settled, a difference between
 // the sensor and the step count means missed steps; the step count is re-synchronised to
 // the sensor and the rest of the move made. An error that corrections cannot remove, or a
-// gross difference during a move, is a tracking fault.
+// gross difference during a move, is a tracking fault. A retraction ends on the home
+// switch: the needles are in when the switch says so.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,8 @@ class DepthController {
   double filtered_um() const { return filtered_um_; }
   int corrections() const { return corrections_; }
   uint64_t corrections_total() const { return corrections_total_; }
+  // Distance the issued steps would have moved the stop, summed over every move.
+  double travel_um() const { return static_cast<double>(steps_issued_) * um_per_step_; }
 
   Homing homing() const { return homing_; }
   bool homed() const { return homing_ == Homing::kDone; }
@@ -61,6 +64,7 @@ class DepthController {
   Homing homing_ = Homing::kNotStarted;
   int64_t position_steps_ = 0;
   int64_t homing_steps_ = 0;
+  int64_t creep_steps_ = 0;
   double velocity_ = 0.0;  // steps/s, signed
   double fraction_ = 0.0;  // sub-step carried to the next tick
   double filtered_um_ = std::numeric_limits<double>::quiet_NaN();
@@ -68,6 +72,7 @@ class DepthController {
   int settled_ticks_ = 0;
   int corrections_ = 0;
   uint64_t corrections_total_ = 0;
+  uint64_t steps_issued_ = 0;
   bool tracking_fault_ = false;
 };
 

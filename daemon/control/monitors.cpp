@@ -28,19 +28,29 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
     c |= bit(AlarmCode::kOvercurrent);
   }
 
-  // Drive on and no tachometer edge: a jammed cam draws current, a lost tach does not.
+  // Drive on and no tachometer edge: jammed cam or lost sensor, told apart by back-EMF.
   drive_on_ticks_ = v.drive_on && v.duty >= lim_.stall_min_duty ? drive_on_ticks_ + 1 : 0;
   const int64_t silent_ns = v.last_edge_ns < 0 ? INT64_MAX : in.t_ns - v.last_edge_ns;
   if (drive_on_ticks_ >= ticks(lim_.no_edges_ms) &&
       silent_ns >= static_cast<int64_t>(lim_.no_edges_ms * 1e6)) {
-    c |= in.motor_current_ma.value >= lim_.stall_current_ma ? bit(AlarmCode::kMotorStall)
-                                                             : bit(AlarmCode::kSensorFault);
+    c |= v.emf_speed_hz < lim_.stall_emf_hz ? bit(AlarmCode::kMotorStall)
+                                             : bit(AlarmCode::kSensorFault);
   }
 
+  // Judged once the speed has reached its target, or a second after the ramp if it never
+  // does; a spin-up under a current limit is not a tracking error.
+  const bool on_target = v.drive_on && v.ramp_done;
+  ramp_done_ticks_ = on_target ? ramp_done_ticks_ + 1 : 0;
   const bool off_speed =
-      v.drive_on && v.ramp_done &&
+      on_target &&
       std::abs(v.speed_hz - v.speed_target_hz) > lim_.speed_tracking_frac * v.speed_target_hz;
-  speed_off_ticks_ = off_speed ? speed_off_ticks_ + 1 : 0;
+  if (!on_target) {
+    speed_reached_ = false;
+  } else if (!off_speed) {
+    speed_reached_ = true;
+  }
+  const bool judged = speed_reached_ || ramp_done_ticks_ >= ticks(lim_.speed_reach_ms);
+  speed_off_ticks_ = off_speed && judged ? speed_off_ticks_ + 1 : 0;
   if (speed_off_ticks_ >= ticks(lim_.speed_tracking_ms)) c |= bit(AlarmCode::kSpeedTracking);
 
   if (v.depth_tracking_fault || v.homing_failed) c |= bit(AlarmCode::kDepthTracking);
@@ -54,8 +64,8 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
   if (in.position_um.ok) {
     if (in.position_um.value != last_position_reading_) {
       last_position_reading_ = in.position_um.value;
-      commanded_at_last_change_ = v.commanded_um;
-    } else if (std::abs(v.commanded_um - commanded_at_last_change_) >= lim_.stuck_travel_um) {
+      travel_at_last_change_ = v.travel_um;
+    } else if (v.travel_um - travel_at_last_change_ >= lim_.stuck_travel_um) {
       c |= bit(AlarmCode::kSensorFault);
     }
   }

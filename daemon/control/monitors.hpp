@@ -1,6 +1,8 @@
 // The alarm conditions, judged every tick from that tick's readings. Debounced where the
 // physics needs it (a stall takes time to tell from a slow start); instant where a single
 // reading is already proof (over-current, e-stop). Thresholds are configuration.
+// Without tachometer edges the back-EMF tells a jammed cam (no EMF) from a lost sensor
+// (the motor still turns).
 #pragma once
 
 #include <cstdint>
@@ -11,11 +13,12 @@ namespace dermad::control {
 
 struct AlarmLimits {
   double overcurrent_ma = 2000;    // instant trip, above the drive's current limit
-  double stall_current_ma = 600;   // no tach edges while drawing this much: a stall
+  double stall_emf_hz = 20.0;      // no tach edges and the back-EMF says slower: a stall
   double no_edges_ms = 100;        // drive on without edges this long: stall or lost tach
   double stall_min_duty = 0.10;    // below this duty the cam may legitimately not turn
   double speed_tracking_frac = 0.10;
   double speed_tracking_ms = 300;
+  double speed_reach_ms = 1000;    // a target never reached counts from this long after
   int32_t depth_limit_margin_um = 50;  // beyond the device's maximum depth
   double overtemp_c = 43.0;        // IEC 60601-1 limit for applied parts touching skin
   double overtemp_clear_c = 41.0;
@@ -36,7 +39,8 @@ struct MonitorView {
   bool ramp_done = false;           // the ramp has reached the requested target
   double speed_hz = 0.0;
   int64_t last_edge_ns = -1;        // last tachometer edge
-  int32_t commanded_um = 0;         // where the step count says the stop is
+  double emf_speed_hz = 0.0;        // speed the motor's back-EMF implies
+  double travel_um = 0.0;           // distance the issued steps moved the stop, ever
   double filtered_depth_um = 0.0;
   bool depth_tracking_fault = false;
   bool homing_failed = false;
@@ -59,13 +63,15 @@ class Monitors {
   int32_t depth_max_um_;
   int drive_on_ticks_ = 0;
   int speed_off_ticks_ = 0;
+  int ramp_done_ticks_ = 0;
+  bool speed_reached_ = false;
   int hot_ticks_ = 0;
   bool hot_ = false;
   int low_supply_ticks_ = 0;
   bool supply_low_ = false;
   int overrun_ticks_ = 0;
   double last_position_reading_ = -1.0;
-  int32_t commanded_at_last_change_ = 0;
+  double travel_at_last_change_ = 0.0;
 };
 
 }  // namespace dermad::control

@@ -23,6 +23,7 @@ Geometry SimPen::geometry() const {
   g.supply_nominal_v = cfg_.supply_nominal_v;
   const auto& m = cfg_.motor;
   g.motor_no_load_hz = cfg_.supply_nominal_v / m.k_nm_per_a / (2.0 * std::numbers::pi);
+  g.motor_resistance_ohm = m.resistance_ohm;
   return g;
 }
 
