@@ -92,4 +92,15 @@ grpc::ServerUnaryReactor* SimulatorService::SetContactForce(grpc::CallbackServer
   return done(ctx);
 }
 
+grpc::ServerUnaryReactor* SimulatorService::SetFault(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetFaultRequest* req, v1::SimAck*) {
+  // The proto's values follow hal::sim::SimFault, one up (0 is "unspecified").
+  const int kind = static_cast<int>(req->fault()) - 1;
+  if (kind < 0 || kind >= static_cast<int>(hal::sim::kSimFaultCount)) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "fault kind missing or unknown"));
+  }
+  pen_.set_fault(static_cast<hal::sim::SimFault>(kind), req->on());
+  return done(ctx);
+}
+
 }  // namespace dermad::api

@@ -25,6 +25,8 @@ class SimulatorService final : public v1::Simulator::CallbackService {
   grpc::ServerUnaryReactor* SetContactForce(grpc::CallbackServerContext* ctx,
                                             const v1::SetContactForceRequest* req,
                                             v1::SimAck*) override;
+  grpc::ServerUnaryReactor* SetFault(grpc::CallbackServerContext* ctx,
+                                     const v1::SetFaultRequest* req, v1::SimAck*) override;
 
  private:
   hal::sim::SimPen& pen_;

@@ -71,7 +71,7 @@ class ControlCore {
   uint64_t total_edges_ = 0;
   double speed_target_ = 0.0;              // requested this tick, before the soft start
   bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
-  bool stopping_ = false;  // daemon shutting down: hold the safe state
+  bool stopping_ = false;                  // daemon shutting down: hold the safe state
 
   struct ServiceRun {
     int32_t depth_um = 0;

@@ -22,14 +22,14 @@ bool DepthController::at_target(int32_t target_um) const {
   return homed() && position_steps_ == target_steps && velocity_ == 0.0;
 }
 
-int32_t DepthController::update(int32_t target_um, bool home_switch, double sensor_um,
-                                double dt) {
+int32_t DepthController::update(int32_t target_um, bool home_switch, double sensor_um, double dt) {
   tracking_fault_ = false;
   if (std::isnan(sensor_um)) {
     filtered_um_ = sensor_um;
   } else {
     // ~4 tick time constant: averages the sensor's noise, lags a move by a few ticks.
-    filtered_um_ = std::isnan(filtered_um_) ? sensor_um : filtered_um_ + 0.25 * (sensor_um - filtered_um_);
+    filtered_um_ =
+        std::isnan(filtered_um_) ? sensor_um : filtered_um_ + 0.25 * (sensor_um - filtered_um_);
   }
   switch (homing_) {
     case Homing::kNotStarted:

@@ -17,10 +17,10 @@ struct DepthLimits {
   double accel_steps_s2 = 60000;
   double homing_rate_steps_s = 2000;
   int32_t homing_max_steps = 1400;  // more than the whole travel: the switch must be found
-  double correct_above_um = 6.0;     // settled error that triggers a correction
-  int max_corrections = 3;           // per target; one more is a tracking fault
-  double gross_error_um = 150.0;     // sensor vs step count while moving
-  int settle_ticks = 15;             // before a settled position is judged
+  double correct_above_um = 6.0;    // settled error that triggers a correction
+  int max_corrections = 3;          // per target; one more is a tracking fault
+  double gross_error_um = 150.0;    // sensor vs step count while moving
+  int settle_ticks = 15;            // before a settled position is judged
 };
 
 class DepthController {

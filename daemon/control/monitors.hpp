@@ -12,35 +12,35 @@
 namespace dermad::control {
 
 struct AlarmLimits {
-  double overcurrent_ma = 2000;    // instant trip, above the drive's current limit
-  double stall_emf_hz = 20.0;      // no tach edges and the back-EMF says slower: a stall
-  double no_edges_ms = 100;        // drive on without edges this long: stall or lost tach
-  double stall_min_duty = 0.10;    // below this duty the cam may legitimately not turn
+  double overcurrent_ma = 2000;  // instant trip, above the drive's current limit
+  double stall_emf_hz = 20.0;    // no tach edges and the back-EMF says slower: a stall
+  double no_edges_ms = 100;      // drive on without edges this long: stall or lost tach
+  double stall_min_duty = 0.10;  // below this duty the cam may legitimately not turn
   double speed_tracking_frac = 0.10;
   double speed_tracking_ms = 300;
-  double speed_reach_ms = 1000;    // a target never reached counts from this long after
+  double speed_reach_ms = 1000;        // a target never reached counts from this long after
   int32_t depth_limit_margin_um = 50;  // beyond the device's maximum depth
-  double overtemp_c = 43.0;        // IEC 60601-1 limit for applied parts touching skin
+  double overtemp_c = 43.0;            // IEC 60601-1 limit for applied parts touching skin
   double overtemp_clear_c = 41.0;
   double overtemp_ms = 500;
   double supply_low_v = 10.5;
   double supply_ok_v = 10.8;
   double supply_low_ms = 50;
-  double stuck_travel_um = 60;     // stop moved this far with a frozen sensor reading
-  int stall_periods = 10;          // one wake-up that missed this many periods
-  int overrun_run = 20;            // or this many overrunning ticks in a row
+  double stuck_travel_um = 60;  // stop moved this far with a frozen sensor reading
+  double stall_ms = 100;        // one wake-up this late: the pen was unattended
+  int overrun_run = 5;          // or this many wake-ups in a row a period late or more
 };
 
 // What the monitors need besides the HAL inputs, from the controllers of this tick.
 struct MonitorView {
   bool drive_on = false;
   double duty = 0.0;
-  double speed_target_hz = 0.0;     // target after the soft-start ramp
-  bool ramp_done = false;           // the ramp has reached the requested target
+  double speed_target_hz = 0.0;  // target after the soft-start ramp
+  bool ramp_done = false;        // the ramp has reached the requested target
   double speed_hz = 0.0;
-  int64_t last_edge_ns = -1;        // last tachometer edge
-  double emf_speed_hz = 0.0;        // speed the motor's back-EMF implies
-  double travel_um = 0.0;           // distance the issued steps moved the stop, ever
+  int64_t last_edge_ns = -1;  // last tachometer edge
+  double emf_speed_hz = 0.0;  // speed the motor's back-EMF implies
+  double travel_um = 0.0;     // distance the issued steps moved the stop, ever
   double filtered_depth_um = 0.0;
   bool depth_tracking_fault = false;
   bool homing_failed = false;

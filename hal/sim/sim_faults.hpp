@@ -15,7 +15,7 @@ enum class SimFault : uint8_t {
   kPositionSensorStuck,  // the depth sensor's reading freezes
   kMissedSteps,          // the stepper slips: half of its steps do not move the stop
   kOvercurrent,          // a shorted winding: far more current than the speed explains
-  kOvertemp,             // the handpiece overheats
+  kOvertemp,             // a hot spot heats the handpiece's sensor to ~55 C
   kSupplySag,            // the supply droops to 9.6 V
   kLoopStall,            // the control thread stalls for 12 ms at every read
   kCount
@@ -23,8 +23,8 @@ enum class SimFault : uint8_t {
 inline constexpr std::size_t kSimFaultCount = static_cast<std::size_t>(SimFault::kCount);
 
 inline constexpr std::array<std::string_view, kSimFaultCount> kSimFaultNames{
-    "motor-stall", "tach-loss",  "position-sensor-stuck", "missed-steps",
-    "overcurrent", "overtemp",   "supply-sag",            "loop-stall"};
+    "motor-stall", "tach-loss", "position-sensor-stuck", "missed-steps", "overcurrent", "overtemp",
+    "supply-sag",  "loop-stall"};
 
 inline std::optional<SimFault> sim_fault_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kSimFaultCount; ++i) {

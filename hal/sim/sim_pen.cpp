@@ -86,14 +86,13 @@ void SimPen::advance_to(int64_t now_ns) {
       }
       next_edge_rev_ += edge_rev;
     }
+    // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min). The
+    // overtemp fault is a hot spot at the sensor (a failing bearing, say) that comes and
+    // goes within a second, so tests need not wait minutes for it to cool.
     const double i = motor_.state().current_a;
-    if (overheating) {
-      temperature_c_ += dt * (55.0 - temperature_c_) / 0.5;  // a failing bearing, say
-    } else {
-      // Copper losses heat the handpiece; it cools towards ambient (tau ~ 5 min).
-      temperature_c_ += dt * (i * i * cfg_.motor.resistance_ohm * 0.8 -
-                              (temperature_c_ - cfg_.ambient_c) / 300.0);
-    }
+    temperature_c_ +=
+        dt * (i * i * cfg_.motor.resistance_ohm * 0.8 - (temperature_c_ - cfg_.ambient_c) / 300.0);
+    hot_spot_c_ += dt * ((overheating ? 31.0 : 0.0) - hot_spot_c_) / 0.3;
     t_ns_ += dt_ns;
   }
 }
@@ -131,8 +130,8 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
   if (fault(SimFault::kOvercurrent) && out_.motor_enable) {
     current_a += m.supply_v * out_.motor_duty / 1.5;
   }
-  in.motor_current_ma = {
-      adc(current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma), true};
+  in.motor_current_ma = {adc(current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma),
+                         true};
   if (!fault(SimFault::kPositionSensorStuck)) {
     stuck_position_um_ =
         adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um);
@@ -141,7 +140,7 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
   in.force_n = {
       adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n, cfg_.force_full_scale_n),
       true};
-  in.temperature_c = {temperature_c_, true};
+  in.temperature_c = {temperature_c_ + hot_spot_c_, true};
   in.supply_v = {adc(m.supply_v, cfg_.supply_noise_v, cfg_.supply_full_scale_v), true};
 
   in.home_switch = screw_.home_switch();

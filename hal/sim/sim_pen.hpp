@@ -74,6 +74,7 @@ class SimPen final : public Hal {
   Outputs out_;
   int64_t t_ns_ = -1;
   double temperature_c_;
+  double hot_spot_c_ = 0.0;
   double next_edge_rev_;  // revolution count at which the next tach edge falls
 
   // Tach edges generated but not yet read: a small ring, oldest first.

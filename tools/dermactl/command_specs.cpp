@@ -58,6 +58,13 @@ const std::vector<CommandSpec>& command_specs() {
        "",
        {{"force-n", "F", "contact force, newtons (N), 0..20", "", true}},
        ""},
+      {"sim fault",
+       "simulator: inject (on) or clear (off) a fault of the pen",
+       "KIND on|off",
+       {},
+       "KIND: motor-stall, tach-loss, position-sensor-stuck, missed-steps, overcurrent,\n"
+       "overtemp, supply-sag, loop-stall. The supervisor must catch each: watch the alarms,\n"
+       "then `dermactl alarms ack CODE` once the fault is off."},
   };
   return table;
 }

@@ -48,5 +48,6 @@ int run_sim_estop(Context& ctx, const ParsedArgs& args);
 int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args);
 int run_sim_cartridge_remove(Context& ctx, const ParsedArgs& args);
 int run_sim_contact(Context& ctx, const ParsedArgs& args);
+int run_sim_fault(Context& ctx, const ParsedArgs& args);
 
 }  // namespace dermad::ctl

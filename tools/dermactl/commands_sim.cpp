@@ -105,4 +105,17 @@ int run_sim_contact(Context& ctx, const ParsedArgs& args) {
       std::string("contact force set to ") + force + " N");
 }
 
+int run_sim_fault(Context& ctx, const ParsedArgs& args) {
+  if (args.positionals().size() != 2) throw UsageError("expected KIND on|off", ctx.path());
+  v1::SetFaultRequest req;
+  req.set_fault(parse_sim_fault(args.positionals()[0], ctx.path()));
+  req.set_on(parse_on_off(args.positionals()[1], ctx.path()));
+  return sim_call(
+      ctx,
+      [&](grpc::ClientContext* cc, v1::SimAck* ack) {
+        return ctx.client().simulator().SetFault(cc, req, ack);
+      },
+      "fault " + args.positionals()[0] + (req.on() ? " injected" : " cleared"));
+}
+
 }  // namespace dermad::ctl

@@ -28,6 +28,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim cartridge insert", run_sim_cartridge_insert},
       {"sim cartridge remove", run_sim_cartridge_remove},
       {"sim contact", run_sim_contact},
+      {"sim fault", run_sim_fault},
   };
   return map;
 }

@@ -1,5 +1,6 @@
 #include "tools/dermactl/values.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -71,6 +72,22 @@ v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string&
   if (text == "nano") return v1::CARTRIDGE_TYPE_NANO;
   if (text == "gold-nano") return v1::CARTRIDGE_TYPE_GOLD_NANO;
   throw UsageError("--type must be standard, nano or gold-nano, got " + quoted(text), path);
+}
+
+v1::SimFault parse_sim_fault(std::string_view text, const std::string& path) {
+  std::string name = "SIM_FAULT_";
+  for (char c : text) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  v1::SimFault f{};
+  if (text.empty() || !v1::SimFault_Parse(name, &f) || f == v1::SIM_FAULT_UNSPECIFIED) {
+    std::string kinds;
+    for (int i = v1::SimFault_MIN + 1; i <= v1::SimFault_MAX; ++i) {
+      std::string k = v1::SimFault_Name(static_cast<v1::SimFault>(i)).substr(10);
+      for (char& c : k) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+      kinds += (kinds.empty() ? "" : ", ") + k;
+    }
+    throw UsageError("unknown fault " + quoted(text) + "; one of: " + kinds, path);
+  }
+  return f;
 }
 
 std::string parse_date(std::string_view text, const std::string& path) {

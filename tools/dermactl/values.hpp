@@ -24,6 +24,8 @@ double parse_rate_hz(std::string_view text, const std::string& path);
 double parse_force_n(std::string_view text, const std::string& path);
 // sim cartridge insert --type: standard, nano or gold-nano.
 v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string& path);
+// "motor-stall" -> SIM_FAULT_MOTOR_STALL, for every kind the proto names.
+v1::SimFault parse_sim_fault(std::string_view text, const std::string& path);
 // sim cartridge insert --expires: a real calendar date written YYYY-MM-DD.
 std::string parse_date(std::string_view text, const std::string& path);
 
