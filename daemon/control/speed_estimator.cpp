@@ -4,12 +4,42 @@
 
 namespace dermad::control {
 
-void SpeedEstimator::update(const hal::Inputs& in) {
-  for (uint32_t i = 0; i < in.tach_edges; ++i) {
-    history_[edges_ % kHistory] = in.tach_edge_ns[i];
-    ++edges_;
-    last_edge_ns_ = in.tach_edge_ns[i];
+void SpeedEstimator::push(int64_t t_ns) {
+  history_[edges_ % kHistory] = t_ns;
+  ++edges_;
+  last_edge_ns_ = t_ns;
+}
+
+void SpeedEstimator::accept(int64_t t_ns) {
+  // Judging an edge needs a full revolution of history and a speed at which one revolution
+  // cannot change the speed much (the plant's acceleration bounds it): above kCheckedHz the
+  // interval to this edge must be like the same magnet gap one revolution ago.
+  const uint64_t n = edges_per_rev_;
+  if (edges_ < n + 1 || speed_hz_ < kCheckedHz) return push(t_ns);
+  const int64_t prev = history_[(edges_ - 1) % kHistory];
+  const int64_t dt = t_ns - prev;
+  const int64_t same_gap = history_[(edges_ - n) % kHistory] - history_[(edges_ - n - 1) % kHistory];
+  const int64_t next_gap =
+      history_[(edges_ - n + 1) % kHistory] - history_[(edges_ - n) % kHistory];
+  if (same_gap <= 0) return push(t_ns);
+  if (dt * 2 < same_gap) {
+    ++glitches_;  // a doubled edge (bounce, interference): not a magnet
+    return;
   }
+  const int64_t two_gaps = same_gap + (n > 1 ? next_gap : same_gap);
+  // Never two fills in a row: intervals that stay long are the motor slowing down.
+  const bool fill_allowed = edges_ >= last_fill_edge_ + n + 1;
+  if (fill_allowed && dt * 4 > two_gaps * 3 && dt * 4 < two_gaps * 5) {
+    // One edge missing: put it where the magnet gaps say it was.
+    ++filled_;
+    push(prev + dt * same_gap / two_gaps);
+    last_fill_edge_ = edges_;
+  }
+  push(t_ns);
+}
+
+void SpeedEstimator::update(const hal::Inputs& in) {
+  for (uint32_t i = 0; i < in.tach_edges; ++i) accept(in.tach_edge_ns[i]);
   if (last_edge_ns_ < 0) {
     speed_hz_ = 0.0;
     return;
@@ -32,8 +62,11 @@ void SpeedEstimator::update(const hal::Inputs& in) {
     if (newest > prev) speed_hz_ = 1e9 / static_cast<double>((newest - prev) * edges_per_rev_);
   }
   // An overdue edge bounds the speed from above: were it to come now, the revolution
-  // ending with it would have taken at least this long.
-  if (edges_ >= edges_per_rev_) {
+  // ending with it would have taken at least this long. Only once the wait is longer than
+  // a missing edge explains (2.2 gaps), so one lost edge does not dip the estimate.
+  const int64_t last_gap =
+      edges_ >= 2 ? history_[(edges_ - 1) % kHistory] - history_[(edges_ - 2) % kHistory] : 0;
+  if (edges_ >= edges_per_rev_ && since_last * 10 > last_gap * 22) {
     const int64_t rev_start = history_[(edges_ - edges_per_rev_) % kHistory];
     if (in.t_ns > rev_start) {
       speed_hz_ = std::min(speed_hz_, 1e9 / static_cast<double>(in.t_ns - rev_start));

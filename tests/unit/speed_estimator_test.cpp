@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace dermad::control {
 namespace {
 
@@ -45,6 +48,38 @@ TEST(SpeedEstimator, UnevenMagnetsDoNotShowAsRipple) {
   for (int i = 0; i < 50; ++i) {
     f.run(120.0, 1, 0.4);
     EXPECT_NEAR(f.est.speed_hz(), 120.0, 0.1);
+  }
+}
+
+// Feeds 100 Hz edges one by one, with the edge number `drop` missing and a bounce 30 us
+// after edge number `bounce`; returns the worst relative error of the estimate.
+double worst_error(int drop, int bounce) {
+  SpeedEstimator est(2);
+  const int64_t gap = 5'000'000;  // 100 Hz, 2 edges per revolution
+  double worst = 0.0;
+  for (int e = 1; e <= 400; ++e) {
+    hal::Inputs in;
+    in.t_ns = e * gap + 100'000;
+    if (e != drop) in.tach_edge_ns[in.tach_edges++] = e * gap;
+    if (e == bounce) in.tach_edge_ns[in.tach_edges++] = e * gap + 30'000;
+    est.update(in);
+    if (e > 10) worst = std::max(worst, std::abs(est.speed_hz() - 100.0) / 100.0);
+  }
+  return worst;
+}
+
+TEST(SpeedEstimator, SurvivesOneMissingOrDoubledEdge) {
+  EXPECT_LT(worst_error(-1, -1), 1e-6);
+  EXPECT_LT(worst_error(200, -1), 0.005) << "missing edge";
+  EXPECT_LT(worst_error(-1, 200), 0.005) << "doubled edge";
+}
+
+TEST(SpeedEstimator, HoldsFiftyHertzExactly) {
+  Feeder f;
+  f.run(50.0, 500);
+  for (int i = 0; i < 100; ++i) {
+    f.run(50.0, 1);
+    EXPECT_NEAR(f.est.speed_hz(), 50.0, 0.01);
   }
 }
 
