@@ -139,7 +139,8 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   const double current = in_.motor_current_ma.ok ? in_.motor_current_ma.value : 0.0;
   if (speed_target > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
   speed_target_ = speed_target;
-  out_.motor_duty = speed_.update(speed_target, measured, supply, current, dt);
+  out_.motor_duty = speed_.update(speed_target, measured, estimator_.measured_at_ns(), now_ns,
+                                  supply, current, dt);
   out_.motor_enable = speed_target > 0.0;
   const double sensor =
       in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();

@@ -13,13 +13,13 @@
 namespace dermad::control {
 
 struct DepthLimits {
-  double max_rate_steps_s = 3500;  // below the stepper's pull-out rate
-  double accel_steps_s2 = 60000;
+  double max_rate_steps_s = 6000;  // 15 mm/s, below the stepper's pull-out rate
+  double accel_steps_s2 = 400000;  // 1 m/s^2: a few grams of needle stop
   double homing_rate_steps_s = 2000;
   int32_t homing_max_steps = 1400;  // more than the whole travel: the switch must be found
   double correct_above_um = 6.0;    // settled error that triggers a correction
   int max_corrections = 3;          // per target; one more is a tracking fault
-  double gross_error_um = 150.0;    // sensor vs step count while moving
+  double gross_error_um = 250.0;    // sensor vs step count while moving (lag is ~90 um)
   int settle_ticks = 15;            // before a settled position is judged
 };
 

@@ -12,7 +12,7 @@
 namespace dermad::control {
 
 struct AlarmLimits {
-  double overcurrent_ma = 2000;  // instant trip, above the drive's current limit
+  double overcurrent_ma = 3000;  // instant trip, above the drive's current limit
   double stall_emf_hz = 20.0;    // no tach edges and the back-EMF says slower: a stall
   double no_edges_ms = 100;      // drive on without edges this long: stall or lost tach
   double stall_min_duty = 0.10;  // below this duty the cam may legitimately not turn
@@ -23,8 +23,8 @@ struct AlarmLimits {
   double overtemp_c = 43.0;            // IEC 60601-1 limit for applied parts touching skin
   double overtemp_clear_c = 41.0;
   double overtemp_ms = 500;
-  double supply_low_v = 10.5;
-  double supply_ok_v = 10.8;
+  double supply_low_v = 9.0;       // 25 % under nominal: below the +/-20 % the drive is built for
+  double supply_ok_v = 9.3;
   double supply_low_ms = 50;
   double stuck_travel_um = 60;  // stop moved this far with a frozen sensor reading
   double stall_ms = 100;        // one wake-up this late: the pen was unattended

@@ -54,12 +54,18 @@ void SpeedEstimator::update(const hal::Inputs& in) {
   if (in.tach_edges > 0 && edges_ > edges_per_rev_) {
     const int64_t newest = history_[(edges_ - 1) % kHistory];
     const int64_t rev_ago = history_[(edges_ - 1 - edges_per_rev_) % kHistory];
-    if (newest > rev_ago) speed_hz_ = 1e9 / static_cast<double>(newest - rev_ago);
+    if (newest > rev_ago) {
+      speed_hz_ = 1e9 / static_cast<double>(newest - rev_ago);
+      measured_at_ns_ = rev_ago + (newest - rev_ago) / 2;
+    }
   } else if (in.tach_edges > 0 && edges_ >= 2) {
     // Spinning up: fewer than a revolution of edges, use the last edge interval.
     const int64_t newest = history_[(edges_ - 1) % kHistory];
     const int64_t prev = history_[(edges_ - 2) % kHistory];
-    if (newest > prev) speed_hz_ = 1e9 / static_cast<double>((newest - prev) * edges_per_rev_);
+    if (newest > prev) {
+      speed_hz_ = 1e9 / static_cast<double>((newest - prev) * edges_per_rev_);
+      measured_at_ns_ = prev + (newest - prev) / 2;
+    }
   }
   // An overdue edge bounds the speed from above: were it to come now, the revolution
   // ending with it would have taken at least this long. Only once the wait is longer than
@@ -69,7 +75,11 @@ void SpeedEstimator::update(const hal::Inputs& in) {
   if (edges_ >= edges_per_rev_ && since_last * 10 > last_gap * 22) {
     const int64_t rev_start = history_[(edges_ - edges_per_rev_) % kHistory];
     if (in.t_ns > rev_start) {
-      speed_hz_ = std::min(speed_hz_, 1e9 / static_cast<double>(in.t_ns - rev_start));
+      const double bound = 1e9 / static_cast<double>(in.t_ns - rev_start);
+      if (bound < speed_hz_) {
+        speed_hz_ = bound;
+        measured_at_ns_ = rev_start + (in.t_ns - rev_start) / 2;
+      }
     }
   }
 }

@@ -18,6 +18,9 @@ class SpeedEstimator {
 
   void update(const hal::Inputs& in);
   double speed_hz() const { return speed_hz_; }
+  // The estimate is the average over a revolution: this is the middle of it, the time the
+  // estimate is true for. Comparing it with the target at now would compare with a lag.
+  int64_t measured_at_ns() const { return measured_at_ns_; }
   uint64_t edges() const { return edges_; }
   uint64_t glitches() const { return glitches_; }
   uint64_t filled() const { return filled_; }
@@ -36,6 +39,7 @@ class SpeedEstimator {
   uint64_t edges_ = 0;  // since start
   int64_t last_edge_ns_ = -1;
   double speed_hz_ = 0.0;
+  int64_t measured_at_ns_ = 0;
   uint64_t glitches_ = 0;
   uint64_t filled_ = 0;
   uint64_t last_fill_edge_ = 0;

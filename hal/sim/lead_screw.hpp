@@ -9,7 +9,7 @@ namespace dermad::hal::sim {
 
 struct LeadScrewParams {
   double um_per_step = 2.5;
-  double max_step_rate_hz = 4000.0;  // above this the motor stalls and steps are lost
+  double max_step_rate_hz = 7000.0;  // above this the motor stalls and steps are lost
   double min_um = -150.0;            // hard stop behind the home switch
   double max_um = 2600.0;            // hard stop at full extension
   double home_switch_um = 0.0;       // switch closed at or behind this position

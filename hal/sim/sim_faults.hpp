@@ -16,7 +16,7 @@ enum class SimFault : uint8_t {
   kMissedSteps,          // the stepper slips: half of its steps do not move the stop
   kOvercurrent,          // a shorted winding: far more current than the speed explains
   kOvertemp,             // a hot spot heats the handpiece's sensor to ~55 C
-  kSupplySag,            // the supply droops to 9.6 V
+  kSupplySag,            // the supply droops to 8.4 V
   kLoopStall,            // the control thread stalls for 12 ms at every read
   kCount
 };

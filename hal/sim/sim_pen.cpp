@@ -65,7 +65,7 @@ void SimPen::advance_to(int64_t now_ns) {
   motor_.set_jammed(fault(SimFault::kMotorStall));
   screw_.set_slip(fault(SimFault::kMissedSteps) ? 0.5 : 0.0);
   screw_.set_drift(drift_um_s_.load(std::memory_order_relaxed));
-  const double supply_v = fault(SimFault::kSupplySag) ? 9.6 : cfg_.supply_nominal_v;
+  const double supply_v = fault(SimFault::kSupplySag) ? 8.4 : cfg_.supply_nominal_v;
   const bool overheating = fault(SimFault::kOvertemp);
   while (t_ns_ < now_ns) {
     const int64_t dt_ns = std::min(sub_ns, now_ns - t_ns_);
@@ -77,7 +77,10 @@ void SimPen::advance_to(int64_t now_ns) {
     // Edges falling inside this substep, timed by linear interpolation of the angle.
     while (next_edge_rev_ <= rev_after) {
       const double frac = (next_edge_rev_ - rev_before) / (rev_after - rev_before);
-      const int64_t t_edge = t_ns_ + static_cast<int64_t>(frac * static_cast<double>(dt_ns));
+      int64_t t_edge = t_ns_ + static_cast<int64_t>(frac * static_cast<double>(dt_ns));
+      t_edge += static_cast<int64_t>(cfg_.tach_jitter_ns * gauss_(rng_));
+      t_edge = std::max(t_edge, last_edge_ns_ + 1);  // timestamps stay in order
+      last_edge_ns_ = t_edge;
       if (edge_count_ < edges_.size()) {
         edges_[(edge_head_ + edge_count_) % edges_.size()] = t_edge;
         ++edge_count_;

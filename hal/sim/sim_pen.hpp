@@ -30,6 +30,8 @@ struct SimConfig {
   double force_noise_n = 0.02, force_full_scale_n = 20.0;
   double supply_noise_v = 0.01, supply_full_scale_v = 16.0;
   double ambient_c = 24.0;
+  // Jitter of the tachometer edges' kernel timestamps (interrupt latency), 1 sigma.
+  double tach_jitter_ns = 3000.0;
 };
 
 class SimPen final : public Hal {
@@ -76,6 +78,7 @@ class SimPen final : public Hal {
   double temperature_c_;
   double hot_spot_c_ = 0.0;
   double next_edge_rev_;  // revolution count at which the next tach edge falls
+  int64_t last_edge_ns_ = 0;
 
   // Tach edges generated but not yet read: a small ring, oldest first.
   std::array<int64_t, 256> edges_{};

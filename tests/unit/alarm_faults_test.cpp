@@ -131,10 +131,10 @@ TEST(AlarmFaults, AFewMissedStepsAreCorrectedWithoutAnAlarm) {
   SimRig rig;
   ASSERT_TRUE(rig.boot_to_idle());
   ASSERT_EQ(rig.jog(1200, 100.0, 3000), Verdict::kAccepted);
-  // The stepper slips for 30 ms of the move.
+  // The stepper slips for 10 ms of the move.
   rig.run_ticks(20);
   rig.pen.set_fault(SimFault::kMissedSteps, true);
-  rig.run_ticks(30);
+  rig.run_ticks(10);
   rig.pen.set_fault(SimFault::kMissedSteps, false);
   rig.run_ticks(600);
   const Snapshot s = rig.latest();

@@ -61,7 +61,7 @@ TEST(SimPen, EdgeTimestampsAreOrderedAndWithinTheTick) {
     for (uint32_t e = 0; e < in.tach_edges; ++e) {
       EXPECT_GT(in.tach_edge_ns[e], last);
       EXPECT_LE(in.tach_edge_ns[e], t);
-      EXPECT_GT(in.tach_edge_ns[e], t - kMs);
+      EXPECT_GT(in.tach_edge_ns[e], t - kMs - 20000);  // timestamp jitter of a few us
       last = in.tach_edge_ns[e];
     }
   }
@@ -93,7 +93,7 @@ TEST(SimPen, StepperMovesTheStopAndTheSensorSeesIt) {
   SimPen pen(cfg);
   Outputs out;
   out.stepper_enable = true;
-  out.stepper_steps = 3;  // below the 4000 steps/s pull-out rate at 1 ms
+  out.stepper_steps = 3;  // below the 7000 steps/s pull-out rate at 1 ms
   Inputs in;
   int64_t t = 0;
   for (int i = 0; i < 100; ++i) {
@@ -133,7 +133,7 @@ TEST(SimPen, StepsBeyondThePullOutRateAreLost) {
   SimPen pen;
   Outputs out;
   out.stepper_enable = true;
-  out.stepper_steps = 40;  // ten times what 1 ms allows
+  out.stepper_steps = 70;  // ten times what 1 ms allows
   Inputs in;
   pen.write(0, out);
   out.stepper_steps = 0;
@@ -141,9 +141,9 @@ TEST(SimPen, StepsBeyondThePullOutRateAreLost) {
     pen.read(i * kMs, in);
     pen.write(i * kMs, out);
   }
-  // The driver issues the 2 ms it can queue (8 steps); the rest stalls the rotor.
-  EXPECT_DOUBLE_EQ(pen.true_position_um(), 700.0 + 8 * 2.5);
-  EXPECT_EQ(pen.lost_steps(), 32);
+  // The driver issues the 2 ms it can queue (14 steps); the rest stalls the rotor.
+  EXPECT_DOUBLE_EQ(pen.true_position_um(), 700.0 + 14 * 2.5);
+  EXPECT_EQ(pen.lost_steps(), 56);
 }
 
 TEST(SimPen, SameSeedSameReadingsOtherSeedOtherNoise) {
