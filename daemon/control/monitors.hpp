@@ -23,7 +23,7 @@ struct AlarmLimits {
   double overtemp_c = 43.0;            // IEC 60601-1 limit for applied parts touching skin
   double overtemp_clear_c = 41.0;
   double overtemp_ms = 500;
-  double supply_low_v = 9.0;       // 25 % under nominal: below the +/-20 % the drive is built for
+  double supply_low_v = 9.0;  // 25 % under nominal: below the +/-20 % the drive is built for
   double supply_ok_v = 9.3;
   double supply_low_ms = 50;
   double stuck_travel_um = 60;  // stop moved this far with a frozen sensor reading

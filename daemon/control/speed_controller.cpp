@@ -45,8 +45,9 @@ double SpeedController::update(double target_hz, double measured_hz, int64_t mea
 
   // At lower supply the same duty gives less speed: scale the feed-forward.
   const double v = supply_v > 1.0 ? supply_v : supply_nominal_v_;
-  const double ff = (ramped_hz_ / no_load_hz_ + g_.accel_ff * accel_hz_s) * (supply_nominal_v_ / v) +
-                    g_.friction_duty;
+  const double ff =
+      (ramped_hz_ / no_load_hz_ + g_.accel_ff * accel_hz_s) * (supply_nominal_v_ / v) +
+      g_.friction_duty;
   const double err = target_at(measured_at_ns) - measured_hz;
   // Current limit: the current scales with the duty near a stall, so scale the cap down
   // to the limit; let it recover at the slew rate once the current is back under it.

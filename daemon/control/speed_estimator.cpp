@@ -18,7 +18,8 @@ void SpeedEstimator::accept(int64_t t_ns) {
   if (edges_ < n + 1 || speed_hz_ < kCheckedHz) return push(t_ns);
   const int64_t prev = history_[(edges_ - 1) % kHistory];
   const int64_t dt = t_ns - prev;
-  const int64_t same_gap = history_[(edges_ - n) % kHistory] - history_[(edges_ - n - 1) % kHistory];
+  const int64_t same_gap =
+      history_[(edges_ - n) % kHistory] - history_[(edges_ - n - 1) % kHistory];
   const int64_t next_gap =
       history_[(edges_ - n + 1) % kHistory] - history_[(edges_ - n) % kHistory];
   if (same_gap <= 0) return push(t_ns);

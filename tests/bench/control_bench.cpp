@@ -8,16 +8,16 @@
 #include <vector>
 
 #include "daemon/control/depth_controller.hpp"
-#include "tools/dermactl/json.hpp"
 #include "tests/unit/sim_rig.hpp"
+#include "tools/dermactl/json.hpp"
 
 namespace dermad::bench {
 namespace {
 
-using ctl::Json;
 using control::Snapshot;
 using control::State;
 using control::Verdict;
+using ctl::Json;
 
 struct Variant {
   double inertia = 1.0, friction = 1.0, supply = 1.0;
@@ -216,8 +216,8 @@ int main(int argc, char** argv) {
                  "speed_controller.hpp).\n");
     return a == "--help" || a == "-h" ? 0 : 2;
   }
-  using dermad::ctl::Json;
   using dermad::control::AlarmCode;
+  using dermad::ctl::Json;
   using dermad::hal::sim::SimFault;
   std::vector<Variant> variants;
   uint64_t seed = 1;
@@ -247,8 +247,10 @@ int main(int argc, char** argv) {
                   .set("ms_per_mm", m.ms_per_mm)
                   .set("steady_error_um", m.steady_error_um)
                   .set("overshoot_um", m.overshoot_um));
-      if (std::abs(m.to - m.from) >= 100) w_depth_ms_mm = std::max(w_depth_ms_mm, m.ms_per_mm);
-      else w_depth_settle_small = std::max(w_depth_settle_small, m.settle_ms);
+      if (std::abs(m.to - m.from) >= 100)
+        w_depth_ms_mm = std::max(w_depth_ms_mm, m.ms_per_mm);
+      else
+        w_depth_settle_small = std::max(w_depth_settle_small, m.settle_ms);
       w_depth_err = std::max(w_depth_err, m.steady_error_um);
     }
     Json safe = Json::array();

@@ -17,11 +17,13 @@ namespace {
 struct FaultCase {
   const char* kind;
   const char* alarm;
-  bool high;              // a high alarm stops the drive: state FAULT
+  bool high;               // a high alarm stops the drive: state FAULT
   bool inject_before_jog;  // depth faults show on a move
 };
 
-std::ostream& operator<<(std::ostream& o, const FaultCase& c) { return o << c.kind; }
+std::ostream& operator<<(std::ostream& o, const FaultCase& c) {
+  return o << c.kind;
+}
 
 bool has_alarm(const Json& sample, const std::string& code) {
   for (const auto& a : sample["alarms"].array()) {
@@ -119,21 +121,21 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
       << status()["state"].string();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryKind, DermactlFaults,
-    ::testing::Values(FaultCase{"motor-stall", "MOTOR_STALL", true, false},
-                      FaultCase{"tach-loss", "SENSOR_FAULT", true, false},
-                      FaultCase{"position-sensor-stuck", "SENSOR_FAULT", true, true},
-                      FaultCase{"missed-steps", "DEPTH_TRACKING", true, true},
-                      FaultCase{"overcurrent", "OVERCURRENT", true, false},
-                      FaultCase{"overtemp", "OVERTEMP", true, false},
-                      FaultCase{"supply-sag", "SUPPLY_LOW", false, false},
-                      FaultCase{"loop-stall", "LOOP_OVERRUN", true, false}),
-    [](const ::testing::TestParamInfo<FaultCase>& i) {
-      std::string n = i.param.kind;
-      for (char& ch : n) ch = ch == '-' ? '_' : ch;
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(EveryKind, DermactlFaults,
+                         ::testing::Values(FaultCase{"motor-stall", "MOTOR_STALL", true, false},
+                                           FaultCase{"tach-loss", "SENSOR_FAULT", true, false},
+                                           FaultCase{"position-sensor-stuck", "SENSOR_FAULT", true,
+                                                     true},
+                                           FaultCase{"missed-steps", "DEPTH_TRACKING", true, true},
+                                           FaultCase{"overcurrent", "OVERCURRENT", true, false},
+                                           FaultCase{"overtemp", "OVERTEMP", true, false},
+                                           FaultCase{"supply-sag", "SUPPLY_LOW", false, false},
+                                           FaultCase{"loop-stall", "LOOP_OVERRUN", true, false}),
+                         [](const ::testing::TestParamInfo<FaultCase>& i) {
+                           std::string n = i.param.kind;
+                           for (char& ch : n) ch = ch == '-' ? '_' : ch;
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace dermad::test
