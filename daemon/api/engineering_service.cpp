@@ -61,6 +61,7 @@ grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* c
         return;
       case control::Verdict::kRefusedState:
       case control::Verdict::kRefusedAlarms:
+      case control::Verdict::kRefusedCartridge:
         r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, detail, "jog")));
         return;
       case control::Verdict::kPending:

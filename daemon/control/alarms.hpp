@@ -46,7 +46,8 @@ inline constexpr std::array<AlarmInfo, kAlarmCount> kAlarmTable{{
     {"CARTRIDGE_REMOVED", Priority::kHigh, true, "Cartridge removed while running"},
     {"SENSOR_FAULT", Priority::kHigh, true, "Sensor stuck, implausible or lost"},
     {"LOOP_OVERRUN", Priority::kHigh, true, "Control loop stalled"},
-    {"LINK_LOST", Priority::kMedium, true, "Tablet link lost"},
+    // Clears when the owner's link is back: the session may go on.
+    {"LINK_LOST", Priority::kMedium, false, "Tablet link lost"},
 }};
 
 constexpr const AlarmInfo& info(AlarmCode c) {

@@ -7,7 +7,7 @@
 
 namespace dermad::control {
 
-enum class CommandKind : uint8_t { kJog, kAcknowledge, kSafeStop };
+enum class CommandKind : uint8_t { kJog, kAcknowledge, kSafeStop, kArm, kUpdate, kDisarm };
 
 struct Command {
   CommandKind kind = CommandKind::kSafeStop;
@@ -16,13 +16,25 @@ struct Command {
   double speed_hz = 0.0;
   uint32_t duration_ms = 0;
   uint32_t alarm_mask = 0;  // kAcknowledge: which alarms; 0 = all
+  // kArm: the limits the session's depth and speed may later be moved in (kUpdate).
+  int32_t depth_min_um = 0, depth_max_um = 0;
+  double speed_min_hz = 0.0, speed_max_hz = 0.0;
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm
 // bits, kRefusedLimits which of these fields is out of limits, kAccepted for an
 // acknowledgement the alarm bits it cleared.
-enum class Verdict : uint8_t { kPending, kAccepted, kRefusedState, kRefusedLimits, kRefusedAlarms };
+// kRefusedCartridge: arming needs a cartridge in.
+enum class Verdict : uint8_t {
+  kPending,
+  kAccepted,
+  kRefusedState,
+  kRefusedLimits,
+  kRefusedAlarms,
+  kRefusedCartridge
+};
 inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
+inline constexpr uint32_t kLimitSession = 8;  // outside the limits the session was armed with
 
 // Verdicts the loop posts by command id; the submitter polls its slot. Ids wrap over
 // 2^24 so a slot is never confused with the one 64 commands earlier.

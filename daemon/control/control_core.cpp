@@ -35,6 +35,8 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.filtered_depth_um = depth_.filtered_um();
   v.depth_tracking_fault = depth_.tracking_fault();
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
+  const State st = supervisor_.state();
+  v.link_lost = (st == State::kArmed || st == State::kRunning) && !link_alive(in_.t_ns);
   v.cartridge_removed_running =
       out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
   v.late_ns = late_ns;
@@ -45,13 +47,10 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
   const State s = supervisor_.state();
   switch (c.kind) {
     case CommandKind::kJog: {
-      const auto& L = cfg_.limits;
-      uint32_t out_of_limits = 0;
-      if (c.depth_um < L.depth_min_um || c.depth_um > L.depth_max_um) out_of_limits |= kLimitDepth;
-      if (!(c.speed_hz >= L.speed_min_hz && c.speed_hz <= L.speed_max_hz)) {
-        out_of_limits |= kLimitSpeed;
+      uint32_t out_of_limits = device_limit_bits(c.depth_um, c.speed_hz);
+      if (c.duration_ms == 0 || c.duration_ms > cfg_.limits.jog_max_ms) {
+        out_of_limits |= kLimitDuration;
       }
-      if (c.duration_ms == 0 || c.duration_ms > L.jog_max_ms) out_of_limits |= kLimitDuration;
       if (out_of_limits != 0) {
         verdicts_.post(c.id, Verdict::kRefusedLimits, out_of_limits);
         return;
@@ -73,6 +72,23 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       verdicts_.post(c.id, Verdict::kAccepted, cleared);
       return;
     }
+    case CommandKind::kArm:
+      arm(c);
+      return;
+    case CommandKind::kUpdate:
+      if (s != State::kArmed && s != State::kRunning) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+      } else if (!armed_.set(c.depth_um, c.speed_hz)) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitSession);
+      } else {
+        verdicts_.post(c.id, Verdict::kAccepted);
+      }
+      return;
+    case CommandKind::kDisarm:
+      if (s == State::kArmed || s == State::kRunning) supervisor_.request(State::kIdle);
+      armed_.disarm();
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
     case CommandKind::kSafeStop:
       stopping_ = true;
       if (s == State::kService || s == State::kArmed || s == State::kRunning) {
@@ -81,6 +97,47 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
   }
+}
+
+uint32_t ControlCore::device_limit_bits(int32_t depth_um, double speed_hz) const {
+  const auto& L = cfg_.limits;
+  uint32_t bits = 0;
+  if (depth_um < L.depth_min_um || depth_um > L.depth_max_um) bits |= kLimitDepth;
+  if (!(speed_hz >= L.speed_min_hz && speed_hz <= L.speed_max_hz)) bits |= kLimitSpeed;
+  return bits;
+}
+
+void ControlCore::arm(const Command& c) {
+  const State s = supervisor_.state();
+  // The session's limits must sit inside the device's, and its values inside its limits.
+  uint32_t bits = device_limit_bits(c.depth_um, c.speed_hz) |
+                  device_limit_bits(c.depth_min_um, c.speed_min_hz) |
+                  device_limit_bits(c.depth_max_um, c.speed_max_hz);
+  const SessionLimits lim{c.depth_min_um, c.depth_max_um, c.speed_min_hz, c.speed_max_hz};
+  ArmedRun check;
+  check.arm(0, 0, lim);
+  if (!check.set(c.depth_um, c.speed_hz)) bits |= kLimitSession;
+  if (bits != 0) return verdicts_.post(c.id, Verdict::kRefusedLimits, bits);
+  if (supervisor_.alarms().active != 0) {
+    return verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
+  }
+  if (!in_.cartridge_present) return verdicts_.post(c.id, Verdict::kRefusedCartridge);
+  if (s != State::kIdle || stopping_ || !depth_.homed() || !supervisor_.request(State::kArmed)) {
+    return verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+  }
+  armed_.arm(c.depth_um, c.speed_hz, lim);
+  verdicts_.post(c.id, Verdict::kAccepted);
+}
+
+void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed_target) {
+  // A lost link stays lost until the alarm has cleared, not just until the next beat.
+  const bool link =
+      link_alive(now_ns) && !(supervisor_.alarms().active & bit(AlarmCode::kLinkLost));
+  const auto d = armed_.step(in_, depth_.at_target(armed_.depth_um()), link);
+  depth_target = d.depth_um;
+  const State s = supervisor_.state();
+  if (d.want != s) supervisor_.request(d.want);
+  if (supervisor_.state() == State::kRunning) speed_target = d.speed_hz;
 }
 
 void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& speed_target) {
@@ -132,6 +189,11 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   double speed_target = 0.0;
   const State s = supervisor_.state();
   if (s == State::kService && !stopping_) run_service(now_ns, depth_target, speed_target);
+  if ((s == State::kArmed || s == State::kRunning) && !stopping_) {
+    run_armed(now_ns, depth_target, speed_target);
+  } else if (armed_.armed() && s != State::kArmed && s != State::kRunning) {
+    armed_.disarm();  // a fault or e-stop ended the session's hold on the needles
+  }
   const State after = supervisor_.state();
 
   const double measured = estimator_.speed_hz();

@@ -3,8 +3,10 @@
 // time, so the same code runs in real time and on virtual time. Never blocks or allocates.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
+#include "daemon/control/armed_run.hpp"
 #include "daemon/control/command.hpp"
 #include "daemon/control/depth_controller.hpp"
 #include "daemon/control/limits.hpp"
@@ -26,6 +28,7 @@ struct ControlConfig {
   DepthLimits depth;
   AlarmLimits alarms;
   int64_t depth_settle_timeout_ns = 2'000'000'000;  // a service run must reach its depth
+  int64_t link_timeout_ns = 500'000'000;            // owner's heartbeat, while armed
 };
 
 using CommandQueue = MpmcQueue<Command, 64>;
@@ -43,6 +46,8 @@ class ControlCore {
   Verdict verdict(uint32_t id, uint32_t* detail = nullptr) const {
     return verdicts_.get(id, detail);
   }
+  // The session owner's heartbeat (steady-clock time it was last heard), any thread.
+  void link_beat(int64_t now_ns) { link_beat_ns_.store(now_ns, std::memory_order_relaxed); }
   const TelemetryRing& telemetry() const { return ring_; }
   const ControlConfig& config() const { return cfg_; }
   const hal::Geometry& geometry() const { return geo_; }
@@ -51,6 +56,12 @@ class ControlCore {
   void handle(const Command& c, int64_t now_ns);
   MonitorView monitor_view(int64_t late_ns) const;
   void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
+  void run_armed(int64_t now_ns, int32_t& depth_target, double& speed_target);
+  void arm(const Command& c);
+  uint32_t device_limit_bits(int32_t depth_um, double speed_hz) const;
+  bool link_alive(int64_t now_ns) const {
+    return now_ns - link_beat_ns_.load(std::memory_order_relaxed) <= cfg_.link_timeout_ns;
+  }
 
   hal::Hal& hal_;
   ControlConfig cfg_;
@@ -72,6 +83,8 @@ class ControlCore {
   double speed_target_ = 0.0;              // requested this tick, before the soft start
   bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
   bool stopping_ = false;                  // daemon shutting down: hold the safe state
+  ArmedRun armed_;
+  std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
 
   struct ServiceRun {
     int32_t depth_um = 0;

@@ -86,6 +86,7 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
   if (supply_low_) c |= bit(AlarmCode::kSupplyLow);
 
   if (v.cartridge_removed_running) c |= bit(AlarmCode::kCartridgeRemoved);
+  if (v.link_lost) c |= bit(AlarmCode::kLinkLost);
 
   // A single late tick, even by several periods, is the hypervisor's doing here (seen up
   // to ~15 ms); late wake-ups that go on, or one stall too long to ignore, are the loop

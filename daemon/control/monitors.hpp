@@ -45,6 +45,7 @@ struct MonitorView {
   bool depth_tracking_fault = false;
   bool homing_failed = false;
   bool cartridge_removed_running = false;
+  bool link_lost = false;  // armed, and the owner's heartbeat is older than its timeout
   int64_t late_ns = 0;
 };
 

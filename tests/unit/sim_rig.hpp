@@ -56,6 +56,27 @@ struct SimRig {
     c.alarm_mask = mask;
     return command(c);
   }
+  // Arms a session at depth/speed with limits 200..1500 um and 50..150 Hz unless given.
+  control::Verdict arm(int32_t depth_um, double speed_hz, int32_t dmin = 200, int32_t dmax = 1500,
+                       double smin = 50, double smax = 150) {
+    control::Command c;
+    c.kind = control::CommandKind::kArm;
+    c.depth_um = depth_um;
+    c.speed_hz = speed_hz;
+    c.depth_min_um = dmin;
+    c.depth_max_um = dmax;
+    c.speed_min_hz = smin;
+    c.speed_max_hz = smax;
+    core->link_beat(clock.now_ns());
+    return command(c);
+  }
+  // Runs ticks with the session owner's heartbeat arriving before each.
+  void run_linked(int n) {
+    for (int i = 0; i < n; ++i) {
+      core->link_beat(clock.now_ns());
+      runner.run_one();
+    }
+  }
   bool boot_to_idle() {
     return run_until([](const control::Snapshot& s) { return s.state == control::State::kIdle; },
                      3000) > 0;

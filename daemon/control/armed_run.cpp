@@ -1,0 +1,34 @@
+#include "daemon/control/armed_run.hpp"
+
+namespace dermad::control {
+
+void ArmedRun::arm(int32_t depth_um, double speed_hz, const SessionLimits& lim) {
+  armed_ = true;
+  depth_um_ = depth_um;
+  speed_hz_ = speed_hz;
+  lim_ = lim;
+}
+
+bool ArmedRun::set(int32_t depth_um, double speed_hz) {
+  if (depth_um < lim_.depth_min_um || depth_um > lim_.depth_max_um) return false;
+  if (!(speed_hz >= lim_.speed_min_hz && speed_hz <= lim_.speed_max_hz)) return false;
+  depth_um_ = depth_um;
+  speed_hz_ = speed_hz;
+  return true;
+}
+
+ArmedRun::Decision ArmedRun::step(const hal::Inputs& in, bool depth_reached,
+                                  bool link_alive) const {
+  Decision d;
+  d.depth_um = depth_um_;
+  const bool dead_man = in.trigger || in.pedal;
+  const bool may_run = armed_ && dead_man && in.cartridge_present && !in.estop_pressed &&
+                       link_alive && depth_reached;
+  if (may_run) {
+    d.want = State::kRunning;
+    d.speed_hz = speed_hz_;
+  }
+  return d;
+}
+
+}  // namespace dermad::control

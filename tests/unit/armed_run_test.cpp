@@ -1,0 +1,133 @@
+// Armed sessions as the control loop enforces them: the dead-man rule, the owner's link,
+// the session's limits. On virtual time against the simulated pen.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/unit/sim_rig.hpp"
+
+namespace dermad::control {
+namespace {
+
+using test::SimRig;
+
+void insert_cartridge(SimRig& rig) {
+  rig.pen.insert_cartridge({"C-1", hal::CartridgeType::kStandard, 12, "L1", "2030-01-01"});
+}
+
+TEST(ArmedRun, ArmingNeedsIdleACartridgeAndLimitsInsideTheDevice) {
+  SimRig rig;
+  ASSERT_TRUE(rig.boot_to_idle());
+  EXPECT_EQ(rig.arm(800, 100), Verdict::kRefusedCartridge);
+  insert_cartridge(rig);
+  rig.run_ticks(1);
+  EXPECT_EQ(rig.arm(800, 100, 200, 2500), Verdict::kRefusedLimits);  // beyond the device
+  EXPECT_EQ(rig.arm(1600, 100), Verdict::kRefusedLimits);            // beyond its own limits
+  EXPECT_EQ(rig.arm(800, 40), Verdict::kRefusedLimits);
+  EXPECT_EQ(rig.latest().state, State::kIdle);
+  ASSERT_EQ(rig.arm(800, 100), Verdict::kAccepted);
+  EXPECT_EQ(rig.latest().state, State::kArmed);
+  EXPECT_EQ(rig.arm(800, 100), Verdict::kRefusedState);
+  // Armed: the depth goes to the session's, the drive stays off.
+  rig.run_linked(500);
+  EXPECT_EQ(rig.latest().state, State::kArmed);
+  EXPECT_NEAR(rig.pen.true_position_um(), 800.0, 2.5);
+  EXPECT_FALSE(rig.latest().motor_enabled);
+}
+
+TEST(ArmedRun, NeedlesRunOnlyWhileTheTriggerOrPedalIsHeld) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 120), Verdict::kAccepted);
+  rig.run_linked(300);
+  rig.pen.set_trigger(true);
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kRunning);
+  rig.run_linked(600);
+  EXPECT_NEAR(rig.latest().speed_hz, 120.0, 2.4);
+  // Released: the drive is off in the tick the release is seen.
+  rig.pen.set_trigger(false);
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kArmed);
+  EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+  // The foot pedal is the other dead-man switch.
+  rig.pen.set_pedal(true);
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kRunning);
+  rig.pen.set_pedal(false);
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kArmed);
+}
+
+TEST(ArmedRun, LostLinkStopsTheNeedlesAndANewLinkLetsTheSessionGoOn) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
+  rig.run_linked(300);
+  rig.pen.set_trigger(true);
+  rig.run_linked(500);
+  ASSERT_EQ(rig.latest().state, State::kRunning);
+  // The tablet goes quiet: 500 ms later the needles stop.
+  const int t = rig.run_until(
+      [](const Snapshot& s) { return (s.alarms.active & bit(AlarmCode::kLinkLost)) != 0; }, 1000);
+  EXPECT_GE(t, 500);
+  EXPECT_LE(t, 502);
+  Snapshot s = rig.latest();
+  EXPECT_EQ(s.state, State::kArmed);  // a warning, not a fault: the session is kept
+  EXPECT_FALSE(s.motor_enabled);
+  EXPECT_EQ(s.speed_target_hz, 0.0);
+  rig.run_ticks(200);
+  EXPECT_EQ(rig.latest().state, State::kArmed);
+  // The owner's link is back: the alarm clears and, trigger still held, the needles run.
+  rig.run_linked(2);
+  s = rig.latest();
+  EXPECT_EQ(s.alarms.active & bit(AlarmCode::kLinkLost), 0u);
+  EXPECT_EQ(s.state, State::kRunning);
+}
+
+TEST(ArmedRun, UpdatesStayInsideTheSessionLimitsAndDisarmRetracts) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 100, 400, 1000, 80, 120), Verdict::kAccepted);
+  Command up;
+  up.kind = CommandKind::kUpdate;
+  up.depth_um = 900;
+  up.speed_hz = 110;
+  EXPECT_EQ(rig.command(up), Verdict::kAccepted);
+  rig.run_linked(300);
+  EXPECT_NEAR(rig.pen.true_position_um(), 900.0, 2.5);
+  up.depth_um = 1200;  // inside the device, outside this session
+  EXPECT_EQ(rig.command(up), Verdict::kRefusedLimits);
+  up.depth_um = 900;
+  up.speed_hz = 130;
+  EXPECT_EQ(rig.command(up), Verdict::kRefusedLimits);
+  Command disarm;
+  disarm.kind = CommandKind::kDisarm;
+  EXPECT_EQ(rig.command(disarm), Verdict::kAccepted);
+  rig.run_ticks(300);
+  EXPECT_EQ(rig.latest().state, State::kIdle);
+  EXPECT_NEAR(rig.pen.true_position_um(), 0.0, 5.0);
+  EXPECT_EQ(rig.command(up), Verdict::kRefusedState);
+}
+
+TEST(ArmedRun, CartridgeRemovedWhileRunningFaults) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
+  rig.run_linked(300);
+  rig.pen.set_trigger(true);
+  rig.run_linked(500);
+  rig.pen.remove_cartridge();
+  rig.run_linked(1);
+  const Snapshot s = rig.latest();
+  EXPECT_TRUE(s.alarms.active & bit(AlarmCode::kCartridgeRemoved));
+  EXPECT_EQ(s.state, State::kFault);
+  EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+}
+
+}  // namespace
+}  // namespace dermad::control
