@@ -5,6 +5,8 @@
 // (the motor still turns).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "hal/hal.hpp"
@@ -27,8 +29,9 @@ struct AlarmLimits {
   double supply_ok_v = 9.3;
   double supply_low_ms = 50;
   double stuck_travel_um = 60;  // stop moved this far with a frozen sensor reading
-  double stall_ms = 100;        // one wake-up this late: the pen was unattended
-  int overrun_run = 5;          // or this many wake-ups in a row a period late or more
+  double stall_ms = 100;  // one wake-up this late: the pen was unattended
+  int missed_in_window = 50;  // or this many periods missed within the last kWindowTicks
+  static constexpr int kWindowTicks = 100;
 };
 
 // What the monitors need besides the HAL inputs, from the controllers of this tick.
@@ -70,7 +73,9 @@ class Monitors {
   bool hot_ = false;
   int low_supply_ticks_ = 0;
   bool supply_low_ = false;
-  int overrun_ticks_ = 0;
+  std::array<uint16_t, AlarmLimits::kWindowTicks> missed_{};  // periods missed, per tick
+  std::size_t missed_at_ = 0;
+  int missed_sum_ = 0;
   double last_position_reading_ = -1.0;
   double travel_at_last_change_ = 0.0;
 };

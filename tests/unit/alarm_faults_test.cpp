@@ -214,6 +214,7 @@ TEST(AlarmFaults, ASingleLateTickIsNotALoopOverrunButAStallIs) {
   const bool held = rig.pen.last_outputs().watchdog;
   rig.run_ticks(10);
   EXPECT_EQ(rig.pen.last_outputs().watchdog, held);
+  rig.run_ticks(100);  // the stall's missed periods leave the 100-tick window
   rig.acknowledge();
   rig.run_ticks(2);
   EXPECT_EQ(rig.latest().state, State::kIdle);
@@ -226,13 +227,13 @@ TEST(AlarmFaults, SustainedOverrunsAreALoopOverrun) {
   SimRig rig;
   ASSERT_TRUE(rig.boot_to_idle());
   for (int i = 0; i < 4; ++i) {
-    rig.clock.inject_lateness(12'000'000);  // four stalls in a row: still tolerated
+    rig.clock.inject_lateness(12'000'000);  // four 12 ms stalls in a row: 44 periods missed
     rig.run_ticks(1);
   }
-  rig.run_ticks(1);
+  rig.run_ticks(100);  // they leave the 100-tick window
   EXPECT_FALSE(active(rig.latest(), AlarmCode::kLoopOverrun));
   for (int i = 0; i < 5; ++i) {
-    rig.clock.inject_lateness(12'000'000);  // the fifth in a row is a stalled loop
+    rig.clock.inject_lateness(12'000'000);  // the fifth makes 55: a stalled loop
     rig.run_ticks(1);
   }
   EXPECT_TRUE(active(rig.latest(), AlarmCode::kLoopOverrun));
