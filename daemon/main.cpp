@@ -18,6 +18,7 @@
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
+#include "daemon/treatment/protocols.hpp"
 #include "hal/sim/sim_pen.hpp"
 
 namespace {
@@ -49,6 +50,17 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   const auto opts = parse_options(argc, argv, exit_code);
   if (!opts) return exit_code;
+
+  // The protocols are checked before anything moves: a bad file is named, line by line.
+  const auto protocols = treatment::load_protocols(opts->protocols_path);
+  if (!protocols.set) {
+    for (const auto& e : protocols.errors) log("ERROR", e);
+    log("ERROR", "refusing to start: fix " + opts->protocols_path +
+                     " or choose another with --protocols PATH");
+    return 2;
+  }
+  log("INFO", "protocols: " + std::to_string(protocols.set->protocols.size()) + " from " +
+                  opts->protocols_path);
 
   hal::sim::SimConfig sim_cfg;
   sim_cfg.seed = opts->seed;

@@ -21,6 +21,7 @@ Options:
   --period-us N         control loop period in microseconds, 250..10000 (default: 1000)
   --rt-priority N       SCHED_FIFO priority of the control thread, 1..99 (default: 80)
   --seed N              seed of the simulated pen's noise (default: 1)
+  --protocols PATH      treatment protocols file (default: /etc/dermad/protocols.textproto)
   --version             print the version and exit
   -h, --help            this text
 )";
@@ -84,6 +85,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
           o.rt_priority > 99) {
         return fail("--rt-priority needs a number in 1..99");
       }
+    } else if (name == "--protocols") {
+      if (!need_value(value) || value.empty()) return fail("--protocols needs a PATH");
+      o.protocols_path = std::string(value);
     } else if (name == "--seed") {
       if (!need_value(value) || !parse_number(value, o.seed)) return fail("--seed needs a number");
     } else {

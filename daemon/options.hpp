@@ -14,6 +14,7 @@ struct Options {
   uint32_t period_us = 1000;
   int rt_priority = 80;
   uint64_t seed = 1;
+  std::string protocols_path = "/etc/dermad/protocols.textproto";
 };
 
 // Parses argv. Returns nullopt after printing help/version (exit 0) or an error (exit 2);

@@ -29,8 +29,8 @@ struct AlarmLimits {
   double supply_ok_v = 9.3;
   double supply_low_ms = 50;
   double stuck_travel_um = 60;  // stop moved this far with a frozen sensor reading
-  double stall_ms = 100;  // one wake-up this late: the pen was unattended
-  int missed_in_window = 50;  // or this many periods missed within the last kWindowTicks
+  double stall_ms = 100;        // one wake-up this late: the pen was unattended
+  int missed_in_window = 50;    // or this many periods missed within the last kWindowTicks
   static constexpr int kWindowTicks = 100;
 };
 

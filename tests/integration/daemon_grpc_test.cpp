@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "dermad/v1/device.grpc.pb.h"
@@ -220,6 +223,23 @@ TEST_F(DaemonGrpc, SigtermDuringAJogStopsTheDriveClosesStreamsAndExitsZero) {
   }
   EXPECT_FALSE(s.motor_enabled());
   EXPECT_NE(daemon.log().find("drive off, needles retracting"), std::string::npos);
+}
+
+TEST(DaemonStart, RefusesABadProtocolsFileNamingTheLine) {
+  const std::string bad = "/tmp/dermad-bad-protocols-" + std::to_string(getpid()) + ".textproto";
+  {
+    std::ofstream f(bad);
+    f << "protocols {\n  id: \"general\"\n  cartridge_types: [CARTRIDGE_TYPE_STANDARD]\n"
+         "  zones { zone: \"periorbital\" depth_min_um: 200 depth_max_um: 900 "
+         "depth_default_um: 250 }\n  speed_min_hz: 50 speed_max_hz: 150 speed_default_hz: 100\n}\n";
+  }
+  DaemonProcess d({"--protocols", bad});
+  const int status = d.stop(0);  // no signal: wait for it to give up by itself
+  std::remove(bad.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(d.log().find(bad + ":4: depth_max_um"), std::string::npos) << d.log();
+  EXPECT_NE(d.log().find("refusing to start"), std::string::npos) << d.log();
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/dermad-it-XXXXXX";
   dir_ = mkdtemp(tmpl);
   socket_ = dir_ + "/dermad.sock";
-  std::vector<std::string> args = {DERMAD_BIN, "--sim", "--socket", socket_};
+  std::vector<std::string> args = {DERMAD_BIN, "--sim",       "--socket",
+                                   socket_,    "--protocols", DERMAD_PROTOCOLS};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const std::string log_path = dir_ + "/dermad.log";
   pid_ = fork();
@@ -84,7 +85,7 @@ bool DaemonProcess::wait_ready() {
 
 int DaemonProcess::stop(int sig) {
   if (pid_ <= 0) return -1;
-  kill(pid_, sig);
+  if (sig != 0) kill(pid_, sig);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -19,7 +19,7 @@ class DaemonProcess {
   // True once the socket answers and the loop has homed to IDLE (waits up to 20 s).
   // channel() is usable after this.
   bool wait_ready();
-  // Sends `sig` and waits for the exit; returns the exit status as from waitpid.
+  // Sends `sig` (none when 0) and waits for the exit; returns the status as from waitpid.
   int stop(int sig);
 
   const std::string& socket_path() const { return socket_; }

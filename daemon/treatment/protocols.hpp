@@ -1,0 +1,64 @@
+// Treatment protocols as the daemon uses them: plain data loaded from the text-format
+// protocols file, checked against the device's hard limits and per-zone ceilings.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hal/cartridge.hpp"
+
+namespace dermad::treatment {
+
+struct ZoneRule {
+  std::string zone;
+  int32_t depth_min_um = 0, depth_max_um = 0, depth_default_um = 0;
+};
+
+struct Protocol {
+  std::string id, name, description;
+  std::vector<hal::CartridgeType> cartridge_types;
+  std::vector<ZoneRule> zones;
+  double speed_min_hz = 0, speed_max_hz = 0, speed_default_hz = 0;
+  std::vector<std::string> checklist;
+  std::vector<std::string> materials;
+
+  const ZoneRule* zone(std::string_view z) const;
+  bool allows(hal::CartridgeType t) const;
+};
+
+struct ScreeningWindows {
+  int isotretinoin_days = 365;
+  int anticoagulant_days = 7;
+  int retinoid_acid_hours = 48;
+  int sun_exposure_days = 7;
+};
+
+struct ProtocolSet {
+  std::vector<Protocol> protocols;
+  ScreeningWindows screening;
+  const Protocol* find(std::string_view id) const;
+};
+
+// The zones a protocol may name, and the deepest any protocol may go in each: the device's
+// own ceilings, which a protocols file may tighten but never exceed.
+struct ZoneCeiling {
+  std::string_view zone;
+  int32_t max_um;
+};
+const std::vector<ZoneCeiling>& zone_ceilings();
+inline constexpr int32_t kGoldNanoMaxUm = 300;
+
+struct LoadResult {
+  std::optional<ProtocolSet> set;
+  std::vector<std::string> errors;  // "FILE:LINE: FIELD: what is wrong"
+};
+
+// Parses and checks `text` (named `source` in errors). Every problem is reported, not the
+// first only; `set` is empty when there is any.
+LoadResult parse_protocols(const std::string& text, const std::string& source);
+LoadResult load_protocols(const std::string& path);
+
+}  // namespace dermad::treatment
