@@ -12,6 +12,7 @@
 #include "daemon/api/server.hpp"
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
+#include "daemon/api/treatment_service.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
@@ -81,10 +82,11 @@ int main(int argc, char** argv) {
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(port);
   api::SimulatorService simulator(pen);
+  api::TreatmentService treatment(*protocols.set);
 
   std::string error;
   auto server = api::start_server({opts->socket_path, opts->listen},
-                                  {&device, &engineering, &simulator}, error);
+                                  {&device, &engineering, &simulator, &treatment}, error);
   if (!server) {
     log("ERROR", error);
     reach_safe_state(*core);

@@ -22,10 +22,11 @@ constexpr double kSpeedMinHz = 50, kSpeedMaxHz = 150;
 
 class Collector : public pb::io::ErrorCollector {
  public:
-  Collector(std::string source, std::vector<std::string>& out) : source_(std::move(source)), out_(out) {}
+  Collector(std::string source, std::vector<std::string>& out)
+      : source_(std::move(source)), out_(out) {}
   void AddError(int line, pb::io::ColumnNumber col, const std::string& msg) override {
-    out_.push_back(source_ + ":" + std::to_string(line + 1) + ":" + std::to_string(col + 1) +
-                   ": " + msg);
+    out_.push_back(source_ + ":" + std::to_string(line + 1) + ":" + std::to_string(col + 1) + ": " +
+                   msg);
   }
 
  private:
@@ -35,10 +36,14 @@ class Collector : public pb::io::ErrorCollector {
 
 hal::CartridgeType to_domain(int t) {
   switch (t) {
-    case v1::CARTRIDGE_TYPE_STANDARD: return hal::CartridgeType::kStandard;
-    case v1::CARTRIDGE_TYPE_NANO: return hal::CartridgeType::kNano;
-    case v1::CARTRIDGE_TYPE_GOLD_NANO: return hal::CartridgeType::kGoldNano;
-    default: return hal::CartridgeType::kUnknown;
+    case v1::CARTRIDGE_TYPE_STANDARD:
+      return hal::CartridgeType::kStandard;
+    case v1::CARTRIDGE_TYPE_NANO:
+      return hal::CartridgeType::kNano;
+    case v1::CARTRIDGE_TYPE_GOLD_NANO:
+      return hal::CartridgeType::kGoldNano;
+    default:
+      return hal::CartridgeType::kUnknown;
   }
 }
 
@@ -110,8 +115,8 @@ class Checker {
       const auto* zt = t ? t->GetTreeForNested(field(p, "zones"), i) : nullptr;
       check_zone(who, gold, p.zones(i), zt ? zt : t);
       if (!zones.insert(p.zones(i).zone()).second) {
-        error(line(zt, p.zones(i), "zone"), "zone", who + ": zone '" + p.zones(i).zone() +
-                                                       "' listed twice");
+        error(line(zt, p.zones(i), "zone"), "zone",
+              who + ": zone '" + p.zones(i).zone() + "' listed twice");
       }
     }
   }
@@ -140,8 +145,7 @@ class Checker {
     }
     if (z.depth_default_um() < z.depth_min_um() || z.depth_default_um() > z.depth_max_um()) {
       error(line(t, z, "depth_default_um"), "depth_default_um",
-            where + ": default " + std::to_string(z.depth_default_um()) +
-                " um outside its range");
+            where + ": default " + std::to_string(z.depth_default_um()) + " um outside its range");
     }
   }
 
@@ -175,10 +179,14 @@ ProtocolSet to_domain(const v1::ProtocolSet& in) {
     out.protocols.push_back(std::move(d));
   }
   const auto& w = in.screening();
-  if (w.isotretinoin_days()) out.screening.isotretinoin_days = static_cast<int>(w.isotretinoin_days());
-  if (w.anticoagulant_days()) out.screening.anticoagulant_days = static_cast<int>(w.anticoagulant_days());
-  if (w.retinoid_acid_hours()) out.screening.retinoid_acid_hours = static_cast<int>(w.retinoid_acid_hours());
-  if (w.sun_exposure_days()) out.screening.sun_exposure_days = static_cast<int>(w.sun_exposure_days());
+  if (w.isotretinoin_days())
+    out.screening.isotretinoin_days = static_cast<int>(w.isotretinoin_days());
+  if (w.anticoagulant_days())
+    out.screening.anticoagulant_days = static_cast<int>(w.anticoagulant_days());
+  if (w.retinoid_acid_hours())
+    out.screening.retinoid_acid_hours = static_cast<int>(w.retinoid_acid_hours());
+  if (w.sun_exposure_days())
+    out.screening.sun_exposure_days = static_cast<int>(w.sun_exposure_days());
   return out;
 }
 
@@ -186,9 +194,9 @@ ProtocolSet to_domain(const v1::ProtocolSet& in) {
 
 const std::vector<ZoneCeiling>& zone_ceilings() {
   static const std::vector<ZoneCeiling> c = {
-      {"forehead", 500}, {"periorbital", 300}, {"nose", 500},      {"upper-lip", 500},
-      {"cheeks", 1500},  {"chin", 1000},       {"jawline", 1000},  {"neck", 500},
-      {"decollete", 500}, {"scalp", 1500},     {"body", 2000}};
+      {"forehead", 500},  {"periorbital", 300}, {"nose", 500},     {"upper-lip", 500},
+      {"cheeks", 1500},   {"chin", 1000},       {"jawline", 1000}, {"neck", 500},
+      {"decollete", 500}, {"scalp", 1500},      {"body", 2000}};
   return c;
 }
 

@@ -1,7 +1,11 @@
 // dermactl against the real `dermad --sim`, as a service engineer uses it.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "tests/integration/daemon_process.hpp"
@@ -160,6 +164,50 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   st = status();
   EXPECT_FALSE(st["cartridge_present"].boolean());
   EXPECT_FALSE(st["trigger"].boolean());
+}
+
+TEST_F(DermactlCli, ProtocolsListTheFourTreatments) {
+  const CommandResult r = ctl({"protocols"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j && j->has("protocols")) << r.out;
+  std::vector<std::string> ids;
+  for (const auto& p : (*j)["protocols"].array()) ids.push_back(p["id"].string());
+  EXPECT_EQ(ids, (std::vector<std::string>{"general", "tox-facial", "gold-nano", "prp"}));
+  const auto& gold = (*j)["protocols"].array()[2];
+  EXPECT_EQ(gold["cartridge_types"].array()[0].string(), "gold-nano");
+}
+
+TEST_F(DermactlCli, ScreeningFindsWhatBlocksAndWhatNeedsAcknowledging) {
+  const std::string answers = "/tmp/dermad-answers-" + std::to_string(getpid()) + ".json";
+  {
+    std::ofstream f(answers);
+    f << R"({"pregnant": true, "consultation_done": false, "sun_exposure_last": null})";
+  }
+  CommandResult r = ctl({"screen", "--answers", answers}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = parse_json(r.out);
+  ASSERT_TRUE(j) << r.out;
+  EXPECT_TRUE((*j)["blocked"].boolean());
+  const auto& f = (*j)["findings"].array();
+  ASSERT_EQ(f.size(), 2u) << r.out;
+  EXPECT_EQ(f[0]["rule"].string(), "pregnancy");
+  EXPECT_EQ(f[0]["severity"].string(), "block");
+  EXPECT_EQ(f[1]["rule"].string(), "consultation");
+  EXPECT_EQ(f[1]["severity"].string(), "acknowledge");
+  {
+    std::ofstream f2(answers);
+    f2 << R"({"pregnant": true, "hungry": true})";
+  }
+  EXPECT_EQ(ctl({"screen", "--answers", answers}).exit_code, 2);  // unknown answer
+  {
+    std::ofstream f3(answers);
+    f3 << R"({"isotretinoin_last_dose": "2999-01-01"})";
+  }
+  r = ctl({"screen", "--answers", answers});
+  EXPECT_EQ(r.exit_code, 3);  // the daemon refuses a date in the future
+  EXPECT_NE(r.err.find("isotretinoin_last_dose"), std::string::npos) << r.err;
+  std::remove(answers.c_str());
 }
 
 TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {

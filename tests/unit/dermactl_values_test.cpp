@@ -83,3 +83,26 @@ TEST(DermactlValues, OnOff) {
 
 }  // namespace
 }  // namespace dermad::ctl
+
+namespace dermad::ctl {
+namespace {
+
+TEST(DermactlValues, ScreeningAnswers) {
+  const auto a = parse_answers(
+      R"({"pregnant": true, "consultation_done": true, "isotretinoin_last_dose": "2026-02-28",
+          "sun_exposure_last": null})",
+      "screen");
+  EXPECT_TRUE(a.pregnant());
+  EXPECT_TRUE(a.consultation_done());
+  EXPECT_FALSE(a.active_infection());
+  EXPECT_EQ(a.isotretinoin_last_dose(), "2026-02-28");
+  EXPECT_EQ(a.sun_exposure_last(), "");
+  EXPECT_THROW(parse_answers(R"({"pregnant": "yes"})", "screen"), UsageError);
+  EXPECT_THROW(parse_answers(R"({"smoker": true})", "screen"), UsageError);
+  EXPECT_THROW(parse_answers(R"({"sun_exposure_last": "2026-02-30"})", "screen"), UsageError);
+  EXPECT_THROW(parse_answers(R"([true])", "screen"), UsageError);
+  EXPECT_THROW(parse_answers("{", "screen"), UsageError);
+}
+
+}  // namespace
+}  // namespace dermad::ctl

@@ -10,7 +10,8 @@
 namespace dermad::treatment {
 namespace {
 
-const std::string kShipped = std::string(DERMAD_SOURCE_DIR) + "/daemon/treatment/protocols.textproto";
+const std::string kShipped =
+    std::string(DERMAD_SOURCE_DIR) + "/daemon/treatment/protocols.textproto";
 
 bool has_error(const LoadResult& r, const std::string& part) {
   return std::any_of(r.errors.begin(), r.errors.end(),
@@ -49,8 +50,8 @@ TEST(Protocols, ShippedFileHasTheFourTreatmentsWithinTheZoneCeilings) {
 }
 
 TEST(Protocols, SyntaxErrorsNameTheLine) {
-  const LoadResult r = parse_protocols("protocols {\n  id: \"x\"\n  speed_max_hz: fast\n}\n",
-                                       "p.textproto");
+  const LoadResult r =
+      parse_protocols("protocols {\n  id: \"x\"\n  speed_max_hz: fast\n}\n", "p.textproto");
   EXPECT_FALSE(r.set);
   EXPECT_TRUE(has_error(r, "p.textproto:3:")) << all(r);
 }

@@ -70,8 +70,8 @@ TEST(Screening, PreTreatmentRulesNeedAcknowledgement) {
   a.retinoid_or_acid_last_use = kToday - days{1};
   a.sun_exposure_last = kToday - days{3};
   const auto f = screen(a, {}, kToday);
-  EXPECT_EQ(rules(f), (std::vector<std::string>{"anticoagulants", "retinoids-acids",
-                                                "sun-exposure", "consultation"}));
+  EXPECT_EQ(rules(f), (std::vector<std::string>{"anticoagulants", "retinoids-acids", "sun-exposure",
+                                                "consultation"}));
   for (const auto& x : f) EXPECT_EQ(x.severity, Severity::kAcknowledge) << x.rule;
   EXPECT_NE(find(f, "anticoagulants")->reason.find("6 days ago"), std::string::npos);
 }

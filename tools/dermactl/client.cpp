@@ -31,6 +31,7 @@ Client::Client(const GlobalOptions& g) {
   device_ = v1::DeviceService::NewStub(channel_);
   engineering_ = v1::EngineeringService::NewStub(channel_);
   simulator_ = v1::Simulator::NewStub(channel_);
+  treatment_ = v1::TreatmentService::NewStub(channel_);
 }
 
 grpc::Status Client::connect() {

@@ -10,6 +10,7 @@
 #include "dermad/v1/device.grpc.pb.h"
 #include "dermad/v1/engineering.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
+#include "dermad/v1/treatment.grpc.pb.h"
 #include "tools/dermactl/args.hpp"
 
 namespace dermad::ctl {
@@ -41,6 +42,7 @@ class Client {
   v1::DeviceService::Stub& device() { return *device_; }
   v1::EngineeringService::Stub& engineering() { return *engineering_; }
   v1::Simulator::Stub& simulator() { return *simulator_; }
+  v1::TreatmentService::Stub& treatment() { return *treatment_; }
 
  private:
   std::string target_;
@@ -49,6 +51,7 @@ class Client {
   std::unique_ptr<v1::DeviceService::Stub> device_;
   std::unique_ptr<v1::EngineeringService::Stub> engineering_;
   std::unique_ptr<v1::Simulator::Stub> simulator_;
+  std::unique_ptr<v1::TreatmentService::Stub> treatment_;
 };
 
 }  // namespace dermad::ctl

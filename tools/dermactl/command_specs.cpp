@@ -34,6 +34,20 @@ const std::vector<CommandSpec>& command_specs() {
        "CODE...",
        {{"all", "", "acknowledge every latched alarm instead of the listed CODEs", ""}},
        "Give alarm codes (e.g. ESTOP) or --all."},
+      {"protocols",
+       "list the treatment protocols: zones, depth and speed limits, cartridges",
+       "",
+       {},
+       ""},
+      {"screen",
+       "screen a patient: the findings that block or need acknowledging",
+       "",
+       {{"answers", "FILE", "JSON answers, - for standard input", "", true}},
+       "The answers file is one JSON object; absent fields are false or never:\n"
+       "  {\"active_infection\": false, \"chronic_skin_disorder\": false,\n"
+       "   \"poor_wound_healing\": false, \"pregnant\": false, \"consultation_done\": true,\n"
+       "   \"isotretinoin_last_dose\": \"YYYY-MM-DD\", \"anticoagulant_last_dose\": null,\n"
+       "   \"retinoid_or_acid_last_use\": null, \"sun_exposure_last\": null}"},
       {"sim trigger",
        "simulator: hold (on) or release (off) the handpiece trigger",
        "on|off",

@@ -49,5 +49,7 @@ int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args);
 int run_sim_cartridge_remove(Context& ctx, const ParsedArgs& args);
 int run_sim_contact(Context& ctx, const ParsedArgs& args);
 int run_sim_fault(Context& ctx, const ParsedArgs& args);
+int run_protocols(Context& ctx, const ParsedArgs& args);
+int run_screen(Context& ctx, const ParsedArgs& args);
 
 }  // namespace dermad::ctl

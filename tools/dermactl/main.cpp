@@ -29,6 +29,8 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim cartridge remove", run_sim_cartridge_remove},
       {"sim contact", run_sim_contact},
       {"sim fault", run_sim_fault},
+      {"protocols", run_protocols},
+      {"screen", run_screen},
   };
   return map;
 }

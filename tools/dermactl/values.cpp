@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "tools/dermactl/args.hpp"
+#include "tools/dermactl/json_parse.hpp"
 
 namespace dermad::ctl {
 
@@ -74,6 +75,43 @@ v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string&
   throw UsageError("--type must be standard, nano or gold-nano, got " + quoted(text), path);
 }
 
+v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::string& path) {
+  const auto doc = parse_json(json_text);
+  if (!doc || !doc->is_object()) throw UsageError("--answers is not one JSON object", path);
+  v1::ScreeningAnswers a;
+  using Setter = void (v1::ScreeningAnswers::*)(bool);
+  const std::pair<const char*, Setter> flags[] = {
+      {"active_infection", &v1::ScreeningAnswers::set_active_infection},
+      {"chronic_skin_disorder", &v1::ScreeningAnswers::set_chronic_skin_disorder},
+      {"poor_wound_healing", &v1::ScreeningAnswers::set_poor_wound_healing},
+      {"pregnant", &v1::ScreeningAnswers::set_pregnant},
+      {"consultation_done", &v1::ScreeningAnswers::set_consultation_done}};
+  using DateSetter = void (v1::ScreeningAnswers::*)(const std::string&);
+  const std::pair<const char*, DateSetter> dates[] = {
+      {"isotretinoin_last_dose", &v1::ScreeningAnswers::set_isotretinoin_last_dose},
+      {"anticoagulant_last_dose", &v1::ScreeningAnswers::set_anticoagulant_last_dose},
+      {"retinoid_or_acid_last_use", &v1::ScreeningAnswers::set_retinoid_or_acid_last_use},
+      {"sun_exposure_last", &v1::ScreeningAnswers::set_sun_exposure_last}};
+  for (const auto& [key, value] : doc->object()) {
+    bool known = false;
+    for (const auto& [name, set] : flags) {
+      if (key != name) continue;
+      if (!value.is_bool()) throw UsageError(key + " must be true or false", path);
+      (a.*set)(value.boolean());
+      known = true;
+    }
+    for (const auto& [name, set] : dates) {
+      if (key != name) continue;
+      known = true;
+      if (std::holds_alternative<std::nullptr_t>(value.v)) continue;  // never
+      if (!value.is_string()) throw UsageError(key + " must be a date YYYY-MM-DD or null", path);
+      (a.*set)(parse_date(value.string(), path, key));
+    }
+    if (!known) throw UsageError("unknown answer " + quoted(key), path);
+  }
+  return a;
+}
+
 v1::SimFault parse_sim_fault(std::string_view text, const std::string& path) {
   std::string name = "SIM_FAULT_";
   for (char c : text) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
@@ -90,8 +128,8 @@ v1::SimFault parse_sim_fault(std::string_view text, const std::string& path) {
   return f;
 }
 
-std::string parse_date(std::string_view text, const std::string& path) {
-  const std::string bad = "--expires needs a date YYYY-MM-DD, got " + quoted(text);
+std::string parse_date(std::string_view text, const std::string& path, std::string_view what) {
+  const std::string bad = std::string(what) + " needs a date YYYY-MM-DD, got " + quoted(text);
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') throw UsageError(bad, path);
   auto field = [&](std::size_t pos, std::size_t len) {
     int v = 0;
@@ -105,7 +143,9 @@ std::string parse_date(std::string_view text, const std::string& path) {
   const std::chrono::year_month_day d{std::chrono::year{field(0, 4)},
                                       std::chrono::month{static_cast<unsigned>(field(5, 2))},
                                       std::chrono::day{static_cast<unsigned>(field(8, 2))}};
-  if (!d.ok()) throw UsageError("--expires is not a calendar date: " + quoted(text), path);
+  if (!d.ok()) {
+    throw UsageError(std::string(what) + " is not a calendar date: " + quoted(text), path);
+  }
   return std::string(text);
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "dermad/v1/simulator.pb.h"
+#include "dermad/v1/treatment.pb.h"
 
 namespace dermad::ctl {
 
@@ -24,10 +25,14 @@ double parse_rate_hz(std::string_view text, const std::string& path);
 double parse_force_n(std::string_view text, const std::string& path);
 // sim cartridge insert --type: standard, nano or gold-nano.
 v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string& path);
+// A JSON answers object (dermactl screen --answers) -> the request's answers; a usage error
+// names an unknown field, a wrong type or a malformed date.
+v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::string& path);
 // "motor-stall" -> SIM_FAULT_MOTOR_STALL, for every kind the proto names.
 v1::SimFault parse_sim_fault(std::string_view text, const std::string& path);
 // sim cartridge insert --expires: a real calendar date written YYYY-MM-DD.
-std::string parse_date(std::string_view text, const std::string& path);
+std::string parse_date(std::string_view text, const std::string& path,
+                       std::string_view what = "--expires");
 
 std::string format_date(std::chrono::year_month_day d);
 // The same day a year later; 29 February becomes 28 February.

@@ -1,9 +1,9 @@
-#include "tests/integration/json_value.hpp"
+#include "tools/dermactl/json_parse.hpp"
 
 #include <cctype>
 #include <cstdlib>
 
-namespace dermad::test {
+namespace dermad::ctl {
 
 namespace {
 
@@ -67,15 +67,15 @@ struct Parser {
     ++i;
     return out;
   }
-  std::optional<Json> value() {
+  std::optional<JsonValue> value() {
     ws();
     if (i >= s.size()) return std::nullopt;
     const char c = s[i];
     if (c == '{') {
       ++i;
-      Json::Object o;
+      JsonValue::Object o;
       ws();
-      if (i < s.size() && s[i] == '}') return ++i, Json{o};
+      if (i < s.size() && s[i] == '}') return ++i, JsonValue{o};
       for (;;) {
         ws();
         auto k = str();
@@ -89,15 +89,15 @@ struct Parser {
           ++i;
           continue;
         }
-        if (i < s.size() && s[i] == '}') return ++i, Json{o};
+        if (i < s.size() && s[i] == '}') return ++i, JsonValue{o};
         return std::nullopt;
       }
     }
     if (c == '[') {
       ++i;
-      Json::Array a;
+      JsonValue::Array a;
       ws();
-      if (i < s.size() && s[i] == ']') return ++i, Json{a};
+      if (i < s.size() && s[i] == ']') return ++i, JsonValue{a};
       for (;;) {
         auto v = value();
         if (!v) return std::nullopt;
@@ -107,30 +107,30 @@ struct Parser {
           ++i;
           continue;
         }
-        if (i < s.size() && s[i] == ']') return ++i, Json{a};
+        if (i < s.size() && s[i] == ']') return ++i, JsonValue{a};
         return std::nullopt;
       }
     }
     if (c == '"') {
       auto v = str();
       if (!v) return std::nullopt;
-      return Json{*v};
+      return JsonValue{*v};
     }
-    if (lit("true")) return Json{true};
-    if (lit("false")) return Json{false};
-    if (lit("null")) return Json{nullptr};
+    if (lit("true")) return JsonValue{true};
+    if (lit("false")) return JsonValue{false};
+    if (lit("null")) return JsonValue{nullptr};
     const char* begin = s.c_str() + i;
     char* end = nullptr;
     const double d = std::strtod(begin, &end);
     if (end == begin) return std::nullopt;
     i += static_cast<std::size_t>(end - begin);
-    return Json{d};
+    return JsonValue{d};
   }
 };
 
 }  // namespace
 
-std::optional<Json> parse_json(const std::string& text) {
+std::optional<JsonValue> parse_json(const std::string& text) {
   Parser p{text};
   auto v = p.value();
   p.ws();
@@ -138,4 +138,4 @@ std::optional<Json> parse_json(const std::string& text) {
   return v;
 }
 
-}  // namespace dermad::test
+}  // namespace dermad::ctl

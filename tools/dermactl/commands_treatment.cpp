@@ -1,0 +1,131 @@
+// protocols, screen: TreatmentService.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+const char* cartridge_word(int t) {
+  switch (t) {
+    case v1::CARTRIDGE_TYPE_STANDARD: return "standard";
+    case v1::CARTRIDGE_TYPE_NANO: return "nano";
+    case v1::CARTRIDGE_TYPE_GOLD_NANO: return "gold-nano";
+    default: return "unknown";
+  }
+}
+
+std::string read_answers(const std::string& where, const std::string& path) {
+  std::stringstream ss;
+  if (where == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream f(where);
+    if (!f) throw UsageError("cannot read --answers " + where, path);
+    ss << f.rdbuf();
+  }
+  return ss.str();
+}
+
+}  // namespace
+
+int run_protocols(Context& ctx, const ParsedArgs&) {
+  v1::ListProtocolsResponse resp;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().ListProtocols(cc, v1::ListProtocolsRequest{}, &resp);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    Json list = Json::array();
+    for (const auto& p : resp.protocols()) {
+      Json types = Json::array();
+      for (int t : p.cartridge_types()) types.push(cartridge_word(t));
+      Json zones = Json::array();
+      for (const auto& z : p.zones()) {
+        zones.push(Json::object()
+                       .set("zone", z.zone())
+                       .set("depth_min_um", z.depth_min_um())
+                       .set("depth_max_um", z.depth_max_um())
+                       .set("depth_default_um", z.depth_default_um()));
+      }
+      Json checklist = Json::array(), materials = Json::array();
+      for (const auto& c : p.checklist()) checklist.push(c);
+      for (const auto& m : p.materials()) materials.push(m);
+      list.push(Json::object()
+                    .set("id", p.id())
+                    .set("name", p.name())
+                    .set("description", p.description())
+                    .set("cartridge_types", types)
+                    .set("zones", zones)
+                    .set("speed_min_hz", p.speed_min_hz())
+                    .set("speed_max_hz", p.speed_max_hz())
+                    .set("speed_default_hz", p.speed_default_hz())
+                    .set("checklist", checklist)
+                    .set("materials", materials));
+    }
+    ctx.print(Json::object().set("protocols", list));
+    return kExitOk;
+  }
+  std::ostringstream o;
+  for (const auto& p : resp.protocols()) {
+    o << p.id() << ": " << p.name() << "\n  " << p.description() << "\n  cartridges:";
+    for (int t : p.cartridge_types()) o << " " << cartridge_word(t);
+    o << "\n  speed " << p.speed_min_hz() << ".." << p.speed_max_hz() << " Hz (default "
+      << p.speed_default_hz() << ")\n";
+    for (const auto& z : p.zones()) {
+      o << "  " << z.zone() << std::string(z.zone().size() < 12 ? 12 - z.zone().size() : 1, ' ')
+        << z.depth_min_um() << ".." << z.depth_max_um() << " um (default " << z.depth_default_um()
+        << ")\n";
+    }
+    for (const auto& c : p.checklist()) o << "  checklist: " << c << "\n";
+    for (const auto& m : p.materials()) o << "  records: " << m << " (with its lot)\n";
+    o << "\n";
+  }
+  std::string text = o.str();
+  if (!text.empty()) text.pop_back();
+  ctx.print(text);
+  return kExitOk;
+}
+
+int run_screen(Context& ctx, const ParsedArgs& args) {
+  v1::ScreenPatientRequest req;
+  *req.mutable_answers() = parse_answers(read_answers(*args.value("answers"), ctx.path()), ctx.path());
+  v1::ScreenPatientResponse resp;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().ScreenPatient(cc, req, &resp);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  auto severity = [](v1::FindingSeverity s) {
+    return s == v1::FINDING_SEVERITY_BLOCK ? "block" : "acknowledge";
+  };
+  if (ctx.json()) {
+    Json list = Json::array();
+    for (const auto& f : resp.findings()) {
+      list.push(Json::object()
+                    .set("rule", f.rule())
+                    .set("severity", severity(f.severity()))
+                    .set("reason", f.reason()));
+    }
+    ctx.print(Json::object().set("findings", list).set("blocked", resp.blocked()));
+    return kExitOk;
+  }
+  if (resp.findings().empty()) {
+    ctx.print(std::string("no findings: nothing blocks or needs acknowledging"));
+    return kExitOk;
+  }
+  std::ostringstream o;
+  for (const auto& f : resp.findings()) {
+    o << (f.severity() == v1::FINDING_SEVERITY_BLOCK ? "BLOCK        " : "ACKNOWLEDGE  ")
+      << f.rule() << ": " << f.reason() << "\n";
+  }
+  o << (resp.blocked() ? "a blocking finding: no session for this patient today"
+                       : "a session needs each rule above acknowledged (--ack RULE)");
+  ctx.print(o.str());
+  return kExitOk;
+}
+
+}  // namespace dermad::ctl
