@@ -13,7 +13,8 @@ struct CartridgeInfo {
   CartridgeType type = CartridgeType::kUnknown;
   uint32_t needles = 0;
   std::string lot;
-  std::string expires;  // YYYY-MM-DD
+  std::string expires;      // YYYY-MM-DD
+  bool checksum_ok = true;  // the EEPROM image's checksum matched
 };
 
 }  // namespace dermad::hal

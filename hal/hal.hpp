@@ -52,6 +52,9 @@ enum class Led : uint8_t { kOff, kGreen, kBlue, kAmber, kRed };
 struct Outputs {
   double motor_duty = 0.0;  // sysfs PWM duty cycle, 0..1
   bool motor_enable = false;
+  // With the drive disabled: short the winding (both low-side switches on) so the needles
+  // stop in about a mechanical time constant instead of coasting for seconds.
+  bool motor_brake = false;
 
   // Stepper steps to issue before the next tick; the sign gives DIR. The backend issues
   // them at an even rate over the tick and reports what it really issued in the next read

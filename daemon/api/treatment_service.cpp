@@ -15,10 +15,14 @@ namespace {
 
 v1::CartridgeType to_proto(hal::CartridgeType t) {
   switch (t) {
-    case hal::CartridgeType::kStandard: return v1::CARTRIDGE_TYPE_STANDARD;
-    case hal::CartridgeType::kNano: return v1::CARTRIDGE_TYPE_NANO;
-    case hal::CartridgeType::kGoldNano: return v1::CARTRIDGE_TYPE_GOLD_NANO;
-    default: return v1::CARTRIDGE_TYPE_UNSPECIFIED;
+    case hal::CartridgeType::kStandard:
+      return v1::CARTRIDGE_TYPE_STANDARD;
+    case hal::CartridgeType::kNano:
+      return v1::CARTRIDGE_TYPE_NANO;
+    case hal::CartridgeType::kGoldNano:
+      return v1::CARTRIDGE_TYPE_GOLD_NANO;
+    default:
+      return v1::CARTRIDGE_TYPE_UNSPECIFIED;
   }
 }
 
@@ -102,8 +106,9 @@ grpc::ServerUnaryReactor* TreatmentService::ScreenPatient(grpc::CallbackServerCo
     if (value.empty()) return std::optional<treatment::Date>{};
     bool bad = false;
     auto d = parse_date(value, bad);
-    if (bad) errors += (errors.empty() ? "" : "; ") + std::string(name) + " '" + value +
-                       "' is not a date YYYY-MM-DD";
+    if (bad)
+      errors += (errors.empty() ? "" : "; ") + std::string(name) + " '" + value +
+                "' is not a date YYYY-MM-DD";
     return d;
   };
   a.isotretinoin_last_dose = date(in.isotretinoin_last_dose(), "isotretinoin_last_dose");

@@ -204,6 +204,7 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   out_.motor_duty = speed_.update(speed_target, measured, estimator_.measured_at_ns(), now_ns,
                                   supply, current, dt);
   out_.motor_enable = speed_target > 0.0;
+  out_.motor_brake = !out_.motor_enable;
   const double sensor =
       in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();
   out_.stepper_steps = depth_.update(depth_target, in_.home_switch, sensor, dt);

@@ -6,8 +6,8 @@
 
 namespace dermad::hal::sim {
 
-void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double duty,
-                      double force_n) {
+void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double duty, double force_n,
+                      bool brake) {
   const double two_pi = 2.0 * std::numbers::pi;
   duty = std::clamp(duty, 0.0, 1.0);
 
@@ -18,9 +18,12 @@ void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double d
     const double v = s_.supply_v * duty;
     current = std::max(0.0, (v - p_.k_nm_per_a * s_.omega_rad_s) / resistance_ohm_);
     // Average current seen by the supply is scaled by duty (switch open the rest).
+  } else if (brake) {
+    current = -p_.k_nm_per_a * s_.omega_rad_s / resistance_ohm_;  // the supply sees none
   }
   s_.current_a = current;
-  s_.supply_v = supply_nominal_v - p_.supply_source_ohm * current * std::max(duty, 0.0);
+  s_.supply_v =
+      supply_nominal_v - p_.supply_source_ohm * std::max(current, 0.0) * std::max(duty, 0.0);
 
   const bool in_skin = std::sin(s_.angle_rad) > 0.0;
   const double load = in_skin ? p_.load_nm_per_n * std::max(0.0, force_n) : 0.0;

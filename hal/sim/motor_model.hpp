@@ -30,7 +30,10 @@ class MotorModel {
 
   // Advances by dt seconds. `duty` 0..1 applies while `enabled`; `force_n` loads the cam
   // during the half of each revolution the needles are in the skin.
-  void step(double dt, double supply_nominal_v, bool enabled, double duty, double force_n);
+  // `brake` (with the drive disabled) shorts the winding: the back-EMF drives a current
+  // that brakes the rotor with K^2 omega / R.
+  void step(double dt, double supply_nominal_v, bool enabled, double duty, double force_n,
+            bool brake = false);
 
   // Faults: a jammed cam holds the rotor still; a shorted winding lowers the resistance.
   void set_jammed(bool jammed) { jammed_ = jammed; }

@@ -71,7 +71,7 @@ void SimPen::advance_to(int64_t now_ns) {
     const int64_t dt_ns = std::min(sub_ns, now_ns - t_ns_);
     const double dt = static_cast<double>(dt_ns) * 1e-9;
     const double rev_before = motor_.state().revolutions;
-    motor_.step(dt, supply_v, out_.motor_enable, out_.motor_duty, force);
+    motor_.step(dt, supply_v, out_.motor_enable, out_.motor_duty, force, out_.motor_brake);
     screw_.step(dt);
     const double rev_after = motor_.state().revolutions;
     // Edges falling inside this substep, timed by linear interpolation of the angle.

@@ -87,6 +87,7 @@ TEST(ControlCore, EstopCutsTheDriveInTheTickItIsSeenAndLatches) {
   rig.run_ticks(300);
   EXPECT_EQ(rig.latest().state, State::kEstop);
   EXPECT_NEAR(rig.pen.true_position_um(), 0.0, 2.5);  // needles retracted
+  EXPECT_LT(rig.pen.true_speed_hz(), 2.0);            // braked: coasting would still be at ~70 Hz
   // Acknowledged after release: back to IDLE, and the old jog does not resume.
   rig.acknowledge();
   rig.run_ticks(300);

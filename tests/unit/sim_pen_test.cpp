@@ -87,6 +87,24 @@ TEST(SimPen, DisabledMotorCoastsToAStop) {
   EXPECT_EQ(in.tach_edges, 0u);
 }
 
+TEST(SimPen, BrakingShortsTheWindingAndStopsTheCamQuickly) {
+  SimPen braked, coasting;
+  int64_t t1 = 0, t2 = 0;
+  Inputs in;
+  drive(braked, t1, 0.6, 1000, in);
+  drive(coasting, t2, 0.6, 1000, in);
+  Outputs brake;
+  brake.motor_brake = true;
+  for (int i = 0; i < 500; ++i) {
+    t1 += kMs;
+    braked.read(t1, in);
+    braked.write(t1, brake);
+  }
+  drive(coasting, t2, 0.0, 500, in);
+  EXPECT_EQ(braked.true_speed_hz(), 0.0);
+  EXPECT_GT(coasting.true_speed_hz(), 40.0);
+}
+
 TEST(SimPen, StepperMovesTheStopAndTheSensorSeesIt) {
   SimConfig cfg;
   cfg.screw.initial_um = 500.0;

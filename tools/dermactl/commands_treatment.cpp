@@ -12,10 +12,14 @@ namespace {
 
 const char* cartridge_word(int t) {
   switch (t) {
-    case v1::CARTRIDGE_TYPE_STANDARD: return "standard";
-    case v1::CARTRIDGE_TYPE_NANO: return "nano";
-    case v1::CARTRIDGE_TYPE_GOLD_NANO: return "gold-nano";
-    default: return "unknown";
+    case v1::CARTRIDGE_TYPE_STANDARD:
+      return "standard";
+    case v1::CARTRIDGE_TYPE_NANO:
+      return "nano";
+    case v1::CARTRIDGE_TYPE_GOLD_NANO:
+      return "gold-nano";
+    default:
+      return "unknown";
   }
 }
 
@@ -93,7 +97,8 @@ int run_protocols(Context& ctx, const ParsedArgs&) {
 
 int run_screen(Context& ctx, const ParsedArgs& args) {
   v1::ScreenPatientRequest req;
-  *req.mutable_answers() = parse_answers(read_answers(*args.value("answers"), ctx.path()), ctx.path());
+  *req.mutable_answers() =
+      parse_answers(read_answers(*args.value("answers"), ctx.path()), ctx.path());
   v1::ScreenPatientResponse resp;
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
     return ctx.client().treatment().ScreenPatient(cc, req, &resp);

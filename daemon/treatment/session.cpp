@@ -1,0 +1,142 @@
+#include "daemon/treatment/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace dermad::treatment {
+
+namespace {
+
+std::optional<Date> parse_day(const std::string& s) {
+  using namespace std::chrono;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return {};
+  const year_month_day ymd{year{y}, month{m}, day{d}};
+  if (!ymd.ok()) return {};
+  return sys_days{ymd};
+}
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
+
+}  // namespace
+
+std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& protocols,
+                                    const DeviceView& device,
+                                    const std::set<std::string>& used_cartridges, Date today) {
+  std::vector<Refusal> out;
+  auto invalid = [&out](std::string t) { out.push_back({Refusal::kInvalid, std::move(t)}); };
+  auto precondition = [&out](std::string t) {
+    out.push_back({Refusal::kPrecondition, std::move(t)});
+  };
+
+  for (const auto& e : check_answers(r.answers, today)) invalid(e);
+  for (const auto& f : screen(r.answers, protocols.screening, today)) {
+    if (f.severity == Severity::kBlock) {
+      precondition("screening rule " + f.rule + " blocks treatment: " + f.reason);
+    } else if (!r.acknowledged.count(f.rule)) {
+      precondition("screening rule " + f.rule + " must be acknowledged: " + f.reason);
+    }
+  }
+
+  const Protocol* p = protocols.find(r.protocol);
+  if (!p) {
+    invalid("unknown protocol '" + r.protocol + "'");
+  } else {
+    const ZoneRule* z = p->zone(r.zone);
+    if (!z) {
+      invalid("zone '" + r.zone + "' is not part of protocol " + p->id);
+    } else if (r.depth_um < z->depth_min_um || r.depth_um > z->depth_max_um) {
+      invalid("depth_um " + std::to_string(r.depth_um) + " outside " +
+              std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
+              " um for " + r.zone + " in " + p->id);
+    }
+    if (!(r.speed_hz >= p->speed_min_hz && r.speed_hz <= p->speed_max_hz)) {
+      invalid("speed_hz " + num(r.speed_hz) + " outside " + num(p->speed_min_hz) + ".." +
+              num(p->speed_max_hz) + " Hz for " + p->id);
+    }
+    for (const auto& m : r.materials) {
+      if (std::find(p->materials.begin(), p->materials.end(), m.name) == p->materials.end()) {
+        invalid("material '" + m.name + "' is not recorded by " + p->id);
+      } else if (m.lot.empty()) {
+        invalid("material '" + m.name + "' needs its lot");
+      }
+    }
+  }
+
+  if (!device.cartridge) {
+    precondition("no cartridge");
+  } else {
+    const auto& c = *device.cartridge;
+    if (!c.checksum_ok) {
+      precondition("cartridge " + c.serial + " is invalid (EEPROM checksum)");
+    } else {
+      const auto expires = parse_day(c.expires);
+      if (!expires) {
+        precondition("cartridge " + c.serial + " has no valid expiry date");
+      } else if (*expires < today) {
+        precondition("cartridge " + c.serial + " expired on " + c.expires);
+      }
+      if (p && !p->allows(c.type)) {
+        precondition("cartridge " + c.serial + " is of a type " + p->id + " does not allow");
+      }
+      if (used_cartridges.count(c.serial)) {
+        precondition("cartridge " + c.serial + " was already used in a session");
+      }
+    }
+  }
+  if (device.active_alarms != 0) precondition("unresolved alarms");
+  if (device.state != control::State::kIdle) {
+    precondition("the device is " + std::string(control::to_string(device.state)) +
+                 ", a session starts from IDLE");
+  }
+  return out;
+}
+
+void SessionStats::observe(const control::Snapshot& s, const std::string& zone) {
+  if (last_t_ns_ >= 0 && s.t_ns > last_t_ns_) {
+    const int64_t dt = s.t_ns - last_t_ns_;
+    if (s.state == control::State::kRunning) {
+      run_ns_ += dt;
+      zone_s_[zone] += static_cast<double>(dt) * 1e-9;
+    }
+    if (s.strokes > last_strokes_) strokes_ += s.strokes - last_strokes_;
+  }
+  last_t_ns_ = s.t_ns;
+  last_strokes_ = s.strokes;
+  alarms_ |= s.alarms.active;
+
+  if (s.state != control::State::kRunning) {
+    running_since_ns_ = -1;
+    return;
+  }
+  if (running_since_ns_ < 0) running_since_ns_ = s.t_ns;
+  ++n_;
+  depth_sum_ += s.depth_um;
+  depth_worst_ = std::max(depth_worst_, std::abs(double(s.depth_um - s.depth_target_um)));
+  // Speed is judged once the soft start is over (200 ms into each run).
+  if (s.t_ns - running_since_ns_ >= 200'000'000) {
+    ++n_speed_;
+    speed_sum_ += s.speed_hz;
+    speed_worst_ = std::max(speed_worst_, std::abs(s.speed_hz - s.speed_target_hz));
+  }
+}
+
+const std::vector<std::string>& aftercare() {
+  static const std::vector<std::string> a = {
+      "Keep the treated area clean and hydrated; use a gentle cleanser.",
+      "No alcohol- or acid-based products while the skin heals.",
+      "Broad-spectrum SPF 30+ every day, and no direct sun.",
+      "A rich moisturizer with ceramides, hyaluronic acid or peptides.",
+      "No makeup for 24 hours.",
+      "Watch for signs of infection or excessive inflammation, and call the clinic if they "
+      "appear."};
+  return a;
+}
+
+}  // namespace dermad::treatment

@@ -1,0 +1,157 @@
+// Session rules before the start, and the session's figures from the loop's snapshots.
+#include "daemon/treatment/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/unit/sim_rig.hpp"
+
+namespace dermad::treatment {
+namespace {
+
+using namespace std::chrono;
+
+const Date kToday = sys_days{year{2026} / November / 24};
+const std::string kShipped =
+    std::string(DERMAD_SOURCE_DIR) + "/daemon/treatment/protocols.textproto";
+
+ProtocolSet shipped() { return *load_protocols(kShipped).set; }
+
+StartRequest good_request() {
+  StartRequest r;
+  r.protocol = "general";
+  r.zone = "cheeks";
+  r.depth_um = 1000;
+  r.speed_hz = 100;
+  r.answers.consultation_done = true;
+  return r;
+}
+
+DeviceView idle_with_cartridge() {
+  DeviceView d;
+  d.state = control::State::kIdle;
+  d.cartridge = hal::CartridgeInfo{"C-7", hal::CartridgeType::kStandard, 36, "L9", "2027-06-30"};
+  return d;
+}
+
+bool mentions(const std::vector<Refusal>& rs, const std::string& part, Refusal::Kind kind) {
+  return std::any_of(rs.begin(), rs.end(), [&](const Refusal& r) {
+    return r.kind == kind && r.text.find(part) != std::string::npos;
+  });
+}
+
+TEST(SessionStart, AGoodRequestIsNotRefused) {
+  EXPECT_TRUE(start_refusals(good_request(), shipped(), idle_with_cartridge(), {}, kToday).empty());
+}
+
+TEST(SessionStart, PeriorbitalAt1600IsRefusedWithTheZoneRange) {
+  StartRequest r = good_request();
+  r.zone = "periorbital";
+  r.depth_um = 1600;
+  const auto rs = start_refusals(r, shipped(), idle_with_cartridge(), {}, kToday);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_TRUE(mentions(rs, "depth_um 1600 outside 200..300 um for periorbital", Refusal::kInvalid));
+}
+
+TEST(SessionStart, EveryReasonIsGivenAtOnce) {
+  StartRequest r = good_request();
+  r.answers.pregnant = true;
+  r.answers.consultation_done = false;
+  r.answers.sun_exposure_last = kToday - days{2};
+  r.acknowledged = {"sun-exposure"};  // consultation is not acknowledged
+  r.depth_um = 1800;
+  r.speed_hz = 170;
+  r.materials = {{"glitter", "G1"}};
+  DeviceView d = idle_with_cartridge();
+  d.cartridge->type = hal::CartridgeType::kGoldNano;
+  d.cartridge->expires = "2026-11-23";
+  d.state = control::State::kFault;
+  d.active_alarms = 1;
+  const auto rs = start_refusals(r, shipped(), d, {"C-7"}, kToday);
+  EXPECT_TRUE(mentions(rs, "pregnancy blocks", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "consultation must be acknowledged", Refusal::kPrecondition));
+  EXPECT_FALSE(mentions(rs, "sun-exposure", Refusal::kPrecondition));  // acknowledged
+  EXPECT_TRUE(mentions(rs, "depth_um 1800 outside 200..1500", Refusal::kInvalid));
+  EXPECT_TRUE(mentions(rs, "speed_hz 170 outside 50..150", Refusal::kInvalid));
+  EXPECT_TRUE(mentions(rs, "material 'glitter'", Refusal::kInvalid));
+  EXPECT_TRUE(mentions(rs, "expired on 2026-11-23", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "type general does not allow", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "already used", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "unresolved alarms", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "the device is FAULT", Refusal::kPrecondition));
+  EXPECT_EQ(rs.size(), 10u);
+}
+
+TEST(SessionStart, CartridgeMustBeInAndReadable) {
+  DeviceView none = idle_with_cartridge();
+  none.cartridge.reset();
+  EXPECT_TRUE(mentions(start_refusals(good_request(), shipped(), none, {}, kToday), "no cartridge",
+                       Refusal::kPrecondition));
+  DeviceView corrupt = idle_with_cartridge();
+  corrupt.cartridge->checksum_ok = false;
+  EXPECT_TRUE(mentions(start_refusals(good_request(), shipped(), corrupt, {}, kToday),
+                       "invalid (EEPROM checksum)", Refusal::kPrecondition));
+  StartRequest gold = good_request();
+  gold.protocol = "gold-nano";
+  gold.depth_um = 250;
+  EXPECT_TRUE(mentions(start_refusals(gold, shipped(), idle_with_cartridge(), {}, kToday),
+                       "does not allow", Refusal::kPrecondition));
+}
+
+TEST(SessionStats, StrokesAgreeWithSpeedTimesRunTimePerZone) {
+  test::SimRig rig;
+  rig.pen.insert_cartridge({"C-1", hal::CartridgeType::kStandard, 12, "L", "2030-01-01"});
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(800, 120), control::Verdict::kAccepted);
+  SessionStats stats;
+  uint64_t cursor = rig.core->telemetry().head();
+  auto feed = [&](const std::string& zone) {
+    control::Snapshot s;
+    uint64_t lost = 0;
+    while (rig.core->telemetry().next(cursor, s, lost)) stats.observe(s, zone);
+    ASSERT_EQ(lost, 0u);
+  };
+  rig.run_linked(300);
+  feed("cheeks");
+  rig.pen.set_trigger(true);
+  for (int i = 0; i < 80; ++i) {
+    rig.run_linked(100);
+    feed("cheeks");
+  }
+  rig.pen.set_trigger(false);
+  rig.run_linked(200);
+  feed("cheeks");
+  rig.pen.set_pedal(true);
+  for (int i = 0; i < 20; ++i) {
+    rig.run_linked(100);
+    feed("chin");
+  }
+  rig.pen.set_pedal(false);
+  rig.run_linked(500);
+  feed("chin");
+
+  EXPECT_NEAR(stats.run_s(), 10.0, 0.01);
+  EXPECT_NEAR(stats.run_s_by_zone().at("cheeks"), 8.0, 0.01);
+  EXPECT_NEAR(stats.run_s_by_zone().at("chin"), 2.0, 0.01);
+  // Strokes: speed x run time, give or take the soft starts and the braked stops.
+  const double expected = 120.0 * stats.run_s();
+  EXPECT_NEAR(static_cast<double>(stats.strokes()), expected, 0.02 * expected);
+  EXPECT_NEAR(stats.depth_mean_um(), 800.0, 3.0);
+  EXPECT_LT(stats.speed_worst_dev_hz(), 2.4);
+  EXPECT_NEAR(stats.speed_mean_hz(), 120.0, 0.5);
+  EXPECT_EQ(stats.alarms_seen(), 0u);
+}
+
+TEST(SessionSummary, AftercareCoversTheInstructions) {
+  const auto& a = aftercare();
+  ASSERT_EQ(a.size(), 6u);
+  std::string all;
+  for (const auto& s : a) all += s + " ";
+  for (const char* must : {"clean", "alcohol", "SPF 30", "ceramides", "makeup", "infection"}) {
+    EXPECT_NE(all.find(must), std::string::npos) << must;
+  }
+}
+
+}  // namespace
+}  // namespace dermad::treatment
