@@ -44,6 +44,7 @@ grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServer
   c.needles = req->needles();
   c.lot = req->lot();
   c.expires = req->expires();
+  c.checksum_ok = !req->bad_checksum();
   switch (req->type()) {
     case v1::CARTRIDGE_TYPE_STANDARD:
       c.type = hal::CartridgeType::kStandard;

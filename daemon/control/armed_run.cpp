@@ -17,6 +17,14 @@ bool ArmedRun::set(int32_t depth_um, double speed_hz) {
   return true;
 }
 
+bool ArmedRun::set(int32_t depth_um, double speed_hz, const SessionLimits& lim) {
+  const SessionLimits old = lim_;
+  lim_ = lim;
+  if (set(depth_um, speed_hz)) return true;
+  lim_ = old;
+  return false;
+}
+
 ArmedRun::Decision ArmedRun::step(const hal::Inputs& in, bool depth_reached,
                                   bool link_alive) const {
   Decision d;

@@ -23,6 +23,8 @@ class ArmedRun {
   bool armed() const { return armed_; }
   // Within the armed limits? Only then are the new values taken.
   bool set(int32_t depth_um, double speed_hz);
+  // A zone change: new limits and values together, taken only if the values fit them.
+  bool set(int32_t depth_um, double speed_hz, const SessionLimits& lim);
   const SessionLimits& limits() const { return lim_; }
   int32_t depth_um() const { return depth_um_; }
 

@@ -17,6 +17,7 @@ struct Command {
   uint32_t duration_ms = 0;
   uint32_t alarm_mask = 0;  // kAcknowledge: which alarms; 0 = all
   // kArm: the limits the session's depth and speed may later be moved in (kUpdate).
+  // kUpdate with depth_max_um > 0: a zone change, the new zone's limits.
   int32_t depth_min_um = 0, depth_max_um = 0;
   double speed_min_hz = 0.0, speed_max_hz = 0.0;
 };

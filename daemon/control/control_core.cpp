@@ -78,7 +78,15 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
     case CommandKind::kUpdate:
       if (s != State::kArmed && s != State::kRunning) {
         verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
-      } else if (!armed_.set(c.depth_um, c.speed_hz)) {
+      } else if (c.depth_max_um > 0 && (device_limit_bits(c.depth_min_um, c.speed_min_hz) |
+                                        device_limit_bits(c.depth_max_um, c.speed_max_hz)) != 0) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits,
+                       device_limit_bits(c.depth_min_um, c.speed_min_hz) |
+                           device_limit_bits(c.depth_max_um, c.speed_max_hz));
+      } else if (!(c.depth_max_um > 0 ? armed_.set(c.depth_um, c.speed_hz,
+                                                   {c.depth_min_um, c.depth_max_um, c.speed_min_hz,
+                                                    c.speed_max_hz})
+                                      : armed_.set(c.depth_um, c.speed_hz))) {
         verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitSession);
       } else {
         verdicts_.post(c.id, Verdict::kAccepted);

@@ -159,6 +159,7 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   EXPECT_TRUE(st["trigger"].boolean());
   EXPECT_TRUE(st["pedal"].boolean());
   EXPECT_NEAR(st["force_n"].number(), 3.5, 0.1);
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "C-43", "--bad-checksum"}).exit_code, 0);
   ASSERT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
   ASSERT_EQ(ctl({"sim", "trigger", "off"}).exit_code, 0);
   st = status();

@@ -104,6 +104,18 @@ TEST(ArmedRun, UpdatesStayInsideTheSessionLimitsAndDisarmRetracts) {
   up.depth_um = 900;
   up.speed_hz = 130;
   EXPECT_EQ(rig.command(up), Verdict::kRefusedLimits);
+  // A zone change brings its own limits: 1200 fits the new zone's.
+  up.depth_um = 1200;
+  up.speed_hz = 100;
+  up.depth_min_um = 200;
+  up.depth_max_um = 1500;
+  up.speed_min_hz = 50;
+  up.speed_max_hz = 150;
+  EXPECT_EQ(rig.command(up), Verdict::kAccepted);
+  rig.run_linked(300);
+  EXPECT_NEAR(rig.pen.true_position_um(), 1200.0, 2.5);
+  up.depth_max_um = 2500;  // a zone beyond the device: refused, the old limits stay
+  EXPECT_EQ(rig.command(up), Verdict::kRefusedLimits);
   Command disarm;
   disarm.kind = CommandKind::kDisarm;
   EXPECT_EQ(rig.command(disarm), Verdict::kAccepted);

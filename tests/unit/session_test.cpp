@@ -16,7 +16,9 @@ const Date kToday = sys_days{year{2026} / November / 24};
 const std::string kShipped =
     std::string(DERMAD_SOURCE_DIR) + "/daemon/treatment/protocols.textproto";
 
-ProtocolSet shipped() { return *load_protocols(kShipped).set; }
+ProtocolSet shipped() {
+  return *load_protocols(kShipped).set;
+}
 
 StartRequest good_request() {
   StartRequest r;

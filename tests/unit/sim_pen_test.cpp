@@ -195,6 +195,11 @@ TEST(SimPen, ScriptedInputsAndCartridge) {
   ASSERT_TRUE(hal.read_cartridge().has_value());
   EXPECT_EQ(hal.read_cartridge()->needles, 36u);
   EXPECT_EQ(hal.read_cartridge()->serial, "C-1");
+  EXPECT_TRUE(hal.read_cartridge()->checksum_ok);
+  CartridgeInfo corrupt{"C-2", CartridgeType::kNano, 36, "L1", "2027-01-01"};
+  corrupt.checksum_ok = false;
+  pen.insert_cartridge(corrupt);
+  EXPECT_FALSE(hal.read_cartridge()->checksum_ok);
   pen.remove_cartridge();
   pen.read(2 * kMs, in);
   EXPECT_FALSE(in.cartridge_present);

@@ -64,6 +64,7 @@ const std::vector<CommandSpec>& command_specs() {
            {"needles", "N", "needle count, 1..100", "12"},
            {"expires", "YYYY-MM-DD", "expiry date", "one year from today"},
            {"lot", "L", "production lot", "SIM-LOT"},
+           {"bad-checksum", "", "its EEPROM image fails the checksum (an invalid cartridge)", ""},
        },
        ""},
       {"sim cartridge remove", "simulator: remove the needle cartridge", "", {}, ""},

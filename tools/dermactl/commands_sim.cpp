@@ -73,6 +73,7 @@ int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args) {
   const auto expires = args.value("expires");
   req.set_expires(expires ? parse_date(*expires, path) : format_date(one_year_after(today())));
   req.set_lot(args.value("lot").value_or("SIM-LOT"));
+  req.set_bad_checksum(args.has("bad-checksum"));
   return sim_call(
       ctx,
       [&](grpc::ClientContext* cc, v1::SimAck* ack) {
@@ -80,7 +81,7 @@ int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args) {
       },
       "cartridge inserted: " + req.serial() + ", " + type_word(req.type()) + ", " +
           std::to_string(req.needles()) + " needles, lot " + req.lot() + ", expires " +
-          req.expires());
+          req.expires() + (req.bad_checksum() ? ", bad EEPROM checksum" : ""));
 }
 
 int run_sim_cartridge_remove(Context& ctx, const ParsedArgs&) {
