@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(port);
   api::SimulatorService simulator(pen);
-  api::TreatmentService treatment(*protocols.set);
+  api::TreatmentService treatment(*protocols.set, port, pen, io);
 
   std::string error;
   auto server = api::start_server({opts->socket_path, opts->listen},

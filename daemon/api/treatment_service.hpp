@@ -1,15 +1,24 @@
-// TreatmentService: protocols and screening (sessions come next). Translation only: the
-// rules live in daemon/treatment.
+// TreatmentService: protocols, screening and sessions. Translation and orchestration only:
+// the rules live in daemon/treatment, the enforcement in the control loop.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "daemon/api/command_port.hpp"
 #include "daemon/treatment/protocols.hpp"
+#include "daemon/treatment/session_book.hpp"
 #include "dermad/v1/treatment.grpc.pb.h"
+#include "hal/hal.hpp"
 
 namespace dermad::api {
 
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
-  explicit TreatmentService(treatment::ProtocolSet protocols) : protocols_(std::move(protocols)) {}
+  TreatmentService(treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
+                   boost::asio::io_context& io);
+  ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
                                           const v1::ListProtocolsRequest* req,
@@ -17,9 +26,33 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   grpc::ServerUnaryReactor* ScreenPatient(grpc::CallbackServerContext* ctx,
                                           const v1::ScreenPatientRequest* req,
                                           v1::ScreenPatientResponse* resp) override;
+  grpc::ServerUnaryReactor* StartSession(grpc::CallbackServerContext* ctx,
+                                         const v1::StartSessionRequest* req,
+                                         v1::StartSessionResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateSession(grpc::CallbackServerContext* ctx,
+                                          const v1::UpdateSessionRequest* req,
+                                          v1::SessionInfo* resp) override;
+  grpc::ServerUnaryReactor* EndSession(grpc::CallbackServerContext* ctx,
+                                       const v1::EndSessionRequest* req,
+                                       v1::SessionSummary* resp) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx,
+                                       const v1::GetSessionRequest* req,
+                                       v1::SessionSummary* resp) override;
+  grpc::ServerWriteReactor<v1::SessionInfo>* Link(grpc::CallbackServerContext* ctx,
+                                                  const v1::LinkRequest* req) override;
 
  private:
+  void feed();  // the loop's snapshots into the active session's figures, every 20 ms
+  int state() const;
+
   const treatment::ProtocolSet protocols_;
+  CommandPort& port_;
+  hal::Hal& hal_;
+  boost::asio::io_context& io_;
+  treatment::SessionBook book_;
+  uint64_t cursor_ = 0;
+  uint64_t next_id_ = 1;
+  std::shared_ptr<boost::asio::steady_timer> feeder_;
 };
 
 }  // namespace dermad::api

@@ -35,8 +35,7 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.filtered_depth_um = depth_.filtered_um();
   v.depth_tracking_fault = depth_.tracking_fault();
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
-  const State st = supervisor_.state();
-  v.link_lost = (st == State::kArmed || st == State::kRunning) && !link_alive(in_.t_ns);
+  v.link_lost = link_lost_;
   v.cartridge_removed_running =
       out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
   v.late_ns = late_ns;
@@ -177,6 +176,13 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   estimator_.update(in_);
   total_edges_ += in_.tach_edges;
 
+  // LINK_LOST: the owner's link lapsed while the needles ran; it holds until the link is back.
+  {
+    const State st = supervisor_.state();
+    const bool alive = link_alive(now_ns);
+    if (st == State::kRunning && !alive) link_lost_ = true;
+    if (alive || (st != State::kArmed && st != State::kRunning)) link_lost_ = false;
+  }
   // Conditions first, so commands (an acknowledgement above all) see this tick's inputs.
   supervisor_.update(now_ns, monitors_.evaluate(in_, monitor_view(late_ns)));
   // A failed homing raises its alarm once; homing starts over after the acknowledgement.

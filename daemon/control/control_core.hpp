@@ -84,6 +84,7 @@ class ControlCore {
   bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
   bool stopping_ = false;                  // daemon shutting down: hold the safe state
   ArmedRun armed_;
+  bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
 
   struct ServiceRun {

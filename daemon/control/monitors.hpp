@@ -48,7 +48,7 @@ struct MonitorView {
   bool depth_tracking_fault = false;
   bool homing_failed = false;
   bool cartridge_removed_running = false;
-  bool link_lost = false;  // armed, and the owner's heartbeat is older than its timeout
+  bool link_lost = false;  // the owner's heartbeat lapsed while running, and is not back
   int64_t late_ns = 0;
 };
 

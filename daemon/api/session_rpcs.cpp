@@ -1,0 +1,252 @@
+// TreatmentService: StartSession, UpdateSession, EndSession, GetSession.
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+#include "daemon/api/convert.hpp"
+#include "daemon/api/session_link.hpp"
+#include "daemon/api/treatment_convert.hpp"
+#include "daemon/api/treatment_service.hpp"
+
+namespace dermad::api {
+
+using grpc::Status;
+using grpc::StatusCode;
+
+namespace {
+
+std::string new_token() {
+  std::random_device rd;
+  char b[33];
+  std::snprintf(b, sizeof b, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return b;
+}
+
+std::string new_id(uint64_t n) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[48];
+  std::strftime(b, sizeof b, "S%Y%m%d-%H%M%S", &tm);
+  return std::string(b) + "-" + std::to_string(n);
+}
+
+std::vector<treatment::Material> materials(
+    const google::protobuf::RepeatedPtrField<v1::MaterialLot>& in) {
+  std::vector<treatment::Material> out;
+  for (const auto& m : in) out.push_back({m.name(), m.lot()});
+  return out;
+}
+
+grpc::ServerUnaryReactor* finish(grpc::CallbackServerContext* ctx, Status s) {
+  auto* r = ctx->DefaultReactor();
+  r->Finish(std::move(s));
+  return r;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerContext* ctx,
+                                                         const v1::StartSessionRequest* req,
+                                                         v1::StartSessionResponse* resp) {
+  treatment::StartRequest sr;
+  sr.protocol = req->protocol();
+  sr.zone = req->zone();
+  sr.depth_um = req->depth_um();
+  sr.speed_hz = req->speed_hz();
+  std::string date_errors;
+  answers_from_proto(req->answers(), sr.answers, date_errors);
+  if (!date_errors.empty()) return finish(ctx, Status(StatusCode::INVALID_ARGUMENT, date_errors));
+  sr.acknowledged.insert(req->acknowledged().begin(), req->acknowledged().end());
+  sr.operator_id = req->operator_id();
+  sr.patient_ref = req->patient_ref();
+  sr.materials = materials(req->materials());
+
+  treatment::DeviceView device;
+  control::Snapshot snap;
+  if (port_.core().telemetry().latest(snap)) {
+    device.state = snap.state;
+    device.active_alarms = snap.alarms.active;
+    if (snap.cartridge_present) device.cartridge = hal_.read_cartridge();
+  }
+  const auto day = today();
+  const auto refusals =
+      treatment::start_refusals(sr, protocols_, device, book_.used_cartridges(), day);
+  if (book_.current()) {
+    return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "a session is active already"));
+  }
+  if (!refusals.empty()) {
+    std::vector<std::string> texts;
+    bool precondition = false;
+    for (const auto& r : refusals) {
+      texts.push_back(r.text);
+      precondition |= r.kind == treatment::Refusal::kPrecondition;
+    }
+    return finish(
+        ctx, Status(precondition ? StatusCode::FAILED_PRECONDITION : StatusCode::INVALID_ARGUMENT,
+                    join(texts)));
+  }
+
+  const treatment::Protocol& p = *protocols_.find(sr.protocol);
+  const treatment::ZoneRule& z = *p.zone(sr.zone);
+  control::Command c;
+  c.kind = control::CommandKind::kArm;
+  c.depth_um = sr.depth_um;
+  c.speed_hz = sr.speed_hz;
+  c.depth_min_um = z.depth_min_um;
+  c.depth_max_um = z.depth_max_um;
+  c.speed_min_hz = p.speed_min_hz;
+  c.speed_max_hz = p.speed_max_hz;
+  auto* r = ctx->DefaultReactor();
+  treatment::SessionRecord rec;
+  rec.id = new_id(next_id_++);
+  rec.owner_token = new_token();
+  rec.request = sr;
+  rec.zone = sr.zone;
+  rec.depth_um = sr.depth_um;
+  rec.speed_hz = sr.speed_hz;
+  rec.materials = sr.materials;
+  rec.findings = treatment::screen(sr.answers, protocols_.screening, day);
+  rec.cartridge = *device.cartridge;
+  port_.submit(c, [this, r, resp, rec](control::Verdict v, uint32_t detail) mutable {
+    if (v != control::Verdict::kAccepted) {
+      const std::string why = v == control::Verdict::kRefusedCartridge ? "no cartridge"
+                              : v == control::Verdict::kPending
+                                  ? "the control loop did not take the request"
+                                  : refusal_text(v, detail, "arming");
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION, why));
+      return;
+    }
+    rec.started = std::chrono::system_clock::now();
+    resp->set_session_id(rec.id);
+    resp->set_owner_token(rec.owner_token);
+    fill_info(rec, v1::STATE_ARMED, *resp->mutable_session());
+    book_.begin(std::move(rec));
+    r->Finish(Status::OK);
+  });
+  return r;
+}
+
+grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerContext* ctx,
+                                                          const v1::UpdateSessionRequest* req,
+                                                          v1::SessionInfo* resp) {
+  const auto cur = book_.current();
+  if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!book_.is_owner(req->owner_token())) {
+    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
+                              "only the client that started the session may change it"));
+  }
+  const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
+  const std::string zone = req->zone().empty() ? cur->zone : req->zone();
+  const treatment::ZoneRule* z = p.zone(zone);
+  std::vector<std::string> bad;
+  if (!z) bad.push_back("zone '" + zone + "' is not part of protocol " + p.id);
+  // A new zone without a depth starts at that zone's default depth.
+  const int32_t depth = req->depth_um() != 0       ? req->depth_um()
+                        : (z && zone != cur->zone) ? z->depth_default_um
+                                                   : cur->depth_um;
+  const double speed = req->speed_hz() != 0.0 ? req->speed_hz() : cur->speed_hz;
+  if (z && (depth < z->depth_min_um || depth > z->depth_max_um)) {
+    bad.push_back("depth_um " + std::to_string(depth) + " outside " +
+                  std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
+                  " um for " + zone);
+  }
+  if (!(speed >= p.speed_min_hz && speed <= p.speed_max_hz)) {
+    bad.push_back("speed_hz " + std::to_string(speed) + " outside the protocol's range");
+  }
+  for (const auto& m : req->materials()) {
+    if (std::find(p.materials.begin(), p.materials.end(), m.name()) == p.materials.end()) {
+      bad.push_back("material '" + m.name() + "' is not recorded by " + p.id);
+    } else if (m.lot().empty()) {
+      bad.push_back("material '" + m.name() + "' needs its lot");
+    }
+  }
+  if (!bad.empty()) return finish(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
+
+  control::Command c;
+  c.kind = control::CommandKind::kUpdate;
+  c.depth_um = depth;
+  c.speed_hz = speed;
+  c.depth_min_um = z->depth_min_um;
+  c.depth_max_um = z->depth_max_um;
+  c.speed_min_hz = p.speed_min_hz;
+  c.speed_max_hz = p.speed_max_hz;
+  auto* r = ctx->DefaultReactor();
+  auto more = materials(req->materials());
+  port_.submit(c, [this, r, resp, zone, depth, speed, more](control::Verdict v, uint32_t d) {
+    if (v != control::Verdict::kAccepted) {
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, d, "the update")));
+      return;
+    }
+    book_.update(zone, depth, speed, more);
+    if (const auto now = book_.current()) fill_info(*now, state(), *resp);
+    r->Finish(Status::OK);
+  });
+  return r;
+}
+
+grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerContext* ctx,
+                                                       const v1::EndSessionRequest* req,
+                                                       v1::SessionSummary* resp) {
+  if (!book_.current()) {
+    return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  }
+  if (!book_.is_owner(req->owner_token())) {
+    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
+                              "only the client that started the session may end it"));
+  }
+  control::Command c;
+  c.kind = control::CommandKind::kDisarm;
+  auto* r = ctx->DefaultReactor();
+  const std::string token = req->owner_token();
+  port_.submit(c, [this, r, resp, token](control::Verdict v, uint32_t) {
+    if (v != control::Verdict::kAccepted) {
+      r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
+      return;
+    }
+    const auto ended = book_.end(token, std::chrono::system_clock::now());
+    if (!ended) {
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION, "the session ended meanwhile"));
+      return;
+    }
+    fill_summary(*ended, *resp);
+    r->Finish(Status::OK);
+  });
+  return r;
+}
+
+grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetSessionRequest* req,
+                                                       v1::SessionSummary* resp) {
+  const auto found = book_.find(req->session_id());
+  if (!found) {
+    return finish(ctx, Status(StatusCode::NOT_FOUND, req->session_id().empty()
+                                                         ? "no session yet"
+                                                         : "no session " + req->session_id()));
+  }
+  fill_summary(*found, *resp);
+  return finish(ctx, Status::OK);
+}
+
+grpc::ServerWriteReactor<v1::SessionInfo>* TreatmentService::Link(grpc::CallbackServerContext*,
+                                                                  const v1::LinkRequest* req) {
+  if (!book_.is_owner(req->owner_token())) {
+    struct Refusal : grpc::ServerWriteReactor<v1::SessionInfo> {
+      Refusal() {
+        Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                            "no active session with this owner token"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Refusal;
+  }
+  return new SessionLink(port_.core(), book_, io_, req->owner_token());
+}
+
+}  // namespace dermad::api

@@ -1,0 +1,55 @@
+// The device's sessions: the one that is active (at most one), the ended ones, and the
+// cartridges already used. Shared by gRPC threads and the snapshot feeder, so it locks;
+// it never waits on anything else. (The durable store of #5 will take the history.)
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/treatment/session.hpp"
+
+namespace dermad::treatment {
+
+struct SessionRecord {
+  std::string id, owner_token;
+  StartRequest request;
+  std::string zone;
+  int32_t depth_um = 0;
+  double speed_hz = 0.0;
+  std::vector<Material> materials;
+  std::vector<Finding> findings;
+  hal::CartridgeInfo cartridge;
+  std::chrono::system_clock::time_point started, ended;
+  bool active = true;
+  SessionStats stats;
+};
+
+class SessionBook {
+ public:
+  // A new active session; false if one is active already.
+  bool begin(SessionRecord r);
+  std::optional<SessionRecord> current() const;
+  bool is_owner(const std::string& token) const;
+  // Changes the active session's zone, depth, speed; adds materials.
+  void update(const std::string& zone, int32_t depth_um, double speed_hz,
+              const std::vector<Material>& more);
+  // Ends the active session owned by `token`; its cartridge counts as used from now on.
+  std::optional<SessionRecord> end(const std::string& token,
+                                   std::chrono::system_clock::time_point at);
+  // By id; an empty id is the active session, else the last ended one.
+  std::optional<SessionRecord> find(const std::string& id) const;
+  std::set<std::string> used_cartridges() const;
+  void observe(const control::Snapshot& s);
+
+ private:
+  mutable std::mutex mu_;
+  std::optional<SessionRecord> active_;
+  std::vector<SessionRecord> ended_;
+  std::set<std::string> used_;
+};
+
+}  // namespace dermad::treatment

@@ -1,0 +1,232 @@
+// Treatment sessions through the real daemon over gRPC, as the tablet app runs them.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "dermad/v1/device.grpc.pb.h"
+#include "dermad/v1/simulator.grpc.pb.h"
+#include "dermad/v1/treatment.grpc.pb.h"
+#include "tests/integration/daemon_process.hpp"
+
+namespace dermad::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Holds the owner's link open and reads it, as the tablet does, until stopped.
+class LinkHolder {
+ public:
+  LinkHolder(v1::TreatmentService::Stub& stub, const std::string& token) {
+    v1::LinkRequest req;
+    req.set_owner_token(token);
+    reader_ = stub.Link(&ctx_, req);
+    thread_ = std::thread([this] {
+      v1::SessionInfo info;
+      while (reader_->Read(&info)) ++messages_;
+    });
+  }
+  ~LinkHolder() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    ctx_.TryCancel();
+    thread_.join();
+  }
+  int messages() const { return messages_; }
+
+ private:
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::SessionInfo>> reader_;
+  std::atomic<int> messages_{0};
+  std::thread thread_;
+};
+
+class Sessions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+    device = v1::DeviceService::NewStub(daemon.channel());
+    sim = v1::Simulator::NewStub(daemon.channel());
+    treatment = v1::TreatmentService::NewStub(daemon.channel());
+  }
+
+  void insert_cartridge(const std::string& serial,
+                        v1::CartridgeType type = v1::CARTRIDGE_TYPE_STANDARD) {
+    grpc::ClientContext ctx;
+    v1::InsertCartridgeRequest req;
+    req.set_serial(serial);
+    req.set_type(type);
+    req.set_needles(36);
+    req.set_expires("2030-12-31");
+    v1::SimAck ack;
+    ASSERT_TRUE(sim->InsertCartridge(&ctx, req, &ack).ok());
+  }
+  void trigger(bool on) {
+    grpc::ClientContext ctx;
+    v1::SetSwitchRequest req;
+    req.set_on(on);
+    v1::SimAck ack;
+    ASSERT_TRUE(sim->SetTrigger(&ctx, req, &ack).ok());
+  }
+  v1::Status status() {
+    grpc::ClientContext ctx;
+    v1::Status st;
+    EXPECT_TRUE(device->GetStatus(&ctx, {}, &st).ok());
+    return st;
+  }
+  bool wait_for(const std::function<bool(const v1::Status&)>& pred, std::chrono::seconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (pred(status())) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+  v1::StartSessionRequest good_request() {
+    v1::StartSessionRequest r;
+    r.set_protocol("general");
+    r.set_zone("cheeks");
+    r.set_depth_um(1000);
+    r.set_speed_hz(100);
+    r.mutable_answers()->set_consultation_done(true);
+    r.set_operator_id("dr-a");
+    r.set_patient_ref("p-17");
+    return r;
+  }
+  grpc::Status start(const v1::StartSessionRequest& r, v1::StartSessionResponse& out) {
+    grpc::ClientContext ctx;
+    return treatment->StartSession(&ctx, r, &out);
+  }
+  static bool has_alarm(const v1::Status& s, const std::string& code) {
+    for (const auto& a : s.alarms()) {
+      if (a.code() == code) return true;
+    }
+    return false;
+  }
+
+  DaemonProcess daemon;
+  std::unique_ptr<v1::DeviceService::Stub> device;
+  std::unique_ptr<v1::Simulator::Stub> sim;
+  std::unique_ptr<v1::TreatmentService::Stub> treatment;
+};
+
+TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime) {
+  insert_cartridge("C-100");
+  v1::StartSessionResponse started;
+  ASSERT_TRUE(start(good_request(), started).ok());
+  EXPECT_EQ(started.session().state(), v1::STATE_ARMED);
+  EXPECT_FALSE(started.owner_token().empty());
+  ASSERT_TRUE(
+      wait_for([](const v1::Status& s) { return std::abs(s.depth_um() - 1000) <= 10; }, 5s));
+
+  LinkHolder link(*treatment, started.owner_token());
+  trigger(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  std::this_thread::sleep_for(3s);
+
+  // Zone change while running: the depth goes to chin's default, inside chin's limits.
+  grpc::ClientContext uctx;
+  v1::UpdateSessionRequest up;
+  up.set_owner_token(started.owner_token());
+  up.set_zone("chin");
+  v1::SessionInfo info;
+  ASSERT_TRUE(treatment->UpdateSession(&uctx, up, &info).ok());
+  EXPECT_EQ(info.zone(), "chin");
+  EXPECT_EQ(info.depth_um(), 800);
+  std::this_thread::sleep_for(2s);
+  trigger(false);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ARMED; }, 5s));
+
+  grpc::ClientContext ectx;
+  v1::EndSessionRequest end;
+  end.set_owner_token(started.owner_token());
+  v1::SessionSummary sum;
+  ASSERT_TRUE(treatment->EndSession(&ectx, end, &sum).ok());
+  link.stop();
+  EXPECT_GT(link.messages(), 30);
+  EXPECT_EQ(sum.session_id(), started.session_id());
+  EXPECT_FALSE(sum.active());
+  EXPECT_FALSE(sum.ended_at().empty());
+  ASSERT_EQ(sum.zones_size(), 2);
+  EXPECT_GT(sum.run_s(), 4.5);
+  const double expected = 100.0 * sum.run_s();
+  EXPECT_NEAR(static_cast<double>(sum.strokes()), expected, 0.02 * expected);
+  EXPECT_EQ(sum.microchannels(), sum.strokes() * 36);
+  EXPECT_EQ(sum.cartridge_serial(), "C-100");
+  EXPECT_EQ(sum.aftercare_size(), 6);
+  EXPECT_EQ(sum.operator_id(), "dr-a");
+  EXPECT_LT(sum.speed_worst_dev_hz(), 3.0);
+  EXPECT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_IDLE; }, 5s));
+
+  // The cartridge is spent: a new session with it is refused.
+  v1::StartSessionResponse again;
+  const grpc::Status st = start(good_request(), again);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("already used"), std::string::npos) << st.error_message();
+  // Anyone may read the summary back.
+  grpc::ClientContext gctx;
+  v1::GetSessionRequest get;
+  v1::SessionSummary back;
+  ASSERT_TRUE(treatment->GetSession(&gctx, get, &back).ok());
+  EXPECT_EQ(back.strokes(), sum.strokes());
+}
+
+TEST_F(Sessions, RefusalsNameEveryReason) {
+  insert_cartridge("C-200");
+  v1::StartSessionRequest r = good_request();
+  r.mutable_answers()->set_pregnant(true);
+  v1::StartSessionResponse out;
+  grpc::Status st = start(r, out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("pregnancy"), std::string::npos);
+
+  r = good_request();
+  r.set_zone("periorbital");
+  r.set_depth_um(1600);
+  r.set_speed_hz(400);
+  st = start(r, out);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("depth_um 1600 outside 200..300"), std::string::npos);
+  EXPECT_NE(st.error_message().find("; speed_hz 400"), std::string::npos) << st.error_message();
+  EXPECT_EQ(status().state(), v1::STATE_IDLE);
+}
+
+TEST_F(Sessions, OnlyTheOwnerChangesItAndALostLinkStopsTheNeedles) {
+  insert_cartridge("C-300");
+  v1::StartSessionResponse started;
+  ASSERT_TRUE(start(good_request(), started).ok());
+  grpc::ClientContext uctx;
+  v1::UpdateSessionRequest up;
+  up.set_owner_token("not-the-owner");
+  up.set_depth_um(900);
+  v1::SessionInfo info;
+  EXPECT_EQ(treatment->UpdateSession(&uctx, up, &info).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Without the owner's link the trigger does nothing.
+  trigger(true);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(status().state(), v1::STATE_ARMED);
+  {
+    LinkHolder link(*treatment, started.owner_token());
+    ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+    link.stop();  // the tablet goes away
+    ASSERT_TRUE(wait_for([](const v1::Status& s) { return has_alarm(s, "LINK_LOST"); }, 5s));
+    const v1::Status s = status();
+    EXPECT_EQ(s.state(), v1::STATE_ARMED);
+    EXPECT_FALSE(s.motor_enabled());
+  }
+  // The owner comes back: the session goes on.
+  LinkHolder again(*treatment, started.owner_token());
+  ASSERT_TRUE(wait_for(
+      [](const v1::Status& s) {
+        return s.state() == v1::STATE_RUNNING && !has_alarm(s, "LINK_LOST");
+      },
+      5s));
+  trigger(false);
+}
+
+}  // namespace
+}  // namespace dermad::test
