@@ -23,19 +23,6 @@ v1::CartridgeType to_proto(hal::CartridgeType t) {
   }
 }
 
-std::optional<treatment::Date> parse_date(const std::string& s) {
-  using namespace std::chrono;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
-    return std::nullopt;
-  }
-  const year_month_day ymd{year{y}, month{m}, day{d}};
-  if (!ymd.ok()) return std::nullopt;
-  return sys_days{ymd};
-}
-
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   if (t.time_since_epoch().count() == 0) return "";
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -57,7 +44,7 @@ void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& a,
   a.consultation_done = in.consultation_done();
   auto date = [&errors](const std::string& value, const char* name) {
     if (value.empty()) return std::optional<treatment::Date>{};
-    auto d = parse_date(value);
+    auto d = treatment::parse_date(value);
     if (!d) {
       errors += (errors.empty() ? "" : "; ") + std::string(name) + " '" + value +
                 "' is not a date YYYY-MM-DD";

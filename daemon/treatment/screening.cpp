@@ -1,6 +1,7 @@
 #include "daemon/treatment/screening.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace dermad::treatment {
 
@@ -22,6 +23,19 @@ std::string ago(const Date& d, Date today) {
 }
 
 }  // namespace
+
+std::optional<Date> parse_date(const std::string& s) {
+  using namespace std::chrono;
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+    return std::nullopt;
+  }
+  const year_month_day ymd{year{y}, month{m}, day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days{ymd};
+}
 
 std::vector<std::string> check_answers(const Answers& a, Date today) {
   std::vector<std::string> bad;

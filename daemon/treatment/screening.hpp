@@ -34,6 +34,9 @@ struct Finding {
   std::string reason;  // for a clinician
 };
 
+// "YYYY-MM-DD" as a calendar date; nullopt when malformed or not a real day.
+std::optional<Date> parse_date(const std::string& text);
+
 // Answers that cannot be true (a date after today), one message each.
 std::vector<std::string> check_answers(const Answers& a, Date today);
 

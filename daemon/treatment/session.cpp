@@ -8,16 +8,6 @@ namespace dermad::treatment {
 
 namespace {
 
-std::optional<Date> parse_day(const std::string& s) {
-  using namespace std::chrono;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return {};
-  const year_month_day ymd{year{y}, month{m}, day{d}};
-  if (!ymd.ok()) return {};
-  return sys_days{ymd};
-}
-
 std::string num(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%g", v);
@@ -76,7 +66,7 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
     if (!c.checksum_ok) {
       precondition("cartridge " + c.serial + " is invalid (EEPROM checksum)");
     } else {
-      const auto expires = parse_day(c.expires);
+      const auto expires = parse_date(c.expires);
       if (!expires) {
         precondition("cartridge " + c.serial + " has no valid expiry date");
       } else if (*expires < today) {

@@ -87,6 +87,15 @@ TEST(Screening, WindowsEndWhereTheyShould) {
   EXPECT_EQ(rules(screen(a, w, kToday)), (std::vector<std::string>{"retinoids-acids"}));
 }
 
+TEST(Screening, DatesParseOnlyAsRealCalendarDays) {
+  EXPECT_EQ(parse_date("2026-11-24"), kToday);
+  EXPECT_EQ(parse_date("2024-02-29"), sys_days{year{2024} / February / 29});
+  for (const char* bad :
+       {"2026-02-30", "2026-13-01", "26-11-24", "2026-11-24x", "", "2026/11/24"}) {
+    EXPECT_FALSE(parse_date(bad).has_value()) << bad;
+  }
+}
+
 TEST(Screening, DatesInTheFutureAreBadAnswers) {
   Answers a = clear();
   a.sun_exposure_last = kToday + days{1};
