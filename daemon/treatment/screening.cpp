@@ -68,8 +68,8 @@ std::vector<Finding> screen(const Answers& a, const ScreeningWindows& w, Date to
   if (a.pregnant) f.push_back({"pregnancy", block, "Pregnancy: no microneedling"});
   if (within(a.isotretinoin_last_dose, w.isotretinoin_days, today)) {
     f.push_back({"isotretinoin", block,
-                 "Isotretinoin taken " + ago(*a.isotretinoin_last_dose, today) + "; wait " +
-                     std::to_string(w.isotretinoin_days) + " days after the last dose"});
+                 "Isotretinoin taken " + ago(*a.isotretinoin_last_dose, today) + " (wait " +
+                     std::to_string(w.isotretinoin_days) + " days after the last dose)"});
   }
   if (within(a.anticoagulant_last_dose, w.anticoagulant_days, today)) {
     f.push_back({"anticoagulants", ack,

@@ -62,6 +62,8 @@ class Sessions : public ::testing::Test {
     req.set_expires("2030-12-31");
     v1::SimAck ack;
     ASSERT_TRUE(sim->InsertCartridge(&ctx, req, &ack).ok());
+    // The loop sees the cartridge switch at its next tick.
+    ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.inputs().cartridge_present(); }, 5s));
   }
   void trigger(bool on) {
     grpc::ClientContext ctx;

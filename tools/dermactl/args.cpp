@@ -60,17 +60,20 @@ bool consume_option(const std::vector<std::string>& argv, std::size_t& i,
     i += 1;
     return true;
   }
+  if (!spec->repeatable && out.has(name)) {
+    throw UsageError("option --" + name + " given more than once", path);
+  }
   const std::string missing = "option --" + name + " needs a value (" + spec->value_name + ")";
   if (eq != std::string::npos) {
     std::string v = arg.substr(eq + 1);
     if (v.empty()) throw UsageError(missing, path);
-    out.set_value(name, std::move(v));
+    out.add_value(name, std::move(v));
     i += 1;
     return true;
   }
   // A following "--word" is another option, not this one's value; "-5" is a value.
   if (i + 1 >= argv.size() || argv[i + 1].starts_with("--")) throw UsageError(missing, path);
-  out.set_value(name, argv[i + 1]);
+  out.add_value(name, argv[i + 1]);
   i += 2;
   return true;
 }
@@ -97,6 +100,7 @@ std::string option_left(const OptionSpec& o) {
 std::string option_right(const OptionSpec& o) {
   std::string s = o.help;
   if (o.required) s += " (required)";
+  if (o.repeatable) s += " (repeatable)";
   if (!o.default_text.empty()) s += " (default: " + o.default_text + ")";
   return s;
 }
@@ -144,8 +148,13 @@ constexpr std::string_view kGlobalsHint =
 
 std::optional<std::string> ParsedArgs::value(const std::string& name) const {
   const auto it = values_.find(name);
-  if (it == values_.end()) return std::nullopt;
-  return it->second;
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::values(const std::string& name) const {
+  const auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::vector<OptionSpec> global_option_specs(const std::string& default_socket) {

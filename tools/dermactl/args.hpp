@@ -30,6 +30,9 @@ struct OptionSpec {
   std::string help;          // what it sets, with its unit and range
   std::string default_text;  // shown as "(default: ...)"; empty when there is none
   bool required = false;
+  // May be given several times (e.g. --ack RULE --ack RULE2); any other option given twice is
+  // a usage error rather than a silent "last one wins".
+  bool repeatable = false;
 };
 
 struct CommandSpec {
@@ -51,16 +54,19 @@ class ParsedArgs {
   bool has(const std::string& name) const {
     return flags_.contains(name) || values_.contains(name);
   }
+  // The option's value (its last one when repeated), nullopt when not given.
   std::optional<std::string> value(const std::string& name) const;
+  // Every value of a repeatable option in command-line order; empty when not given.
+  std::vector<std::string> values(const std::string& name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
   void set_flag(const std::string& name) { flags_.insert(name); }
-  void set_value(const std::string& name, std::string v) { values_[name] = std::move(v); }
+  void add_value(const std::string& name, std::string v) { values_[name].push_back(std::move(v)); }
   void add_positional(std::string word) { positionals_.push_back(std::move(word)); }
 
  private:
   std::set<std::string> flags_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positionals_;
 };
 

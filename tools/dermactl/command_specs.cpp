@@ -48,6 +48,63 @@ const std::vector<CommandSpec>& command_specs() {
        "   \"poor_wound_healing\": false, \"pregnant\": false, \"consultation_done\": true,\n"
        "   \"isotretinoin_last_dose\": \"YYYY-MM-DD\", \"anticoagulant_last_dose\": null,\n"
        "   \"retinoid_or_acid_last_use\": null, \"sun_exposure_last\": null}"},
+      {"session start",
+       "arm a treatment session; the needles run only while `session attach` holds the link",
+       "",
+       {
+           {"protocol", "P", "treatment protocol id (see `dermactl protocols`)", "", true},
+           {"zone", "Z", "treatment zone of the protocol, e.g. forehead", "", true},
+           {"depth-um", "N", "needle depth, micrometres (um), within the zone's limits", "", true},
+           {"speed-hz", "F", "needle speed, strokes per second (Hz), within the protocol's limits",
+            "", true},
+           {"answers", "FILE",
+            "screening answers as JSON (see `dermactl screen --help`), - for "
+            "standard input",
+            "", true},
+           {"ack", "RULE", "acknowledge the screening finding RULE, e.g. anticoagulants", "", false,
+            true},
+           {"operator", "ID", "who treats, kept in the session record", ""},
+           {"patient", "REF", "patient reference, kept in the record (opaque to the device)", ""},
+           {"material", "NAME:LOT", "a material the protocol records, with its lot", "", false,
+            true},
+       },
+       "State ARMED: the needle stop moves to the depth, the drive stays off. dermad refuses\n"
+       "with every reason at once, each printed on its own line.\n"
+       "The owner token is kept in $DERMACTL_SESSION_FILE, else\n"
+       "$XDG_STATE_HOME/dermactl/session.json, else ~/.local/state/dermactl/session.json\n"
+       "(mode 0600) for session update, attach and end; --json prints it as owner_token."},
+      {"session update",
+       "change the session's zone, depth or speed, or record materials (owner only)",
+       "",
+       {
+           {"zone", "Z", "treatment zone of the protocol", "unchanged"},
+           {"depth-um", "N", "needle depth, micrometres (um), within the zone's limits",
+            "unchanged"},
+           {"speed-hz", "F", "needle speed, strokes per second (Hz), within the protocol's limits",
+            "unchanged"},
+           {"material", "NAME:LOT", "add a material with its lot to the session's", "", false,
+            true},
+       },
+       "Give at least one option. Uses the owner token of `dermactl session start`."},
+      {"session attach",
+       "hold the owner's link and show the live session until Ctrl-C",
+       "",
+       {{"count", "N", "stop after N messages (about 10 per second); 0 = until Ctrl-C", "0"}},
+       "The needles may run only while this link is open: letting go (Ctrl-C, exit 0) stops\n"
+       "them within 0.5 s with LINK_LOST; attach again to resume. Stops by itself once the\n"
+       "session has ended. On a terminal the view redraws in place; otherwise one line per\n"
+       "message. With --json, one JSON object per line: session_id, protocol, zone, depth_um,\n"
+       "speed_hz, state, run_s, strokes, active."},
+      {"session end",
+       "disarm (needles retracted) and print the session summary and aftercare",
+       "",
+       {},
+       "Uses the owner token of `dermactl session start` and forgets it afterwards."},
+      {"session show",
+       "print a session summary: the current session, else the last ended, or session ID",
+       "[ID]",
+       {},
+       "Anyone may look; no owner token needed."},
       {"sim trigger",
        "simulator: hold (on) or release (off) the handpiece trigger",
        "on|off",

@@ -22,8 +22,9 @@ class Context {
   // Created on first use, so usage errors never touch the network.
   Client& client();
 
-  // Prints a failed call the project's way; returns its exit status.
-  int fail(const grpc::Status& status);
+  // Prints a failed call the project's way; returns its exit status. See describe_rpc_error
+  // for reason_per_line.
+  int fail(const grpc::Status& status, bool reason_per_line = false);
   // One JSON object on one line, flushed.
   void print(const Json& j);
   void print(const std::string& text);
@@ -51,5 +52,10 @@ int run_sim_contact(Context& ctx, const ParsedArgs& args);
 int run_sim_fault(Context& ctx, const ParsedArgs& args);
 int run_protocols(Context& ctx, const ParsedArgs& args);
 int run_screen(Context& ctx, const ParsedArgs& args);
+int run_session_start(Context& ctx, const ParsedArgs& args);
+int run_session_update(Context& ctx, const ParsedArgs& args);
+int run_session_attach(Context& ctx, const ParsedArgs& args);
+int run_session_end(Context& ctx, const ParsedArgs& args);
+int run_session_show(Context& ctx, const ParsedArgs& args);
 
 }  // namespace dermad::ctl

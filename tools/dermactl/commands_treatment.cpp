@@ -1,9 +1,8 @@
 // protocols, screen: TreatmentService.
-#include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/render_session.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
@@ -21,18 +20,6 @@ const char* cartridge_word(int t) {
     default:
       return "unknown";
   }
-}
-
-std::string read_answers(const std::string& where, const std::string& path) {
-  std::stringstream ss;
-  if (where == "-") {
-    ss << std::cin.rdbuf();
-  } else {
-    std::ifstream f(where);
-    if (!f) throw UsageError("cannot read --answers " + where, path);
-    ss << f.rdbuf();
-  }
-  return ss.str();
 }
 
 }  // namespace
@@ -98,21 +85,18 @@ int run_protocols(Context& ctx, const ParsedArgs&) {
 int run_screen(Context& ctx, const ParsedArgs& args) {
   v1::ScreenPatientRequest req;
   *req.mutable_answers() =
-      parse_answers(read_answers(*args.value("answers"), ctx.path()), ctx.path());
+      parse_answers(read_input(*args.value("answers"), "--answers", ctx.path()), ctx.path());
   v1::ScreenPatientResponse resp;
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
     return ctx.client().treatment().ScreenPatient(cc, req, &resp);
   });
   if (!st.ok()) return ctx.fail(st);
-  auto severity = [](v1::FindingSeverity s) {
-    return s == v1::FINDING_SEVERITY_BLOCK ? "block" : "acknowledge";
-  };
   if (ctx.json()) {
     Json list = Json::array();
     for (const auto& f : resp.findings()) {
       list.push(Json::object()
                     .set("rule", f.rule())
-                    .set("severity", severity(f.severity()))
+                    .set("severity", severity_name(f.severity()))
                     .set("reason", f.reason()));
     }
     ctx.print(Json::object().set("findings", list).set("blocked", resp.blocked()));

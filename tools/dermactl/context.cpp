@@ -10,11 +10,11 @@ Client& Context::client() {
   return *client_;
 }
 
-int Context::fail(const grpc::Status& status) {
+int Context::fail(const grpc::Status& status, bool reason_per_line) {
   const std::string target =
       client_ ? client_->target()
               : (globals_.target.empty() ? "unix:" + globals_.socket : globals_.target);
-  const ErrorReport r = describe_rpc_error(status, target, globals_.json);
+  const ErrorReport r = describe_rpc_error(status, target, globals_.json, reason_per_line);
   std::cout << r.stdout_json << std::flush;
   std::cerr << r.stderr_line << std::flush;
   return r.exit_code;

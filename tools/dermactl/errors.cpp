@@ -45,7 +45,8 @@ std::string status_code_name(grpc::StatusCode code) {
   }
 }
 
-ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& target, bool json) {
+ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& target, bool json,
+                               bool reason_per_line) {
   ErrorReport r;
   const std::string code = status_code_name(status.error_code());
   const std::string& message = status.error_message();
@@ -55,7 +56,14 @@ ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& ta
     r.stderr_line = "dermactl: cannot reach dermad at " + target + detail + "\n";
   } else {
     r.exit_code = kExitRefused;
-    r.stderr_line = "dermactl: refused: " + code + detail + "\n";
+    const auto reasons = split_reasons(message);
+    if (reason_per_line && reasons.size() > 1) {
+      r.stderr_line =
+          "dermactl: refused: " + code + ", " + std::to_string(reasons.size()) + " reasons:\n";
+      for (const auto& reason : reasons) r.stderr_line += "  - " + reason + "\n";
+    } else {
+      r.stderr_line = "dermactl: refused: " + code + detail + "\n";
+    }
   }
   if (json) r.stdout_json = error_json(code, message).dump() + "\n";
   return r;

@@ -31,6 +31,11 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim fault", run_sim_fault},
       {"protocols", run_protocols},
       {"screen", run_screen},
+      {"session start", run_session_start},
+      {"session update", run_session_update},
+      {"session attach", run_session_attach},
+      {"session end", run_session_end},
+      {"session show", run_session_show},
   };
   return map;
 }
@@ -59,6 +64,6 @@ int main(int argc, char** argv) {
     return usage_error(e);
   } catch (const std::exception& e) {
     std::cerr << "dermactl: " << e.what() << "\n";
-    return 1;
+    return kExitFailed;
   }
 }

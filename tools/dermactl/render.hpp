@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dermad/v1/device.pb.h"
@@ -28,6 +29,11 @@ Json info_json(const v1::DeviceInfo& info);
 std::vector<std::string> split_reasons(std::string_view message);
 // {"error": {"code": ..., "message": ..., "reasons": [...]}}
 Json error_json(std::string_view code, std::string_view message);
+
+// v with exactly `decimals` digits after the point.
+std::string fixed(double v, int decimals);
+// "label  value" lines, the values aligned after the widest label.
+std::string label_table(const std::vector<std::pair<std::string, std::string>>& rows);
 
 // A table of alarms, their age measured against now_ns (the device's steady clock).
 std::string alarms_text(const Alarms& alarms, std::int64_t now_ns);

@@ -11,28 +11,12 @@ namespace {
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string seconds(std::int64_t ns) {
   return fixed(static_cast<double>(ns) / 1e9, 3) + " s";
 }
 
 std::string yes_no(bool b) {
   return b ? "yes" : "no";
-}
-
-std::string table(const Rows& rows) {
-  std::size_t width = 0;
-  for (const auto& r : rows) width = std::max(width, r.first.size());
-  std::string out;
-  for (const auto& [label, value] : rows) {
-    out += label + std::string(width + 2 - label.size(), ' ') + value + "\n";
-  }
-  return out;
 }
 
 std::string inputs_text(const v1::Inputs& in) {
@@ -86,6 +70,22 @@ std::string alarms_summary(const Alarms& alarms) {
 
 }  // namespace
 
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string label_table(const Rows& rows) {
+  std::size_t width = 0;
+  for (const auto& r : rows) width = std::max(width, r.first.size());
+  std::string out;
+  for (const auto& [label, value] : rows) {
+    out += label + std::string(width + 2 - label.size(), ' ') + value + "\n";
+  }
+  return out;
+}
+
 std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
   if (alarms.empty()) return "no active alarms\n";
   std::vector<std::vector<std::string>> cells = {{"PRIORITY", "CODE", "AGE", "STATE", "TEXT"}};
@@ -129,7 +129,7 @@ std::string status_text(const v1::Status& s) {
                                        std::to_string(l.missed_periods()) + " missed periods");
   rows.emplace_back("device time", seconds(s.t_ns()));
   rows.emplace_back("alarms", alarms_summary(s.alarms()));
-  std::string out = table(rows);
+  std::string out = label_table(rows);
   if (!s.alarms().empty()) out += "\n" + alarms_text(s.alarms(), s.t_ns());
   return out;
 }
@@ -147,7 +147,7 @@ std::string info_text(const v1::DeviceInfo& info) {
   std::string rt = yes_no(info.realtime());
   if (!info.realtime_note().empty()) rt += " (" + info.realtime_note() + ")";
   rows.emplace_back("realtime", rt);
-  return table(rows);
+  return label_table(rows);
 }
 
 std::string sample_text(const v1::TelemetrySample& s) {
@@ -158,7 +158,7 @@ std::string sample_text(const v1::TelemetrySample& s) {
   rows.emplace_back("loop lateness", std::to_string(s.loop_late_us()) + " us");
   rows.emplace_back("dropped", std::to_string(s.dropped()) + " samples");
   rows.emplace_back("alarms", alarms_summary(s.alarms()));
-  std::string out = table(rows);
+  std::string out = label_table(rows);
   if (!s.alarms().empty()) out += "\n" + alarms_text(s.alarms(), s.t_ns());
   return out;
 }

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <iostream>
 #include <limits>
+#include <sstream>
 
 #include "tools/dermactl/args.hpp"
 #include "tools/dermactl/json_parse.hpp"
@@ -110,6 +113,31 @@ v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::stri
     if (!known) throw UsageError("unknown answer " + quoted(key), path);
   }
   return a;
+}
+
+std::string read_input(const std::string& where, std::string_view what, const std::string& path) {
+  std::stringstream ss;
+  if (where == "-") {
+    ss << std::cin.rdbuf();
+    if (std::cin.bad())
+      throw UsageError("cannot read " + std::string(what) + " from standard input", path);
+  } else {
+    std::ifstream f(where);
+    if (!f) throw UsageError("cannot read " + std::string(what) + " " + where, path);
+    ss << f.rdbuf();
+  }
+  return ss.str();
+}
+
+v1::MaterialLot parse_material(std::string_view text, const std::string& path) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    throw UsageError("--material needs NAME:LOT, both given, got " + quoted(text), path);
+  }
+  v1::MaterialLot m;
+  m.set_name(std::string(text.substr(0, colon)));
+  m.set_lot(std::string(text.substr(colon + 1)));
+  return m;
 }
 
 v1::SimFault parse_sim_fault(std::string_view text, const std::string& path) {

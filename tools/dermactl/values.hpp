@@ -28,6 +28,12 @@ v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string&
 // A JSON answers object (dermactl screen --answers) -> the request's answers; a usage error
 // names an unknown field, a wrong type or a malformed date.
 v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::string& path);
+// The whole text of the file `where` names, or of standard input when it is "-"; a usage
+// error naming `what` (e.g. "--answers") when it cannot be read.
+std::string read_input(const std::string& where, std::string_view what, const std::string& path);
+// session --material NAME:LOT: split at the first ':', both parts non-empty (lots may hold
+// ':', material names do not).
+v1::MaterialLot parse_material(std::string_view text, const std::string& path);
 // "motor-stall" -> SIM_FAULT_MOTOR_STALL, for every kind the proto names.
 v1::SimFault parse_sim_fault(std::string_view text, const std::string& path);
 // sim cartridge insert --expires: a real calendar date written YYYY-MM-DD.

@@ -1,0 +1,156 @@
+// A treatment session as a person runs it with dermactl against the real daemon.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <chrono>
+#include <filesystem>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/daemon_process.hpp"
+#include "tests/integration/json_value.hpp"
+
+namespace dermad::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DermactlSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+    dir_ = "/tmp/dermactl-session-" + std::to_string(getpid());
+    std::filesystem::create_directories(dir_);
+    setenv("DERMACTL_SESSION_FILE", (dir_ + "/session.json").c_str(), 1);
+    answers_ = dir_ + "/answers.json";
+    write(answers_, R"({"consultation_done": true})");
+    pregnant_ = dir_ + "/pregnant.json";
+    write(pregnant_, R"({"consultation_done": true, "pregnant": true})");
+  }
+  void TearDown() override {
+    unsetenv("DERMACTL_SESSION_FILE");
+    std::filesystem::remove_all(dir_);
+  }
+  static void write(const std::string& path, const std::string& text) {
+    std::ofstream f(path);
+    f << text;
+  }
+  std::vector<std::string> argv(std::vector<std::string> args, bool json) {
+    std::vector<std::string> a = {DERMACTL_BIN, "--socket", daemon.socket_path()};
+    if (json) a.push_back("--json");
+    a.insert(a.end(), args.begin(), args.end());
+    return a;
+  }
+  CommandResult ctl(std::vector<std::string> args, bool json = false) {
+    return run_command(argv(std::move(args), json));
+  }
+  std::vector<std::string> start_args(const std::string& zone, const std::string& depth,
+                                      const std::string& answers) {
+    return {"session", "start", "--protocol", "general", "--zone",      zone,   "--depth-um",
+            depth,     "--speed-hz", "100",  "--answers", answers, "--operator", "dr-b"};
+  }
+  Json status() {
+    auto j = parse_json(ctl({"status"}, true).out);
+    return j ? *j : Json{};
+  }
+  bool wait_state(const std::string& state) {
+    for (int i = 0; i < 500; ++i) {
+      if (status()["state"].string() == state) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  DaemonProcess daemon;
+  std::string dir_, answers_, pregnant_;
+};
+
+TEST_F(DermactlSession, RefusalsComeWithTheirRulesAndRanges) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "D-1"}).exit_code, 0);
+  CommandResult r = ctl(start_args("cheeks", "1000", pregnant_), true);
+  EXPECT_EQ(r.exit_code, 3);
+  auto j = parse_json(r.out);
+  ASSERT_TRUE(j && j->has("error")) << r.out;
+  EXPECT_EQ((*j)["error"]["code"].string(), "FAILED_PRECONDITION");
+  bool pregnancy = false;
+  for (const auto& reason : (*j)["error"]["reasons"].array()) {
+    pregnancy |= reason.string().find("pregnancy") != std::string::npos;
+  }
+  EXPECT_TRUE(pregnancy) << r.out;
+
+  r = ctl(start_args("periorbital", "1600", answers_), true);
+  EXPECT_EQ(r.exit_code, 3);
+  j = parse_json(r.out);
+  ASSERT_TRUE(j && j->has("error")) << r.out;
+  EXPECT_EQ((*j)["error"]["code"].string(), "INVALID_ARGUMENT");
+  EXPECT_NE((*j)["error"]["message"].string().find("1600 outside 200..300"), std::string::npos);
+  EXPECT_EQ(status()["state"].string(), "IDLE");
+}
+
+TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "D-2", "--needles", "36"}).exit_code, 0);
+  for (int i = 0; i < 100 && !status()["cartridge_present"].boolean(); ++i) {
+    std::this_thread::sleep_for(10ms);  // seen at the loop's next tick
+  }
+  CommandResult r = ctl(start_args("cheeks", "1000", answers_), true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto started = parse_json(r.out);
+  ASSERT_TRUE(started && started->has("session_id")) << r.out;
+  EXPECT_EQ((*started)["state"].string(), "ARMED");
+
+  // The owner's link: `session attach` held open in the background.
+  const auto attach = argv({"session", "attach"}, true);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    std::vector<char*> a;
+    for (const auto& s : attach) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  ASSERT_EQ(ctl({"sim", "trigger", "on"}).exit_code, 0);
+  ASSERT_TRUE(wait_state("RUNNING"));
+  std::this_thread::sleep_for(2s);
+  r = ctl({"session", "update", "--zone", "chin"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(ctl({"sim", "trigger", "off"}).exit_code, 0);
+  ASSERT_TRUE(wait_state("ARMED"));
+
+  r = ctl({"session", "end"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  kill(pid, SIGINT);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+  const auto sum = parse_json(r.out);
+  ASSERT_TRUE(sum) << r.out;
+  for (const char* k : {"strokes", "microchannels", "zones", "aftercare", "run_s"}) {
+    ASSERT_TRUE(sum->has(k)) << k << " in " << r.out;
+  }
+  const double strokes = (*sum)["strokes"].number();
+  EXPECT_NEAR(strokes, 100.0 * (*sum)["run_s"].number(), 0.02 * strokes + 1);
+  EXPECT_EQ((*sum)["microchannels"].number(), strokes * 36);
+  EXPECT_EQ((*sum)["zones"].array().size(), 2u);
+  EXPECT_EQ((*sum)["aftercare"].array().size(), 6u);
+  EXPECT_EQ((*sum)["operator_id"].string(), "dr-b");
+  EXPECT_TRUE(wait_state("IDLE"));
+  // The session file is gone: there is nothing left to end.
+  EXPECT_EQ(ctl({"session", "end"}).exit_code, 2);
+  r = ctl({"session", "show"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ((*parse_json(r.out))["strokes"].number(), strokes);
+}
+
+}  // namespace
+}  // namespace dermad::test

@@ -1,0 +1,194 @@
+// dermactl session output: summary and live-session JSON (keys and types), text, refusals.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tools/dermactl/errors.hpp"
+#include "tools/dermactl/json_parse.hpp"
+#include "tools/dermactl/render_session.hpp"
+
+namespace dermad::ctl {
+namespace {
+
+v1::SessionSummary sample_summary() {
+  v1::SessionSummary s;
+  s.set_session_id("S-42");
+  s.set_protocol("general");
+  s.set_started_at("2025-06-01T10:00:00Z");
+  s.set_ended_at("2025-06-01T10:20:00Z");
+  s.set_run_s(95.5);
+  auto* z = s.add_zones();
+  z->set_zone("forehead");
+  z->set_run_s(40.0);
+  z = s.add_zones();
+  z->set_zone("cheeks");
+  z->set_run_s(55.5);
+  s.set_strokes(11460);
+  s.set_microchannels(137520);
+  s.set_depth_mean_um(498.2);
+  s.set_depth_worst_dev_um(12.0);
+  s.set_speed_mean_hz(120.1);
+  s.set_speed_worst_dev_hz(3.5);
+  s.add_alarms("LINK_LOST");
+  s.set_cartridge_serial("C-123");
+  s.set_needles(12);
+  auto* f = s.add_findings();
+  f->set_rule("anticoagulants");
+  f->set_severity(v1::FINDING_SEVERITY_ACKNOWLEDGE);
+  f->set_reason("Anticoagulant taken 2 days ago");
+  s.add_acknowledged("anticoagulants");
+  auto* m = s.add_materials();
+  m->set_name("prp");
+  m->set_lot("L1");
+  s.add_aftercare("No make-up for 24 hours");
+  s.add_aftercare("Sunscreen SPF 50 for two weeks");
+  s.set_operator_id("dr-a");
+  s.set_patient_ref("P-17");
+  s.set_active(false);
+  return s;
+}
+
+std::vector<std::string> keys_of(const JsonValue& v) {
+  std::vector<std::string> keys;
+  for (const auto& [k, _] : v.object()) keys.push_back(k);
+  return keys;
+}
+
+TEST(DermactlSessionRender, SummaryJsonKeysAndTypes) {
+  const Json j = summary_json(sample_summary());
+  const std::string text = j.dump();
+  // The proto's field names, in the proto's order.
+  const std::vector<std::string> order = {"session_id",    "protocol",
+                                          "started_at",    "ended_at",
+                                          "run_s",         "zones",
+                                          "strokes",       "microchannels",
+                                          "depth_mean_um", "depth_worst_dev_um",
+                                          "speed_mean_hz", "speed_worst_dev_hz",
+                                          "alarms",        "cartridge_serial",
+                                          "needles",       "findings",
+                                          "acknowledged",  "materials",
+                                          "aftercare",     "operator_id",
+                                          "patient_ref",   "active"};
+  std::size_t at = 0;
+  for (const auto& k : order) {
+    const auto pos = text.find("\"" + k + "\": ", at);
+    ASSERT_NE(pos, std::string::npos) << k << " in " << text;
+    at = pos;
+  }
+  const auto doc = parse_json(text);
+  ASSERT_TRUE(doc && doc->is_object());
+  EXPECT_EQ(doc->object().size(), order.size());
+
+  for (const char* k : {"session_id", "protocol", "started_at", "ended_at", "cartridge_serial",
+                        "operator_id", "patient_ref"}) {
+    EXPECT_TRUE(j.find(k)->is_string()) << k;
+  }
+  for (const char* k : {"strokes", "microchannels", "needles"}) {
+    EXPECT_TRUE(j.find(k)->is_integer()) << k;
+  }
+  for (const char* k :
+       {"run_s", "depth_mean_um", "depth_worst_dev_um", "speed_mean_hz", "speed_worst_dev_hz"}) {
+    EXPECT_TRUE(j.find(k)->is_double()) << k;
+  }
+  EXPECT_TRUE(j.find("active")->is_bool());
+  EXPECT_EQ((*doc)["needles"].number(), 12.0);
+  EXPECT_EQ((*doc)["microchannels"].number(), 137520.0);
+  EXPECT_EQ((*doc)["ended_at"].string(), "2025-06-01T10:20:00Z");
+
+  const auto& zones = (*doc)["zones"].array();
+  ASSERT_EQ(zones.size(), 2u);
+  EXPECT_EQ(keys_of(zones[1]), (std::vector<std::string>{"run_s", "zone"}));
+  EXPECT_EQ(zones[1]["zone"].string(), "cheeks");
+  EXPECT_EQ(zones[1]["run_s"].number(), 55.5);
+  EXPECT_EQ((*doc)["alarms"].array().at(0).string(), "LINK_LOST");
+  const auto& finding = (*doc)["findings"].array().at(0);
+  EXPECT_EQ(keys_of(finding), (std::vector<std::string>{"reason", "rule", "severity"}));
+  EXPECT_EQ(finding["severity"].string(), "acknowledge");
+  EXPECT_EQ(finding["rule"].string(), "anticoagulants");
+  EXPECT_EQ((*doc)["acknowledged"].array().at(0).string(), "anticoagulants");
+  const auto& material = (*doc)["materials"].array().at(0);
+  EXPECT_EQ(keys_of(material), (std::vector<std::string>{"lot", "name"}));
+  EXPECT_EQ(material["lot"].string(), "L1");
+  EXPECT_EQ((*doc)["aftercare"].array().size(), 2u);
+  EXPECT_FALSE((*doc)["active"].boolean());
+}
+
+TEST(DermactlSessionRender, EmptySummaryKeepsEveryKey) {
+  const Json j = summary_json(v1::SessionSummary{});
+  for (const char* k : {"zones", "alarms", "findings", "acknowledged", "materials", "aftercare"}) {
+    ASSERT_NE(j.find(k), nullptr) << k;
+    EXPECT_TRUE(j.find(k)->is_array()) << k;
+  }
+  EXPECT_TRUE(j.find("ended_at")->is_string());
+}
+
+TEST(DermactlSessionRender, SeverityWords) {
+  EXPECT_EQ(severity_name(v1::FINDING_SEVERITY_BLOCK), "block");
+  EXPECT_EQ(severity_name(v1::FINDING_SEVERITY_ACKNOWLEDGE), "acknowledge");
+}
+
+TEST(DermactlSessionRender, SummaryText) {
+  const std::string t = summary_text(sample_summary());
+  for (const char* part :
+       {"S-42 (ended)", "general", "2025-06-01T10:00:00Z", "95.5 s in all", "forehead", "55.5 s",
+        "11460", "137520", "mean 498.2 um, worst deviation 12.0 um",
+        "mean 120.1 Hz, worst deviation 3.5 Hz", "LINK_LOST", "C-123, 12 needles",
+        "acknowledge anticoagulants: Anticoagulant taken 2 days ago", "prp, lot L1", "dr-a", "P-17",
+        "\naftercare:\n  - No make-up for 24 hours\n  - Sunscreen SPF 50 for two weeks\n"}) {
+    EXPECT_NE(t.find(part), std::string::npos) << part << "\n" << t;
+  }
+  v1::SessionSummary running;
+  running.set_session_id("S-1");
+  running.set_active(true);
+  const std::string r = summary_text(running);
+  EXPECT_NE(r.find("S-1 (running)"), std::string::npos) << r;
+  EXPECT_NE(r.find("not yet"), std::string::npos) << r;
+}
+
+TEST(DermactlSessionRender, SessionInfoJsonKeysAndTypes) {
+  v1::SessionInfo s;
+  s.set_session_id("S-1");
+  s.set_protocol("general");
+  s.set_zone("nose");
+  s.set_depth_um(300);
+  s.set_speed_hz(100.0);
+  s.set_state(v1::STATE_RUNNING);
+  s.set_run_s(1.5);
+  s.set_strokes(150);
+  s.set_active(true);
+  const Json j = session_info_json(s);
+  EXPECT_EQ(j.dump(),
+            "{\"session_id\": \"S-1\", \"protocol\": \"general\", \"zone\": \"nose\", "
+            "\"depth_um\": 300, \"speed_hz\": 100.0, \"state\": \"RUNNING\", \"run_s\": 1.5, "
+            "\"strokes\": 150, \"active\": true}");
+  const std::string line = session_info_line(s);
+  EXPECT_NE(line.find("RUNNING"), std::string::npos) << line;
+  EXPECT_NE(line.find("300 um"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(session_info_text(s).find("strokes"), std::string::npos);
+}
+
+TEST(DermactlSessionRender, RefusalReasonsEachOnTheirOwnLine) {
+  const grpc::Status st(grpc::StatusCode::FAILED_PRECONDITION,
+                        "no cartridge; alarm ESTOP latched; screening: pregnancy");
+  const auto r = describe_rpc_error(st, "unix:/x", false, true);
+  EXPECT_EQ(r.exit_code, kExitRefused);
+  EXPECT_EQ(r.stderr_line,
+            "dermactl: refused: FAILED_PRECONDITION, 3 reasons:\n"
+            "  - no cartridge\n  - alarm ESTOP latched\n  - screening: pregnancy\n");
+  // One reason stays one line; the default stays as it was.
+  EXPECT_EQ(describe_rpc_error({grpc::StatusCode::PERMISSION_DENIED, "not the owner"}, "unix:/x",
+                               false, true)
+                .stderr_line,
+            "dermactl: refused: PERMISSION_DENIED: not the owner\n");
+  EXPECT_EQ(describe_rpc_error(st, "unix:/x", false).stderr_line,
+            "dermactl: refused: FAILED_PRECONDITION: " + st.error_message() + "\n");
+  const auto json = describe_rpc_error(st, "unix:/x", true, true);
+  EXPECT_NE(json.stdout_json.find("\"reasons\": [\"no cartridge\", \"alarm ESTOP latched\""),
+            std::string::npos)
+      << json.stdout_json;
+}
+
+}  // namespace
+}  // namespace dermad::ctl

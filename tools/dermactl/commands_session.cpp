@@ -1,0 +1,197 @@
+// session start, update, attach, end, show: TreatmentService sessions. The owner token lives
+// in the session file (session_file.hpp), never on the command line, where `ps` shows it.
+#include <unistd.h>
+
+#include <cstdint>
+#include <iostream>
+#include <limits>
+
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/live.hpp"
+#include "tools/dermactl/render.hpp"
+#include "tools/dermactl/render_session.hpp"
+#include "tools/dermactl/session_args.hpp"
+#include "tools/dermactl/session_file.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+// Every session command prints each refusal reason on its own line: a clinician must see all
+// of them, not the first of a long joined message.
+constexpr bool kReasonPerLine = true;
+
+// The session this machine started, or a usage error telling how to start one: without the
+// record there is nothing to ask dermad.
+SessionRecord owned_session(Context& ctx) {
+  std::optional<SessionRecord> record;
+  try {
+    record = read_session_file(session_file_path());
+  } catch (const SessionFileError& e) {
+    throw UsageError(std::string(e.what()) + " (run dermactl session start)", ctx.path());
+  }
+  if (!record) {
+    throw UsageError("no session started from this machine: run dermactl session start",
+                     ctx.path());
+  }
+  // Not an error: one daemon has many names (a socket path, localhost:port). A wrong one
+  // makes dermad refuse the token, which says enough.
+  const std::string& target = ctx.client().target();
+  if (!record->target.empty() && record->target != target) {
+    std::cerr << "dermactl: note: session " << record->session_id << " was started at "
+              << record->target << ", this command asks " << target << "\n";
+  }
+  return *record;
+}
+
+}  // namespace
+
+int run_session_start(Context& ctx, const ParsedArgs& args) {
+  const v1::StartSessionRequest req = start_request(args, ctx.path());
+  const auto file = session_file_path();
+  // Before arming: a session whose token cannot be kept could be ended by no one.
+  prepare_session_dir(file);
+
+  v1::StartSessionResponse resp;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().StartSession(cc, req, &resp);
+  });
+  if (!st.ok()) return ctx.fail(st, kReasonPerLine);
+
+  v1::SessionInfo info = resp.session();
+  if (info.session_id().empty()) info.set_session_id(resp.session_id());
+  int exit_code = kExitOk;
+  try {
+    write_session_file(file, {resp.session_id(), resp.owner_token(), ctx.client().target()});
+  } catch (const SessionFileError& e) {
+    // The session is armed already. The token is its only key, so this once it is shown
+    // (on stderr, away from the normal output) rather than lost.
+    std::cerr << "dermactl: session " << resp.session_id()
+              << " is armed but its owner token could not be kept: " << e.what()
+              << "\ndermactl: owner token: " << resp.owner_token() << "\n";
+    exit_code = kExitFailed;
+  }
+  if (ctx.json()) {
+    ctx.print(session_info_json(info)
+                  .set("owner_token", resp.owner_token())
+                  .set("session_file", file.string()));
+    return exit_code;
+  }
+  ctx.print("session " + resp.session_id() + " started, state " + state_name(info.state()) +
+            "\n  protocol " + info.protocol() + ", zone " + info.zone() + ", depth " +
+            std::to_string(info.depth_um()) + " um, speed " + fixed(info.speed_hz(), 1) +
+            " Hz\nowner token kept in " + file.string() +
+            "\nnext: run `dermactl session attach` and keep it running: the needles run only "
+            "while it holds the link");
+  return exit_code;
+}
+
+int run_session_update(Context& ctx, const ParsedArgs& args) {
+  v1::UpdateSessionRequest req = update_request(args, ctx.path());
+  req.set_owner_token(owned_session(ctx).owner_token);
+  v1::SessionInfo info;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().UpdateSession(cc, req, &info);
+  });
+  if (!st.ok()) return ctx.fail(st, kReasonPerLine);
+  if (ctx.json()) {
+    ctx.print(session_info_json(info));
+  } else {
+    ctx.print("session updated\n" + session_info_text(info));
+  }
+  return kExitOk;
+}
+
+int run_session_attach(Context& ctx, const ParsedArgs& args) {
+  const auto count_text = args.value("count");
+  const std::int64_t count = count_text ? parse_integer(*count_text, "--count", ctx.path(), 0,
+                                                        std::numeric_limits<std::int64_t>::max())
+                                        : 0;
+  const SessionRecord record = owned_session(ctx);
+  Client& client = ctx.client();
+  if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
+
+  grpc::ClientContext call;
+  v1::LinkRequest req;
+  req.set_owner_token(record.owner_token);
+  auto reader = client.treatment().Link(&call, req);
+  CancelOnInterrupt interrupt(call);
+
+  const bool live = !ctx.json() && isatty(STDOUT_FILENO);
+  LiveView<v1::SessionInfo> view("session " + record.session_id + " at " + client.target() +
+                                     ": link held, the needles may run; Ctrl-C to let go\n\n",
+                                 session_info_text);
+  v1::SessionInfo info;
+  std::int64_t received = 0;
+  bool ended = false;
+  while (reader->Read(&info)) {
+    ++received;
+    if (ctx.json()) {
+      ctx.print(session_info_json(info));
+    } else if (live) {
+      view.show(info);
+    } else {
+      ctx.print(session_info_line(info));
+    }
+    // An ended session has nothing left to hold the link for.
+    ended = !info.active();
+    if (ended || (count > 0 && received >= count)) {
+      call.TryCancel();
+      break;
+    }
+  }
+  if (live) view.finish();
+  const bool stopped_here = ended || (count > 0 && received >= count) || interrupt.interrupted();
+  // Finish is only valid once no more messages will arrive.
+  while (reader->Read(&info)) {
+  }
+  const grpc::Status st = reader->Finish();
+  if (!stopped_here && !st.ok()) return ctx.fail(st, kReasonPerLine);
+  if (!ctx.json() && received > 0 && !ended) {
+    std::cerr << "dermactl: link let go: the needles stop until `dermactl session attach` "
+                 "holds it again\n";
+  }
+  return kExitOk;
+}
+
+int run_session_end(Context& ctx, const ParsedArgs&) {
+  v1::EndSessionRequest req;
+  req.set_owner_token(owned_session(ctx).owner_token);
+  v1::SessionSummary summary;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().EndSession(cc, req, &summary);
+  });
+  if (!st.ok()) return ctx.fail(st, kReasonPerLine);
+  try {
+    remove_session_file(session_file_path());
+  } catch (const SessionFileError& e) {
+    // The session has ended; a stale token only earns a refusal later.
+    std::cerr << "dermactl: note: " << e.what() << "\n";
+  }
+  if (ctx.json()) {
+    ctx.print(summary_json(summary));
+  } else {
+    ctx.print(summary_text(summary));
+  }
+  return kExitOk;
+}
+
+int run_session_show(Context& ctx, const ParsedArgs& args) {
+  if (args.positionals().size() > 1) throw UsageError("give at most one session ID", ctx.path());
+  v1::GetSessionRequest req;
+  if (!args.positionals().empty()) req.set_session_id(args.positionals().front());
+  v1::SessionSummary summary;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().GetSession(cc, req, &summary);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(summary_json(summary));
+  } else {
+    ctx.print(summary_text(summary));
+  }
+  return kExitOk;
+}
+
+}  // namespace dermad::ctl

@@ -1,0 +1,26 @@
+// Treatment sessions as dermactl output: JSON objects for scripts, text for people.
+#pragma once
+
+#include <string>
+
+#include "dermad/v1/treatment.pb.h"
+#include "tools/dermactl/json.hpp"
+
+namespace dermad::ctl {
+
+// "block" or "acknowledge" ("unspecified" when unset), as scripts and people read findings.
+std::string severity_name(v1::FindingSeverity s);
+
+// Keys: session_id, protocol, zone, depth_um, speed_hz, state, run_s, strokes, active.
+Json session_info_json(const v1::SessionInfo& s);
+// Several lines, for `session attach`'s live view and the answers of start and update.
+std::string session_info_text(const v1::SessionInfo& s);
+// One line per message for `session attach` into a pipe or file.
+std::string session_info_line(const v1::SessionInfo& s);
+
+// The proto's field names; zones, findings and materials as lists of objects.
+Json summary_json(const v1::SessionSummary& s);
+// A block of labelled lines, then the aftercare instructions as bullets.
+std::string summary_text(const v1::SessionSummary& s);
+
+}  // namespace dermad::ctl

@@ -1,0 +1,175 @@
+#include "tools/dermactl/session_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "tools/dermactl/json.hpp"
+#include "tools/dermactl/json_parse.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+[[noreturn]] void fail_errno(const std::string& what, const fs::path& p) {
+  throw SessionFileError(what + " " + p.string() + ": " + std::strerror(errno));
+}
+
+// Closes the descriptor and removes the temporary file unless the rename went through.
+class TempFile {
+ public:
+  explicit TempFile(const fs::path& target) : name_(target.string() + ".XXXXXX") {
+    std::vector<char> buf(name_.begin(), name_.end());
+    buf.push_back('\0');
+    fd_ = ::mkstemp(buf.data());  // creates the file 0600
+    if (fd_ < 0) fail_errno("cannot create a file next to", target);
+    name_ = buf.data();
+  }
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!renamed_) ::unlink(name_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  void write_all(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_errno("cannot write", name_);
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  void commit(const fs::path& target) {
+    // fchmod too: mkstemp's 0600 is glibc's behaviour, the mode here is the requirement.
+    if (::fchmod(fd_, S_IRUSR | S_IWUSR) != 0) fail_errno("cannot set the mode of", name_);
+    if (::fsync(fd_) != 0) fail_errno("cannot flush", name_);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail_errno("cannot close", name_);
+    if (::rename(name_.c_str(), target.c_str()) != 0) fail_errno("cannot replace", target);
+    renamed_ = true;
+  }
+
+ private:
+  std::string name_;
+  int fd_ = -1;
+  bool renamed_ = false;
+};
+
+// The rename itself survives a power cut only once the directory is flushed; a failure here
+// loses nothing that is not already on its way to disk, so it is not an error.
+void sync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+const std::string* string_field(const JsonValue& doc, const char* key) {
+  if (!doc.has(key) || !doc[key].is_string()) return nullptr;
+  return &doc[key].string();
+}
+
+}  // namespace
+
+fs::path session_file_path() {
+  if (const auto explicit_file = env("DERMACTL_SESSION_FILE"); !explicit_file.empty()) {
+    return explicit_file;
+  }
+  // The XDG base directory spec says to ignore a relative XDG_STATE_HOME.
+  if (const fs::path state = env("XDG_STATE_HOME"); state.is_absolute()) {
+    return state / "dermactl" / "session.json";
+  }
+  if (const fs::path home = env("HOME"); !home.empty()) {
+    return home / ".local" / "state" / "dermactl" / "session.json";
+  }
+  throw SessionFileError(
+      "no place for the session file: set DERMACTL_SESSION_FILE, XDG_STATE_HOME or HOME");
+}
+
+void prepare_session_dir(const fs::path& file) {
+  const fs::path dir = file.parent_path();
+  if (dir.empty()) return;
+  // One level at a time, so every directory created here gets 0700 (the XDG spec's mode for
+  // state directories) whatever the umask would give create_directories.
+  fs::path partial;
+  for (const auto& part : dir) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), S_IRWXU) == 0 || errno == EEXIST) continue;
+    const int err = errno;
+    std::error_code ec;
+    if (fs::is_directory(partial, ec)) continue;  // exists, but e.g. on a read-only mount
+    errno = err;
+    fail_errno("cannot create the directory", partial);
+  }
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw SessionFileError(dir.string() + " is not a directory");
+}
+
+void write_session_file(const fs::path& file, const SessionRecord& record) {
+  prepare_session_dir(file);
+  const std::string text = Json::object()
+                               .set("session_id", record.session_id)
+                               .set("owner_token", record.owner_token)
+                               .set("target", record.target)
+                               .dump() +
+                           "\n";
+  TempFile tmp(file);
+  tmp.write_all(text);
+  tmp.commit(file);
+  sync_dir(file.parent_path());
+}
+
+std::optional<SessionRecord> read_session_file(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    fail_errno("cannot read", file);
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      fail_errno("cannot read", file);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto doc = parse_json(text);
+  const std::string bad = "the session file " + file.string() + " is not dermactl's";
+  if (!doc || !doc->is_object()) throw SessionFileError(bad);
+  const auto* id = string_field(*doc, "session_id");
+  const auto* token = string_field(*doc, "owner_token");
+  const auto* target = string_field(*doc, "target");
+  if (!id || !token || !target || token->empty()) throw SessionFileError(bad);
+  return SessionRecord{*id, *token, *target};
+}
+
+bool remove_session_file(const fs::path& file) {
+  std::error_code ec;
+  const bool removed = fs::remove(file, ec);
+  if (ec) throw SessionFileError("cannot remove " + file.string() + ": " + ec.message());
+  return removed;
+}
+
+}  // namespace dermad::ctl
