@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
 
   control::ControlConfig cfg;
   cfg.period_ns = int64_t{opts->period_us} * 1000;
+  cfg.link_timeout_ns = int64_t{opts->link_timeout_ms} * 1'000'000;
   auto core = std::make_unique<control::ControlCore>(pen, cfg);
   control::MonotonicClock clock;
   control::LoopRunner runner(clock, *core, cfg.period_ns);

@@ -22,6 +22,8 @@ Options:
   --rt-priority N       SCHED_FIFO priority of the control thread, 1..99 (default: 80)
   --seed N              seed of the simulated pen's noise (default: 1)
   --protocols PATH      treatment protocols file (default: /etc/dermad/protocols.textproto)
+  --link-timeout-ms N   the session owner's link may lapse this long before the needles
+                        stop with LINK_LOST, 100..5000 (default: 500)
   --version             print the version and exit
   -h, --help            this text
 )";
@@ -88,6 +90,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     } else if (name == "--protocols") {
       if (!need_value(value) || value.empty()) return fail("--protocols needs a PATH");
       o.protocols_path = std::string(value);
+    } else if (name == "--link-timeout-ms") {
+      if (!need_value(value) || !parse_number(value, o.link_timeout_ms) ||
+          o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {
+        return fail("--link-timeout-ms needs a number of milliseconds in 100..5000");
+      }
     } else if (name == "--seed") {
       if (!need_value(value) || !parse_number(value, o.seed)) return fail("--seed needs a number");
     } else {

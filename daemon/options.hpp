@@ -14,6 +14,7 @@ struct Options {
   uint32_t period_us = 1000;
   int rt_priority = 80;
   uint64_t seed = 1;
+  uint32_t link_timeout_ms = 500;
   std::string protocols_path = "/etc/dermad/protocols.textproto";
 };
 
