@@ -1,6 +1,7 @@
 #include "daemon/api/device_service.hpp"
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/refused_stream.hpp"
 
 namespace dermad::api {
 
@@ -44,14 +45,10 @@ grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
     grpc::CallbackServerContext*, const v1::StreamTelemetryRequest* req) {
   double rate = req->rate_hz() == 0.0 ? 50.0 : req->rate_hz();
   if (!(rate >= 1.0 && rate <= hub_.loop_hz())) {
-    // A reactor that only reports the refusal.
-    struct Refusal : grpc::ServerWriteReactor<v1::TelemetrySample> {
-      explicit Refusal(Status s) { Finish(s); }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal(Status(StatusCode::INVALID_ARGUMENT,
-                              "rate_hz " + std::to_string(req->rate_hz()) + " outside 1.." +
-                                  std::to_string(static_cast<int>(hub_.loop_hz())) + " Hz"));
+    return refused_stream<v1::TelemetrySample>(Status(
+        StatusCode::INVALID_ARGUMENT, "rate_hz " + std::to_string(req->rate_hz()) + " outside 1.." +
+                                          std::to_string(static_cast<int>(hub_.loop_hz())) +
+                                          " Hz"));
   }
   return hub_.open(rate);
 }

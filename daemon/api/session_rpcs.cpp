@@ -4,6 +4,7 @@
 #include <random>
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/refused_stream.hpp"
 #include "daemon/api/session_link.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/api/treatment_service.hpp"
@@ -237,14 +238,8 @@ grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerConte
 grpc::ServerWriteReactor<v1::SessionInfo>* TreatmentService::Link(grpc::CallbackServerContext*,
                                                                   const v1::LinkRequest* req) {
   if (!book_.is_owner(req->owner_token())) {
-    struct Refusal : grpc::ServerWriteReactor<v1::SessionInfo> {
-      Refusal() {
-        Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                            "no active session with this owner token"));
-      }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal;
+    return refused_stream<v1::SessionInfo>(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                                        "no active session with this owner token"));
   }
   return new SessionLink(port_.core(), book_, io_, req->owner_token());
 }

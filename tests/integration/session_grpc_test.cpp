@@ -207,6 +207,16 @@ TEST_F(Sessions, OnlyTheOwnerChangesItAndALostLinkStopsTheNeedles) {
   EXPECT_EQ(treatment->UpdateSession(&uctx, up, &info).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
+  // Only the owner may hold the link.
+  {
+    grpc::ClientContext lctx;
+    v1::LinkRequest lreq;
+    lreq.set_owner_token("not-the-owner");
+    auto reader = treatment->Link(&lctx, lreq);
+    v1::SessionInfo msg;
+    EXPECT_FALSE(reader->Read(&msg));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
   // Without the owner's link the trigger does nothing.
   trigger(true);
   std::this_thread::sleep_for(300ms);

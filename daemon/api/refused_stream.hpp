@@ -1,0 +1,17 @@
+// A server stream refused before it starts: finishes with `status` and deletes itself.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+namespace dermad::api {
+
+template <typename T>
+grpc::ServerWriteReactor<T>* refused_stream(grpc::Status status) {
+  struct Refused : grpc::ServerWriteReactor<T> {
+    explicit Refused(grpc::Status s) { this->Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(std::move(status));
+}
+
+}  // namespace dermad::api
