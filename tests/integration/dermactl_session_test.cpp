@@ -8,9 +8,9 @@
 #include <fcntl.h>
 
 #include <chrono>
-#include <filesystem>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -53,8 +53,9 @@ class DermactlSession : public ::testing::Test {
   }
   std::vector<std::string> start_args(const std::string& zone, const std::string& depth,
                                       const std::string& answers) {
-    return {"session", "start", "--protocol", "general", "--zone",      zone,   "--depth-um",
-            depth,     "--speed-hz", "100",  "--answers", answers, "--operator", "dr-b"};
+    return {"session",   "start",      "--protocol", "general",    "--zone",
+            zone,        "--depth-um", depth,        "--speed-hz", "100",
+            "--answers", answers,      "--operator", "dr-b"};
   }
   Json status() {
     auto j = parse_json(ctl({"status"}, true).out);

@@ -1,0 +1,52 @@
+// A thin RAII layer over SQLite: one owner of the connection, statements finalized on every
+// path, errors returned as text (never thrown through the daemon).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dermad::store {
+
+class Db {
+ public:
+  Db() = default;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  // Opens (creating if asked) the file; false with `error` set when it cannot.
+  bool open(const std::string& path, bool create, std::string& error);
+  // Runs SQL without results; false with `error` set on failure.
+  bool exec(const std::string& sql, std::string& error);
+  sqlite3* handle() { return db_; }
+  std::string last_error() const { return db_ ? sqlite3_errmsg(db_) : "not open"; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+  Stmt(Db& db, const char* sql);
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  bool ok() const { return s_ != nullptr; }
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind(int i, const std::string& v);
+  Stmt& bind_null(int i);
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(s_); }
+  int64_t int64(int col) { return sqlite3_column_int64(s_, col); }
+  std::string text(int col);
+  bool is_null(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+}  // namespace dermad::store

@@ -1,0 +1,149 @@
+// The durable event log: migrations, gapless sequence numbers, the hash chain, damage.
+#include "daemon/store/event_log.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace dermad::store {
+namespace {
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dermad-store-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "dermad.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static std::vector<Event> events(int n, const std::string& kind = "state_changed") {
+    std::vector<Event> v;
+    for (int i = 0; i < n; ++i) {
+      v.push_back({0, 1'700'000'000'000'000'000 + i, 1000 + i, kind, "info", "",
+                   R"({"to":"IDLE"})", ""});
+    }
+    return v;
+  }
+  // Changes the file behind the store's back, as someone with the sqlite3 shell would.
+  void tamper(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(EventStoreTest, AFreshDatabaseIsMigratedToTheCurrentSchemaInWalMode) {
+  EventStore s;
+  std::string err;
+  ASSERT_TRUE(s.open(path_, err)) << err;
+  EXPECT_EQ(s.schema_version(), kSchemaVersion);
+  EXPECT_EQ(s.last_seq(), 0);
+  EXPECT_TRUE(s.verify().empty());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(EventStoreTest, SequenceNumbersHaveNoGapsAndSurviveAReopen) {
+  {
+    EventStore s;
+    std::string err;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    auto a = events(3);
+    ASSERT_TRUE(s.append(a, err)) << err;
+    EXPECT_EQ(a[2].seq, 3);
+    auto b = events(2, "alarm_raised");
+    ASSERT_TRUE(s.append(b, err)) << err;
+    EXPECT_EQ(b[1].seq, 5);
+    const auto after3 = s.read(3, 10);
+    ASSERT_EQ(after3.size(), 2u);
+    EXPECT_EQ(after3[0].seq, 4);
+    EXPECT_EQ(after3[0].kind, "alarm_raised");
+  }
+  EventStore again;
+  std::string err;
+  ASSERT_TRUE(again.open(path_, err)) << err;
+  EXPECT_EQ(again.last_seq(), 5);
+  auto c = events(1);
+  ASSERT_TRUE(again.append(c, err)) << err;
+  EXPECT_EQ(c[0].seq, 6);
+  EXPECT_TRUE(again.verify().empty());
+  EXPECT_EQ(again.read(0, 100).size(), 6u);
+}
+
+TEST_F(EventStoreTest, TheChainFindsAnEditedADeletedAndATruncatedRow) {
+  std::string err;
+  {
+    EventStore s;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    auto e = events(10);
+    ASSERT_TRUE(s.append(e, err)) << err;
+    ASSERT_TRUE(s.verify().empty());
+  }
+  tamper("UPDATE events SET details='{\"to\":\"RUNNING\"}' WHERE seq=4");
+  {
+    EventStore s;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    const auto p = s.verify();
+    ASSERT_FALSE(p.empty());
+    EXPECT_EQ(p[0], "event 4 does not match its hash");
+  }
+  tamper("DELETE FROM events WHERE seq=7");
+  {
+    EventStore s;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    const auto p = s.verify();
+    EXPECT_NE(std::find(p.begin(), p.end(), "events 7..7 are missing"), p.end());
+  }
+  tamper("DELETE FROM events WHERE seq=10");
+  {
+    EventStore s;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    const auto p = s.verify();
+    ASSERT_FALSE(p.empty());
+    EXPECT_NE(p.back().find("the last events are missing"), std::string::npos) << p.back();
+  }
+}
+
+TEST_F(EventStoreTest, ADamagedFileIsReportedAndLeftAlone) {
+  {
+    std::ofstream f(path_, std::ios::binary);
+    f << std::string(8192, 'x');
+  }
+  EventStore s;
+  std::string err;
+  EXPECT_FALSE(s.open(path_, err));
+  EXPECT_FALSE(err.empty());
+  EXPECT_EQ(std::filesystem::file_size(path_), 8192u);
+}
+
+TEST_F(EventStoreTest, ANewerSchemaIsRefused) {
+  {
+    EventStore s;
+    std::string err;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+  }
+  tamper("PRAGMA user_version=99");
+  EventStore s;
+  std::string err;
+  EXPECT_FALSE(s.open(path_, err));
+  EXPECT_NE(err.find("newer than this dermad"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace dermad::store
