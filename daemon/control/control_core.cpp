@@ -68,6 +68,7 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
     }
     case CommandKind::kAcknowledge: {
       const uint32_t cleared = supervisor_.acknowledge(c.alarm_mask, depth_.homed());
+      acknowledged_ |= cleared;
       verdicts_.post(c.id, Verdict::kAccepted, cleared);
       return;
     }
@@ -104,6 +105,41 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
   }
+}
+
+void ControlCore::emit(ControlEvent e) {
+  if (events_lost_ > 0) {
+    ControlEvent lost{e.t_ns, EventKind::kEventsLost, 0, 0, events_lost_};
+    if (!events_.try_push(lost)) {
+      ++events_lost_;
+      return;
+    }
+    events_lost_ = 0;
+  }
+  if (!events_.try_push(e)) ++events_lost_;
+}
+
+// What changed since the last tick, as events; no allocation, at most 25 a tick.
+void ControlCore::record_changes(int64_t now_ns) {
+  const State s = supervisor_.state();
+  if (s != recorded_state_) {
+    emit({now_ns, EventKind::kStateChanged, static_cast<uint8_t>(recorded_state_),
+          static_cast<uint8_t>(s), 0});
+    recorded_state_ = s;
+  }
+  const uint32_t now = supervisor_.alarms().active;
+  const uint32_t raised = now & ~recorded_alarms_;
+  const uint32_t gone = recorded_alarms_ & ~now;
+  for (uint8_t i = 0; i < kAlarmCount; ++i) {
+    const uint32_t b = 1u << i;
+    if (raised & b) emit({now_ns, EventKind::kAlarmRaised, i, 0, 0});
+    if (gone & b) {
+      emit({now_ns, (acknowledged_ & b) ? EventKind::kAlarmAcknowledged : EventKind::kAlarmCleared,
+            i, 0, 0});
+    }
+  }
+  recorded_alarms_ = now;
+  acknowledged_ = 0;
 }
 
 uint32_t ControlCore::device_limit_bits(int32_t depth_um, double speed_hz) const {
@@ -244,6 +280,7 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
       break;
   }
   hal_.write(now_ns, out_);
+  record_changes(now_ns);
 
   Snapshot snap;
   snap.tick = tick_++;

@@ -8,6 +8,7 @@
 
 #include "daemon/control/armed_run.hpp"
 #include "daemon/control/command.hpp"
+#include "daemon/control/control_event.hpp"
 #include "daemon/control/depth_controller.hpp"
 #include "daemon/control/limits.hpp"
 #include "daemon/control/monitors.hpp"
@@ -49,6 +50,8 @@ class ControlCore {
   // The session owner's heartbeat (steady-clock time it was last heard), any thread.
   void link_beat(int64_t now_ns) { link_beat_ns_.store(now_ns, std::memory_order_relaxed); }
   const TelemetryRing& telemetry() const { return ring_; }
+  // I/O side: the next event for the record, oldest first; false when there is none.
+  bool next_event(ControlEvent& e) { return events_.try_pop(e); }
   const ControlConfig& config() const { return cfg_; }
   const hal::Geometry& geometry() const { return geo_; }
 
@@ -58,6 +61,8 @@ class ControlCore {
   void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
   void run_armed(int64_t now_ns, int32_t& depth_target, double& speed_target);
   void arm(const Command& c);
+  void emit(ControlEvent e);
+  void record_changes(int64_t now_ns);
   uint32_t device_limit_bits(int32_t depth_um, double speed_hz) const;
   bool link_alive(int64_t now_ns) const {
     return now_ns - link_beat_ns_.load(std::memory_order_relaxed) <= cfg_.link_timeout_ns;
@@ -84,6 +89,11 @@ class ControlCore {
   bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
   bool stopping_ = false;                  // daemon shutting down: hold the safe state
   ArmedRun armed_;
+  EventQueue events_;
+  uint32_t events_lost_ = 0;
+  State recorded_state_ = State::kBoot;
+  uint32_t recorded_alarms_ = 0;
+  uint32_t acknowledged_ = 0;  // alarm bits cleared by an acknowledgement this tick
   bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
 

@@ -19,6 +19,8 @@ class MpmcQueue {
     for (std::size_t i = 0; i < N; ++i) cells_[i].seq.store(i, std::memory_order_relaxed);
   }
 
+  static constexpr std::size_t capacity() { return N; }
+
   bool try_push(const T& v) {
     std::size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {

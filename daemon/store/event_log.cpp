@@ -46,8 +46,8 @@ std::string sha256_hex(const std::string& data) {
 
 std::string chain_hash(const std::string& prev_hash, const Event& e) {
   // Lengths before each text field, so no two different rows hash the same text.
-  std::string s = prev_hash + "|" + std::to_string(e.seq) + "|" + std::to_string(e.wall_ns) +
-                  "|" + std::to_string(e.mono_ns);
+  std::string s = prev_hash + "|" + std::to_string(e.seq) + "|" + std::to_string(e.wall_ns) + "|" +
+                  std::to_string(e.mono_ns);
   for (const std::string* f : {&e.kind, &e.severity, &e.session_id, &e.details}) {
     s += "|" + std::to_string(f->size()) + ":" + *f;
   }
@@ -114,8 +114,9 @@ bool EventStore::append(std::vector<Event>& events, std::string& error) {
   int64_t seq = 0;
   std::string prev;
   {
-    Stmt h(db_, "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
-                "(SELECT value FROM meta WHERE key='head_hash')");
+    Stmt h(db_,
+           "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
+           "(SELECT value FROM meta WHERE key='head_hash')");
     if (!h.ok() || h.step() != SQLITE_ROW) return fail(db_.last_error());
     seq = std::stoll(h.text(0));
     prev = h.text(1).empty() ? kGenesis : h.text(1);  // the first event chains to genesis
@@ -137,8 +138,9 @@ bool EventStore::append(std::vector<Event>& events, std::string& error) {
     if (ins.step() != SQLITE_DONE) return fail(db_.last_error());
     prev = e.hash;
   }
-  Stmt head(db_, "UPDATE meta SET value = CASE key WHEN 'head_seq' THEN ? ELSE ? END "
-                 "WHERE key IN ('head_seq', 'head_hash')");
+  Stmt head(db_,
+            "UPDATE meta SET value = CASE key WHEN 'head_seq' THEN ? ELSE ? END "
+            "WHERE key IN ('head_seq', 'head_hash')");
   if (!head.ok()) return fail(db_.last_error());
   head.bind(1, std::to_string(seq)).bind(2, prev);
   if (head.step() != SQLITE_DONE) return fail(db_.last_error());
@@ -148,8 +150,9 @@ bool EventStore::append(std::vector<Event>& events, std::string& error) {
 
 std::vector<Event> EventStore::read(int64_t after_seq, int limit) {
   std::vector<Event> out;
-  Stmt s(db_, "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
-              "FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  Stmt s(db_,
+         "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
+         "FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   if (!s.ok()) return out;
   s.bind(1, after_seq).bind(2, static_cast<int64_t>(limit));
   while (s.step() == SQLITE_ROW) {
@@ -169,8 +172,8 @@ std::vector<std::string> EventStore::verify() {
     if (batch.empty()) break;
     for (const auto& e : batch) {
       if (e.seq != expect) {
-        problems.push_back("events " + std::to_string(expect) + ".." +
-                           std::to_string(e.seq - 1) + " are missing");
+        problems.push_back("events " + std::to_string(expect) + ".." + std::to_string(e.seq - 1) +
+                           " are missing");
       }
       if (chain_hash(prev, e) != e.hash) {
         problems.push_back("event " + std::to_string(e.seq) + " does not match its hash");
@@ -180,13 +183,14 @@ std::vector<std::string> EventStore::verify() {
       after = e.seq;
     }
   }
-  Stmt h(db_, "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
-              "(SELECT value FROM meta WHERE key='head_hash')");
+  Stmt h(db_,
+         "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
+         "(SELECT value FROM meta WHERE key='head_hash')");
   if (h.ok() && h.step() == SQLITE_ROW) {
     const std::string head_hash = h.text(1).empty() ? kGenesis : h.text(1);
     if (std::stoll(h.text(0)) != expect - 1 || head_hash != prev) {
-      problems.push_back("the log ends at " + std::to_string(expect - 1) +
-                         " but its head says " + h.text(0) + ": the last events are missing");
+      problems.push_back("the log ends at " + std::to_string(expect - 1) + " but its head says " +
+                         h.text(0) + ": the last events are missing");
     }
   }
   return problems;

@@ -25,8 +25,8 @@ class EventStoreTest : public ::testing::Test {
   static std::vector<Event> events(int n, const std::string& kind = "state_changed") {
     std::vector<Event> v;
     for (int i = 0; i < n; ++i) {
-      v.push_back({0, 1'700'000'000'000'000'000 + i, 1000 + i, kind, "info", "",
-                   R"({"to":"IDLE"})", ""});
+      v.push_back(
+          {0, 1'700'000'000'000'000'000 + i, 1000 + i, kind, "info", "", R"({"to":"IDLE"})", ""});
     }
     return v;
   }

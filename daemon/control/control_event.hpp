@@ -1,0 +1,31 @@
+// What the loop reports for the record: state changes and alarm transitions, through a
+// bounded lock-free queue the I/O side drains into the store. Sized for the worst case: each
+// tick can change the state once and raise and clear every alarm (25 events); 4096 slots
+// hold 160 ticks of that, and the I/O side drains every 50 ms. If it ever fills, the loss
+// is counted and reported as an event of its own as soon as there is room.
+#pragma once
+
+#include <cstdint>
+
+#include "daemon/control/mpmc_queue.hpp"
+
+namespace dermad::control {
+
+enum class EventKind : uint8_t {
+  kStateChanged,       // a = from State, b = to State
+  kAlarmRaised,        // a = AlarmCode
+  kAlarmCleared,       // a = AlarmCode (its condition went away, a non-latching alarm)
+  kAlarmAcknowledged,  // a = AlarmCode
+  kEventsLost,         // n = how many events the full queue dropped
+};
+
+struct ControlEvent {
+  int64_t t_ns = 0;  // steady clock, the tick's time
+  EventKind kind = EventKind::kStateChanged;
+  uint8_t a = 0, b = 0;
+  uint32_t n = 0;
+};
+
+using EventQueue = MpmcQueue<ControlEvent, 4096>;
+
+}  // namespace dermad::control
