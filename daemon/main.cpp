@@ -2,8 +2,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "daemon/api/command_port.hpp"
@@ -16,15 +19,24 @@
 #include "daemon/control/clock.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
+#include "daemon/event_recorder.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
+#include "daemon/store/event_log.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "hal/sim/sim_pen.hpp"
 
 namespace {
 
 using namespace dermad;
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
 
 // Drive off and needles retracted before anything else stops; gives up after 3 s.
 bool reach_safe_state(control::ControlCore& core) {
@@ -63,6 +75,18 @@ int main(int argc, char** argv) {
   log("INFO", "protocols: " + std::to_string(protocols.set->protocols.size()) + " from " +
                   opts->protocols_path);
 
+  // The records: opened before anything moves; a damaged file is reported, never replaced.
+  std::error_code dir_error;
+  std::filesystem::create_directories(opts->state_dir, dir_error);
+  store::EventStore records;
+  if (std::string error; !records.open(opts->state_dir + "/dermad.db", error)) {
+    log("ERROR", error);
+    log("ERROR",
+        "refusing to start without its records: repair or move the file, or choose "
+        "another place with --state-dir DIR");
+    return 1;
+  }
+
   hal::sim::SimConfig sim_cfg;
   sim_cfg.seed = opts->seed;
   hal::sim::SimPen pen(sim_cfg);
@@ -78,6 +102,14 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   api::CommandPort port(*core, io);
+  EventRecorder recorder(*core, records, io);
+  recorder.record(
+      "daemon_started", "info",
+      std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}");
+  recorder.record("config_loaded", "info",
+                  R"({"protocols":")" + opts->protocols_path + R"(","sha256":")" +
+                      store::sha256_hex(read_file(opts->protocols_path)) + "\"}");
+  recorder.start();
   api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
   hub.start();
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
@@ -119,6 +151,9 @@ int main(int argc, char** argv) {
   work.reset();
   io.stop();
   io_thread.join();
+  recorder.stop();
+  recorder.record("daemon_stopped", "info",
+                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"}");
   hub.stop();
   runner.stop();
   log("INFO", "stopped");

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
+
+#include <unistd.h>
 
 #include "daemon/api/default_socket.hpp"
 
@@ -22,6 +25,7 @@ Options:
   --rt-priority N       SCHED_FIFO priority of the control thread, 1..99 (default: 80)
   --seed N              seed of the simulated pen's noise (default: 1)
   --protocols PATH      treatment protocols file (default: /etc/dermad/protocols.textproto)
+  --state-dir DIR       where the records live (default: %s)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
   --version             print the version and exit
@@ -37,9 +41,19 @@ bool parse_number(std::string_view s, T& out) {
 
 }  // namespace
 
+std::string default_state_dir() {
+  if (geteuid() == 0) return "/var/lib/dermad";
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') {
+    return std::string(x) + "/dermad";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.local/state/dermad";
+}
+
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   Options o;
   o.socket_path = api::default_socket_path();
+  o.state_dir = default_state_dir();
   auto fail = [&exit_code](const std::string& msg) -> std::optional<Options> {
     std::fprintf(stderr, "dermad: %s (see dermad --help)\n", msg.c_str());
     exit_code = 2;
@@ -60,7 +74,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       return true;
     };
     if (name == "-h" || name == "--help") {
-      std::printf(kUsage, api::default_socket_path().c_str());
+      std::printf(kUsage, api::default_socket_path().c_str(), default_state_dir().c_str());
       exit_code = 0;
       return std::nullopt;
     } else if (name == "--version") {
@@ -90,6 +104,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     } else if (name == "--protocols") {
       if (!need_value(value) || value.empty()) return fail("--protocols needs a PATH");
       o.protocols_path = std::string(value);
+    } else if (name == "--state-dir") {
+      if (!need_value(value) || value.empty()) return fail("--state-dir needs a DIR");
+      o.state_dir = std::string(value);
     } else if (name == "--link-timeout-ms") {
       if (!need_value(value) || !parse_number(value, o.link_timeout_ms) ||
           o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {

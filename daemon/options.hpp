@@ -15,8 +15,12 @@ struct Options {
   int rt_priority = 80;
   uint64_t seed = 1;
   uint32_t link_timeout_ms = 500;
+  std::string state_dir;  // default: default_state_dir()
   std::string protocols_path = "/etc/dermad/protocols.textproto";
 };
+
+// /var/lib/dermad as root, else $XDG_STATE_HOME/dermad (or ~/.local/state/dermad).
+std::string default_state_dir();
 
 // Parses argv. Returns nullopt after printing help/version (exit 0) or an error (exit 2);
 // `exit_code` says which.

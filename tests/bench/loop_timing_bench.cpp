@@ -130,9 +130,9 @@ int run(const Options& opt, const std::string& dir) {
   Children children;
   const std::string socket = dir + "/dermad.sock";
   const std::string daemon_log = dir + "/dermad.log";
-  children.daemon =
-      spawn({DERMAD_BIN, "--sim", "--socket", socket, "--protocols", DERMAD_PROTOCOLS},
-            dir + "/dermad.out", daemon_log);
+  children.daemon = spawn({DERMAD_BIN, "--sim", "--socket", socket, "--protocols", DERMAD_PROTOCOLS,
+                           "--state-dir", dir},
+                          dir + "/dermad.out", daemon_log);
   if (children.daemon < 0) return fail("fork failed");
   std::string why;
   auto channel = wait_ready(socket, children, why);

@@ -38,8 +38,8 @@ DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/dermad-it-XXXXXX";
   dir_ = mkdtemp(tmpl);
   socket_ = dir_ + "/dermad.sock";
-  std::vector<std::string> args = {DERMAD_BIN, "--sim",       "--socket",
-                                   socket_,    "--protocols", DERMAD_PROTOCOLS};
+  std::vector<std::string> args = {DERMAD_BIN,    "--sim",          "--socket",    socket_,
+                                   "--protocols", DERMAD_PROTOCOLS, "--state-dir", dir_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const std::string log_path = dir_ + "/dermad.log";
   pid_ = fork();

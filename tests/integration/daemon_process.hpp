@@ -23,6 +23,7 @@ class DaemonProcess {
   int stop(int sig);
 
   const std::string& socket_path() const { return socket_; }
+  const std::string& state_dir() const { return dir_; }  // also holds the socket and log
   std::string target() const { return "unix:" + socket_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   std::string log() const;

@@ -23,8 +23,12 @@ bool has(const std::vector<ControlEvent>& v, EventKind k, uint8_t a, uint8_t b =
   return false;
 }
 
-uint8_t st(State s) { return static_cast<uint8_t>(s); }
-uint8_t code(AlarmCode c) { return static_cast<uint8_t>(c); }
+uint8_t st(State s) {
+  return static_cast<uint8_t>(s);
+}
+uint8_t code(AlarmCode c) {
+  return static_cast<uint8_t>(c);
+}
 
 TEST(ControlEvents, StateChangesAndAlarmsAreRecordedInOrder) {
   test::SimRig rig;

@@ -1,0 +1,96 @@
+#include "daemon/event_recorder.hpp"
+
+#include <chrono>
+
+#include "daemon/control/alarms.hpp"
+#include "daemon/control/clock.hpp"
+#include "daemon/log.hpp"
+
+namespace dermad {
+
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono) {
+  using control::EventKind;
+  store::Event r;
+  r.mono_ns = e.t_ns;
+  r.wall_ns = e.t_ns + wall_minus_mono;
+  const std::string alarm(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code);
+  switch (e.kind) {
+    case EventKind::kStateChanged:
+      r.kind = "state_changed";
+      r.severity = "info";
+      r.details = std::string(R"({"from":")") +
+                  std::string(control::to_string(static_cast<control::State>(e.a))) +
+                  R"(","to":")" +
+                  std::string(control::to_string(static_cast<control::State>(e.b))) + "\"}";
+      break;
+    case EventKind::kAlarmRaised:
+      r.kind = "alarm_raised";
+      r.severity = "alarm";
+      r.details = R"({"code":")" + alarm + "\"}";
+      break;
+    case EventKind::kAlarmCleared:
+      r.kind = "alarm_cleared";
+      r.severity = "info";
+      r.details = R"({"code":")" + alarm + "\"}";
+      break;
+    case EventKind::kAlarmAcknowledged:
+      r.kind = "alarm_acknowledged";
+      r.severity = "info";
+      r.details = R"({"code":")" + alarm + "\"}";
+      break;
+    case EventKind::kEventsLost:
+      r.kind = "events_lost";
+      r.severity = "warning";
+      r.details = R"({"count":)" + std::to_string(e.n) + "}";
+      break;
+  }
+  return r;
+}
+
+}  // namespace
+
+void EventRecorder::schedule() {
+  timer_.expires_after(std::chrono::milliseconds(50));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    drain();
+    schedule();
+  });
+}
+
+void EventRecorder::drain() {
+  const int64_t offset = wall_ns() - control::MonotonicClock().now_ns();
+  std::vector<store::Event> batch;
+  control::ControlEvent e;
+  while (core_.next_event(e)) batch.push_back(to_record(e, offset));
+  if (!batch.empty()) write(batch);
+}
+
+void EventRecorder::write(std::vector<store::Event>& batch) {
+  std::string error;
+  if (store_.append(batch, error)) return;
+  if (healthy_) log("ERROR", "the event log cannot be written: " + error);
+  healthy_ = false;
+}
+
+void EventRecorder::record(const std::string& kind, const std::string& severity,
+                           const std::string& details) {
+  std::vector<store::Event> one{
+      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, "", details, ""}};
+  write(one);
+}
+
+void EventRecorder::stop() {
+  timer_.cancel();
+  drain();
+}
+
+}  // namespace dermad
