@@ -12,6 +12,7 @@
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/device_service.hpp"
 #include "daemon/api/engineering_service.hpp"
+#include "daemon/api/log_service.hpp"
 #include "daemon/api/server.hpp"
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
@@ -116,10 +117,11 @@ int main(int argc, char** argv) {
   api::EngineeringService engineering(port);
   api::SimulatorService simulator(pen);
   api::TreatmentService treatment(*protocols.set, port, pen, io);
+  api::LogService logs(records, io);
 
   std::string error;
   auto server = api::start_server({opts->socket_path, opts->listen},
-                                  {&device, &engineering, &simulator, &treatment}, error);
+                                  {&device, &engineering, &simulator, &treatment, &logs}, error);
   if (!server) {
     log("ERROR", error);
     reach_safe_state(*core);

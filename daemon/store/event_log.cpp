@@ -99,11 +99,13 @@ bool EventStore::migrate(std::string& error) {
 }
 
 int64_t EventStore::last_seq() {
+  std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT value FROM meta WHERE key='head_seq'");
   return s.ok() && s.step() == SQLITE_ROW ? std::stoll(s.text(0)) : 0;
 }
 
 bool EventStore::append(std::vector<Event>& events, std::string& error) {
+  std::lock_guard lock(mu_);
   if (!db_.exec("BEGIN IMMEDIATE", error)) return false;
   auto fail = [this, &error](const std::string& why) {
     error = why;
@@ -149,6 +151,11 @@ bool EventStore::append(std::vector<Event>& events, std::string& error) {
 }
 
 std::vector<Event> EventStore::read(int64_t after_seq, int limit) {
+  std::lock_guard lock(mu_);
+  return read_locked(after_seq, limit);
+}
+
+std::vector<Event> EventStore::read_locked(int64_t after_seq, int limit) {
   std::vector<Event> out;
   Stmt s(db_,
          "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
@@ -163,12 +170,13 @@ std::vector<Event> EventStore::read(int64_t after_seq, int limit) {
 }
 
 std::vector<std::string> EventStore::verify() {
+  std::lock_guard lock(mu_);
   std::vector<std::string> problems;
   std::string prev = kGenesis;
   int64_t expect = 1;
   int64_t after = 0;
   for (;;) {
-    const auto batch = read(after, 1000);
+    const auto batch = read_locked(after, 1000);
     if (batch.empty()) break;
     for (const auto& e : batch) {
       if (e.seq != expect) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ class EventStore {
 
  private:
   bool migrate(std::string& error);
+  std::vector<Event> read_locked(int64_t after_seq, int limit);
+  // One connection shared by the recorder and the readers: a transaction must not see
+  // another thread's statements in the middle of it.
+  std::mutex mu_;
   Db db_;
 };
 

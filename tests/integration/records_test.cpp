@@ -4,12 +4,14 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <sstream>
 #include <thread>
 
 #include "daemon/store/event_log.hpp"
 #include "dermad/v1/device.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
+#include "tests/integration/json_value.hpp"
 
 namespace dermad::test {
 namespace {
@@ -46,7 +48,8 @@ TEST(Records, ARunLeavesItsEventsInTheLogInOrder) {
   std::vector<std::string> kinds;
   for (std::size_t i = 0; i < ev.size(); ++i) {
     EXPECT_EQ(ev[i].seq, static_cast<int64_t>(i + 1));
-    kinds.push_back(ev[i].kind + (ev[i].details.find("ESTOP") != std::string::npos ? ":ESTOP" : ""));
+    kinds.push_back(ev[i].kind +
+                    (ev[i].details.find("ESTOP") != std::string::npos ? ":ESTOP" : ""));
   }
   auto at = [&kinds](const std::string& k) {
     return std::find(kinds.begin(), kinds.end(), k) - kinds.begin();
@@ -57,6 +60,43 @@ TEST(Records, ARunLeavesItsEventsInTheLogInOrder) {
   EXPECT_LT(at("alarm_raised:ESTOP"), at("alarm_acknowledged:ESTOP"));
   EXPECT_LT(at("alarm_acknowledged:ESTOP"), static_cast<long>(kinds.size()) - 1);
   EXPECT_NE(ev[1].details.find("sha256"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dermad::test
+
+namespace dermad::test {
+namespace {
+
+TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+  auto ctl = [&daemon](std::vector<std::string> args) {
+    std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  };
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // drained every 50 ms
+  CommandResult r = ctl({"--json", "logs", "--after", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  int64_t expect = 1;
+  for (std::string l; std::getline(lines, l); ++expect) {
+    const auto j = parse_json(l);
+    ASSERT_TRUE(j && j->is_object()) << l;
+    EXPECT_EQ((*j)["seq"].number(), static_cast<double>(expect)) << l;
+  }
+  EXPECT_GE(expect, 6);  // started, config, BOOT->HOMING->IDLE, ESTOP state and alarm
+
+  EXPECT_EQ(ctl({"logs", "--verify"}).exit_code, 0);
+  const CommandResult edit =
+      run_command({"/usr/bin/sqlite3", daemon.state_dir() + "/dermad.db",
+                   "UPDATE events SET details='{\"to\":\"IDLE\"}' WHERE seq=3"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  r = ctl({"logs", "--verify"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("event 3 does not match its hash"), std::string::npos) << r.out;
 }
 
 }  // namespace

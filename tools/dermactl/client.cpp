@@ -32,6 +32,7 @@ Client::Client(const GlobalOptions& g) {
   engineering_ = v1::EngineeringService::NewStub(channel_);
   simulator_ = v1::Simulator::NewStub(channel_);
   treatment_ = v1::TreatmentService::NewStub(channel_);
+  log_ = v1::LogService::NewStub(channel_);
 }
 
 grpc::Status Client::connect() {

@@ -9,6 +9,7 @@
 
 #include "dermad/v1/device.grpc.pb.h"
 #include "dermad/v1/engineering.grpc.pb.h"
+#include "dermad/v1/log.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tools/dermactl/args.hpp"
@@ -43,6 +44,7 @@ class Client {
   v1::EngineeringService::Stub& engineering() { return *engineering_; }
   v1::Simulator::Stub& simulator() { return *simulator_; }
   v1::TreatmentService::Stub& treatment() { return *treatment_; }
+  v1::LogService::Stub& log() { return *log_; }
 
  private:
   std::string target_;
@@ -52,6 +54,7 @@ class Client {
   std::unique_ptr<v1::EngineeringService::Stub> engineering_;
   std::unique_ptr<v1::Simulator::Stub> simulator_;
   std::unique_ptr<v1::TreatmentService::Stub> treatment_;
+  std::unique_ptr<v1::LogService::Stub> log_;
 };
 
 }  // namespace dermad::ctl

@@ -51,6 +51,7 @@ int run_sim_cartridge_remove(Context& ctx, const ParsedArgs& args);
 int run_sim_contact(Context& ctx, const ParsedArgs& args);
 int run_sim_fault(Context& ctx, const ParsedArgs& args);
 int run_protocols(Context& ctx, const ParsedArgs& args);
+int run_logs(Context& ctx, const ParsedArgs& args);
 int run_screen(Context& ctx, const ParsedArgs& args);
 int run_session_start(Context& ctx, const ParsedArgs& args);
 int run_session_update(Context& ctx, const ParsedArgs& args);

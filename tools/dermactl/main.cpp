@@ -30,6 +30,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim contact", run_sim_contact},
       {"sim fault", run_sim_fault},
       {"protocols", run_protocols},
+      {"logs", run_logs},
       {"screen", run_screen},
       {"session start", run_session_start},
       {"session update", run_session_update},

@@ -1,0 +1,139 @@
+#include "daemon/api/log_service.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+namespace dermad::api {
+
+namespace {
+
+// One stream of events: reads the store in batches, one write in flight; with follow, polls
+// for new events every 100 ms. gRPC calls are made with no lock held; the timer outlives
+// the reactor through `Shared` and sees `self` cleared once it is gone.
+class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
+ public:
+  EventStream(store::EventStore& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r)
+      : store_(store), req_(r), cursor_(r.after_seq()), shared_(std::make_shared<Shared>(io)) {
+    shared_->self = this;
+    pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->writing = false;
+      if (!ok) shared_->finishing = true;
+    }
+    if (!ok) return finish(grpc::Status::CANCELLED);
+    pump();
+  }
+  void OnCancel() override {
+    bool now = false;
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->finishing = true;
+      now = !shared_->writing;
+    }
+    if (now) finish(grpc::Status::CANCELLED);
+  }
+  void OnDone() override {
+    {
+      std::lock_guard lock(shared_->mu);
+      shared_->self = nullptr;
+    }
+    shared_->timer.cancel();
+    delete this;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mu;
+    EventStream* self = nullptr;
+    bool writing = false, finishing = false, finished = false;
+    boost::asio::steady_timer timer;
+    explicit Shared(boost::asio::io_context& io) : timer(io) {}
+  };
+
+  void finish(grpc::Status s) {
+    {
+      std::lock_guard lock(shared_->mu);
+      if (shared_->finished) return;
+      shared_->finished = true;
+    }
+    Finish(std::move(s));
+  }
+
+  // Writes the next event, or waits for more (follow), or ends the stream.
+  void pump() {
+    if (buffer_.empty() && (req_.limit() == 0 || sent_ < req_.limit())) {
+      for (auto& e : store_.read(cursor_, 256)) {
+        cursor_ = e.seq;
+        if (!req_.session_id().empty() && e.session_id != req_.session_id()) continue;
+        buffer_.push_back(std::move(e));
+      }
+    }
+    const bool done_by_limit = req_.limit() != 0 && sent_ >= req_.limit();
+    if (!buffer_.empty() && !done_by_limit) {
+      {
+        std::lock_guard lock(shared_->mu);
+        if (shared_->finishing || shared_->finished) return;
+        shared_->writing = true;
+      }
+      const auto& e = buffer_.front();
+      msg_.set_seq(e.seq);
+      msg_.set_wall_ns(e.wall_ns);
+      msg_.set_mono_ns(e.mono_ns);
+      msg_.set_kind(e.kind);
+      msg_.set_severity(e.severity);
+      msg_.set_session_id(e.session_id);
+      msg_.set_details(e.details);
+      msg_.set_hash(e.hash);
+      buffer_.pop_front();
+      ++sent_;
+      StartWrite(&msg_);
+      return;
+    }
+    if (!req_.follow() || done_by_limit) return finish(grpc::Status::OK);
+    auto sh = shared_;
+    sh->timer.expires_after(std::chrono::milliseconds(100));
+    sh->timer.async_wait([sh](const boost::system::error_code& ec) {
+      if (ec) return;
+      EventStream* self = nullptr;
+      {
+        std::lock_guard lock(sh->mu);
+        if (!sh->self || sh->finishing || sh->finished || sh->writing) return;
+        self = sh->self;
+      }
+      self->pump();
+    });
+  }
+
+  store::EventStore& store_;
+  const v1::ReadEventsRequest req_;
+  int64_t cursor_;
+  uint32_t sent_ = 0;
+  std::deque<store::Event> buffer_;
+  v1::LogEvent msg_;
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackServerContext*,
+                                                               const v1::ReadEventsRequest* req) {
+  return new EventStream(store_, io_, *req);
+}
+
+grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx,
+                                                const v1::VerifyLogRequest*,
+                                                v1::VerifyLogResponse* resp) {
+  for (const auto& p : store_.verify()) resp->add_problems(p);
+  resp->set_events(store_.last_seq());
+  auto* r = ctx->DefaultReactor();
+  r->Finish(grpc::Status::OK);
+  return r;
+}
+
+}  // namespace dermad::api

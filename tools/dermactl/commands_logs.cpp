@@ -1,0 +1,92 @@
+// logs: LogService.
+#include <ctime>
+#include <limits>
+#include <sstream>
+
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/live.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+
+namespace {
+
+std::string utc(int64_t wall_ns) {
+  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[40];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>((wall_ns / 1'000'000) % 1000));
+  return std::string(b) + ms;
+}
+
+int verify(Context& ctx) {
+  v1::VerifyLogResponse resp;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().log().VerifyLog(cc, v1::VerifyLogRequest{}, &resp);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    Json problems = Json::array();
+    for (const auto& p : resp.problems()) problems.push(p);
+    ctx.print(Json::object()
+                  .set("events", resp.events())
+                  .set("intact", resp.problems().empty())
+                  .set("problems", problems));
+  } else if (resp.problems().empty()) {
+    ctx.print("event log intact: " + std::to_string(resp.events()) + " events, chain verified");
+  } else {
+    std::ostringstream o;
+    o << "event log NOT intact (" << resp.events() << " events):";
+    for (const auto& p : resp.problems()) o << "\n  - " << p;
+    ctx.print(o.str());
+  }
+  return resp.problems().empty() ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int run_logs(Context& ctx, const ParsedArgs& args) {
+  if (args.has("verify")) return verify(ctx);
+  v1::ReadEventsRequest req;
+  req.set_after_seq(parse_integer(args.value("after").value_or("0"), "--after", ctx.path(), 0,
+                                  std::numeric_limits<std::int64_t>::max()));
+  req.set_limit(static_cast<uint32_t>(
+      parse_integer(args.value("limit").value_or("0"), "--limit", ctx.path(), 0, 1'000'000)));
+  req.set_follow(args.has("follow"));
+  req.set_session_id(args.value("session").value_or(""));
+
+  Client& client = ctx.client();
+  if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
+  grpc::ClientContext call;
+  auto reader = client.log().ReadEvents(&call, req);
+  CancelOnInterrupt interrupt(call);
+  v1::LogEvent e;
+  while (reader->Read(&e)) {
+    if (ctx.json()) {
+      ctx.print(Json::object()
+                    .set("seq", e.seq())
+                    .set("time", utc(e.wall_ns()))
+                    .set("wall_ns", e.wall_ns())
+                    .set("mono_ns", e.mono_ns())
+                    .set("kind", e.kind())
+                    .set("severity", e.severity())
+                    .set("session_id", e.session_id())
+                    .set("details", e.details())
+                    .set("hash", e.hash()));
+    } else {
+      std::ostringstream o;
+      o << e.seq() << "  " << utc(e.wall_ns()) << "  " << e.severity() << "  " << e.kind();
+      if (!e.session_id().empty()) o << "  session " << e.session_id();
+      o << "  " << e.details();
+      ctx.print(o.str());
+    }
+  }
+  const grpc::Status st = reader->Finish();
+  if (interrupt.interrupted()) return kExitOk;
+  return st.ok() ? kExitOk : ctx.fail(st);
+}
+
+}  // namespace dermad::ctl
