@@ -46,6 +46,16 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono) 
       r.severity = "info";
       r.details = R"({"code":")" + alarm + "\"}";
       break;
+    case EventKind::kCartridgeInserted:
+      r.kind = "cartridge_inserted";
+      r.severity = "info";
+      r.details = "{}";
+      break;
+    case EventKind::kCartridgeRemoved:
+      r.kind = "cartridge_removed";
+      r.severity = "info";
+      r.details = "{}";
+      break;
     case EventKind::kEventsLost:
       r.kind = "events_lost";
       r.severity = "warning";
@@ -77,14 +87,13 @@ void EventRecorder::drain() {
 void EventRecorder::write(std::vector<store::Event>& batch) {
   std::string error;
   if (store_.append(batch, error)) return;
-  if (healthy_) log("ERROR", "the event log cannot be written: " + error);
-  healthy_ = false;
+  if (healthy_.exchange(false)) log("ERROR", "the event log cannot be written: " + error);
 }
 
 void EventRecorder::record(const std::string& kind, const std::string& severity,
-                           const std::string& details) {
+                           const std::string& details, const std::string& session_id) {
   std::vector<store::Event> one{
-      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, "", details, ""}};
+      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, session_id, details, ""}};
   write(one);
 }
 

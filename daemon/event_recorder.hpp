@@ -2,6 +2,7 @@
 // together with the daemon's own (start, configuration, stop). The loop never waits for it.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <string>
@@ -19,7 +20,8 @@ class EventRecorder {
 
   void start() { schedule(); }
   // Records an event of the daemon itself (not from the loop), at once.
-  void record(const std::string& kind, const std::string& severity, const std::string& details);
+  void record(const std::string& kind, const std::string& severity, const std::string& details,
+              const std::string& session_id = "");
   // Drains what the loop has left and stops the timer (daemon shutdown).
   void stop();
   // False once a write failed (disk full, unwritable): the daemon must not start sessions.
@@ -33,7 +35,7 @@ class EventRecorder {
   control::ControlCore& core_;
   store::EventStore& store_;
   boost::asio::steady_timer timer_;
-  bool healthy_ = true;
+  std::atomic<bool> healthy_{true};  // the recorder's timer and RPC completions both write
 };
 
 }  // namespace dermad

@@ -116,7 +116,11 @@ int main(int argc, char** argv) {
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(port);
   api::SimulatorService simulator(pen);
-  api::TreatmentService treatment(*protocols.set, port, pen, io);
+  api::TreatmentService treatment(
+      *protocols.set, port, pen, io,
+      [&recorder](const std::string& kind, const std::string& session, const std::string& details) {
+        recorder.record(kind, "info", details, session);
+      });
   api::LogService logs(records, io);
 
   std::string error;

@@ -128,6 +128,11 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
     resp->set_session_id(rec.id);
     resp->set_owner_token(rec.owner_token);
     fill_info(rec, v1::STATE_ARMED, *resp->mutable_session());
+    record_("session_started", rec.id,
+            R"({"protocol":")" + rec.request.protocol + R"(","zone":")" + rec.zone +
+                R"(","depth_um":)" + std::to_string(rec.depth_um) + R"(,"speed_hz":)" +
+                std::to_string(rec.speed_hz) + R"(,"cartridge":")" + rec.cartridge.serial +
+                R"(","operator":")" + rec.request.operator_id + "\"}");
     book_.begin(std::move(rec));
     r->Finish(Status::OK);
   });
@@ -186,6 +191,11 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
       return;
     }
     book_.update(zone, depth, speed, more);
+    if (const auto now = book_.current()) {
+      record_("session_updated", now->id,
+              R"({"zone":")" + zone + R"(","depth_um":)" + std::to_string(depth) +
+                  R"(,"speed_hz":)" + std::to_string(speed) + "}");
+    }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
     r->Finish(Status::OK);
   });
@@ -217,6 +227,9 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
       return;
     }
     fill_summary(*ended, *resp);
+    record_("session_ended", ended->id,
+            R"({"strokes":)" + std::to_string(ended->stats.strokes()) + R"(,"run_s":)" +
+                std::to_string(ended->stats.run_s()) + "}");
     r->Finish(Status::OK);
   });
   return r;

@@ -10,13 +10,14 @@ using grpc::Status;
 using grpc::StatusCode;
 
 TreatmentService::TreatmentService(treatment::ProtocolSet protocols, CommandPort& port,
-                                   hal::Hal& hal, boost::asio::io_context& io)
+                                   hal::Hal& hal, boost::asio::io_context& io, Recorder record)
     : protocols_(std::move(protocols)),
       port_(port),
       hal_(hal),
       io_(io),
       cursor_(port.core().telemetry().head()),
-      feeder_(std::make_shared<boost::asio::steady_timer>(io)) {
+      feeder_(std::make_shared<boost::asio::steady_timer>(io)),
+      record_(std::move(record)) {
   feed();
 }
 

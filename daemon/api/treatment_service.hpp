@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 
 #include "daemon/api/command_port.hpp"
@@ -16,8 +17,11 @@ namespace dermad::api {
 
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
+  // Where session events go for the record: kind, session id, JSON details.
+  using Recorder = std::function<void(const std::string&, const std::string&, const std::string&)>;
+
   TreatmentService(treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
-                   boost::asio::io_context& io);
+                   boost::asio::io_context& io, Recorder record);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
@@ -53,6 +57,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   uint64_t cursor_ = 0;
   uint64_t next_id_ = 1;
   std::shared_ptr<boost::asio::steady_timer> feeder_;
+  Recorder record_;
 };
 
 }  // namespace dermad::api

@@ -140,6 +140,12 @@ void ControlCore::record_changes(int64_t now_ns) {
   }
   recorded_alarms_ = now;
   acknowledged_ = 0;
+  if (in_.cartridge_present != recorded_cartridge_) {
+    emit({now_ns,
+          in_.cartridge_present ? EventKind::kCartridgeInserted : EventKind::kCartridgeRemoved, 0,
+          0, 0});
+    recorded_cartridge_ = in_.cartridge_present;
+  }
 }
 
 uint32_t ControlCore::device_limit_bits(int32_t depth_um, double speed_hz) const {

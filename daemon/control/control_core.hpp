@@ -94,6 +94,7 @@ class ControlCore {
   State recorded_state_ = State::kBoot;
   uint32_t recorded_alarms_ = 0;
   uint32_t acknowledged_ = 0;  // alarm bits cleared by an acknowledgement this tick
+  bool recorded_cartridge_ = false;
   bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
 

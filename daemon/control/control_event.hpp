@@ -1,6 +1,7 @@
 // What the loop reports for the record: state changes and alarm transitions, through a
 // bounded lock-free queue the I/O side drains into the store. Sized for the worst case: each
-// tick can change the state once and raise and clear every alarm (25 events); 4096 slots
+// tick can change the state once, raise and clear every alarm and see the cartridge switch
+// change (26 events); 4096 slots
 // hold 160 ticks of that, and the I/O side drains every 50 ms. If it ever fills, the loss
 // is counted and reported as an event of its own as soon as there is room.
 #pragma once
@@ -17,6 +18,8 @@ enum class EventKind : uint8_t {
   kAlarmCleared,       // a = AlarmCode (its condition went away, a non-latching alarm)
   kAlarmAcknowledged,  // a = AlarmCode
   kEventsLost,         // n = how many events the full queue dropped
+  kCartridgeInserted,  // the cartridge-present switch closed
+  kCartridgeRemoved,   // and opened
 };
 
 struct ControlEvent {

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/daemon_process.hpp"
@@ -151,6 +152,17 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   r = ctl({"session", "show"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ((*parse_json(r.out))["strokes"].number(), strokes);
+
+  // The session is in the record, start to end.
+  r = ctl({"logs", "--session", (*started)["session_id"].string()}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> kinds;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);) kinds.push_back((*parse_json(l))["kind"].string());
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"session_started", "session_updated", "session_ended"}));
+  r = ctl({"logs"}, true);
+  EXPECT_NE(r.out.find("cartridge_inserted"), std::string::npos);
 }
 
 }  // namespace
