@@ -21,45 +21,38 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono) 
   store::Event r;
   r.mono_ns = e.t_ns;
   r.wall_ns = e.t_ns + wall_minus_mono;
-  const std::string alarm(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code);
+  const std::string alarm =
+      R"({"code":")" +
+      std::string(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code) + "\"}";
+  auto set = [&r](const char* kind, const char* severity, std::string details) {
+    r.kind = kind;
+    r.severity = severity;
+    r.details = std::move(details);
+  };
   switch (e.kind) {
     case EventKind::kStateChanged:
-      r.kind = "state_changed";
-      r.severity = "info";
-      r.details = std::string(R"({"from":")") +
-                  std::string(control::to_string(static_cast<control::State>(e.a))) +
-                  R"(","to":")" +
-                  std::string(control::to_string(static_cast<control::State>(e.b))) + "\"}";
+      set("state_changed", "info",
+          std::string(R"({"from":")") +
+              std::string(control::to_string(static_cast<control::State>(e.a))) + R"(","to":")" +
+              std::string(control::to_string(static_cast<control::State>(e.b))) + "\"}");
       break;
     case EventKind::kAlarmRaised:
-      r.kind = "alarm_raised";
-      r.severity = "alarm";
-      r.details = R"({"code":")" + alarm + "\"}";
+      set("alarm_raised", "alarm", alarm);
       break;
     case EventKind::kAlarmCleared:
-      r.kind = "alarm_cleared";
-      r.severity = "info";
-      r.details = R"({"code":")" + alarm + "\"}";
+      set("alarm_cleared", "info", alarm);
       break;
     case EventKind::kAlarmAcknowledged:
-      r.kind = "alarm_acknowledged";
-      r.severity = "info";
-      r.details = R"({"code":")" + alarm + "\"}";
+      set("alarm_acknowledged", "info", alarm);
       break;
     case EventKind::kCartridgeInserted:
-      r.kind = "cartridge_inserted";
-      r.severity = "info";
-      r.details = "{}";
+      set("cartridge_inserted", "info", "{}");
       break;
     case EventKind::kCartridgeRemoved:
-      r.kind = "cartridge_removed";
-      r.severity = "info";
-      r.details = "{}";
+      set("cartridge_removed", "info", "{}");
       break;
     case EventKind::kEventsLost:
-      r.kind = "events_lost";
-      r.severity = "warning";
-      r.details = R"({"count":)" + std::to_string(e.n) + "}";
+      set("events_lost", "warning", R"({"count":)" + std::to_string(e.n) + "}");
       break;
   }
   return r;
