@@ -1,15 +1,10 @@
-// The device's durable records: schema with migrations, and the append-only event log whose
-// rows are chained by SHA-256 so an edited or deleted row is found. Gapless sequence numbers
-// make it a cursor for readers and for the fleet uploader.
+// An event of the device's log and the hash that chains it to the one before, so an edited
+// or deleted row is found. Gapless sequence numbers make the log a cursor for readers and
+// for the fleet uploader.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <vector>
-
-#include "daemon/store/sqlite_db.hpp"
 
 namespace dermad::store {
 
@@ -24,33 +19,8 @@ struct Event {
   std::string hash;     // hex SHA-256 of the previous hash and this row's fields
 };
 
-inline constexpr int kSchemaVersion = 1;
-
-class EventStore {
- public:
-  // Opens or creates the database: WAL, full sync, integrity check, migrations. On failure
-  // returns false and says why (a corrupt file is reported, never replaced).
-  bool open(const std::string& path, std::string& error);
-  int schema_version();
-
-  // Appends events in one transaction; assigns seq and hash. False (nothing written) on
-  // failure, e.g. a full disk.
-  bool append(std::vector<Event>& events, std::string& error);
-  // Up to `limit` events with seq > after_seq, in order.
-  std::vector<Event> read(int64_t after_seq, int limit);
-  int64_t last_seq();
-
-  // Walks the whole chain. Empty when intact, else what is wrong (first problem first).
-  std::vector<std::string> verify();
-
- private:
-  bool migrate(std::string& error);
-  std::vector<Event> read_locked(int64_t after_seq, int limit);
-  // One connection shared by the recorder and the readers: a transaction must not see
-  // another thread's statements in the middle of it.
-  std::mutex mu_;
-  Db db_;
-};
+// What the first event chains to.
+inline const std::string kGenesisHash(64, '0');
 
 // Hex SHA-256 of `data`.
 std::string sha256_hex(const std::string& data);

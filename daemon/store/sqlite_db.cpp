@@ -47,6 +47,16 @@ Stmt& Stmt::bind_null(int i) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, const std::string& bytes) {
+  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+std::string Stmt::blob(int col) {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
+}
+
 std::string Stmt::text(int col) {
   const auto* p = sqlite3_column_text(s_, col);
   return p ? reinterpret_cast<const char*>(p) : "";

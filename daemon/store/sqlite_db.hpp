@@ -39,10 +39,17 @@ class Stmt {
   Stmt& bind(int i, int64_t v);
   Stmt& bind(int i, const std::string& v);
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, const std::string& bytes);
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(s_); }
+  // Ready to run again with new bindings (one prepared statement for a batch of rows).
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   int64_t int64(int col) { return sqlite3_column_int64(s_, col); }
   std::string text(int col);
+  std::string blob(int col);
   bool is_null(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:

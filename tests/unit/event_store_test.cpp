@@ -1,5 +1,6 @@
 // The durable event log: migrations, gapless sequence numbers, the hash chain, damage.
-#include "daemon/store/event_log.hpp"
+#include "daemon/store/store.hpp"
+#include "tests/unit/store_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -11,39 +12,10 @@
 namespace dermad::store {
 namespace {
 
-class EventStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("dermad-store-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "dermad.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  static std::vector<Event> events(int n, const std::string& kind = "state_changed") {
-    std::vector<Event> v;
-    for (int i = 0; i < n; ++i) {
-      v.push_back(
-          {0, 1'700'000'000'000'000'000 + i, 1000 + i, kind, "info", "", R"({"to":"IDLE"})", ""});
-    }
-    return v;
-  }
-  // Changes the file behind the store's back, as someone with the sqlite3 shell would.
-  void tamper(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
-
-  std::filesystem::path dir_;
-  std::string path_;
-};
+using EventStoreTest = StoreTest;
 
 TEST_F(EventStoreTest, AFreshDatabaseIsMigratedToTheCurrentSchemaInWalMode) {
-  EventStore s;
+  Store s;
   std::string err;
   ASSERT_TRUE(s.open(path_, err)) << err;
   EXPECT_EQ(s.schema_version(), kSchemaVersion);
@@ -61,7 +33,7 @@ TEST_F(EventStoreTest, AFreshDatabaseIsMigratedToTheCurrentSchemaInWalMode) {
 
 TEST_F(EventStoreTest, SequenceNumbersHaveNoGapsAndSurviveAReopen) {
   {
-    EventStore s;
+    Store s;
     std::string err;
     ASSERT_TRUE(s.open(path_, err)) << err;
     auto a = events(3);
@@ -75,7 +47,7 @@ TEST_F(EventStoreTest, SequenceNumbersHaveNoGapsAndSurviveAReopen) {
     EXPECT_EQ(after3[0].seq, 4);
     EXPECT_EQ(after3[0].kind, "alarm_raised");
   }
-  EventStore again;
+  Store again;
   std::string err;
   ASSERT_TRUE(again.open(path_, err)) << err;
   EXPECT_EQ(again.last_seq(), 5);
@@ -89,7 +61,7 @@ TEST_F(EventStoreTest, SequenceNumbersHaveNoGapsAndSurviveAReopen) {
 TEST_F(EventStoreTest, TheChainFindsAnEditedADeletedAndATruncatedRow) {
   std::string err;
   {
-    EventStore s;
+    Store s;
     ASSERT_TRUE(s.open(path_, err)) << err;
     auto e = events(10);
     ASSERT_TRUE(s.append(e, err)) << err;
@@ -97,7 +69,7 @@ TEST_F(EventStoreTest, TheChainFindsAnEditedADeletedAndATruncatedRow) {
   }
   tamper("UPDATE events SET details='{\"to\":\"RUNNING\"}' WHERE seq=4");
   {
-    EventStore s;
+    Store s;
     ASSERT_TRUE(s.open(path_, err)) << err;
     const auto p = s.verify();
     ASSERT_FALSE(p.empty());
@@ -105,14 +77,14 @@ TEST_F(EventStoreTest, TheChainFindsAnEditedADeletedAndATruncatedRow) {
   }
   tamper("DELETE FROM events WHERE seq=7");
   {
-    EventStore s;
+    Store s;
     ASSERT_TRUE(s.open(path_, err)) << err;
     const auto p = s.verify();
     EXPECT_NE(std::find(p.begin(), p.end(), "events 7..7 are missing"), p.end());
   }
   tamper("DELETE FROM events WHERE seq=10");
   {
-    EventStore s;
+    Store s;
     ASSERT_TRUE(s.open(path_, err)) << err;
     const auto p = s.verify();
     ASSERT_FALSE(p.empty());
@@ -125,7 +97,7 @@ TEST_F(EventStoreTest, ADamagedFileIsReportedAndLeftAlone) {
     std::ofstream f(path_, std::ios::binary);
     f << std::string(8192, 'x');
   }
-  EventStore s;
+  Store s;
   std::string err;
   EXPECT_FALSE(s.open(path_, err));
   EXPECT_FALSE(err.empty());
@@ -134,12 +106,12 @@ TEST_F(EventStoreTest, ADamagedFileIsReportedAndLeftAlone) {
 
 TEST_F(EventStoreTest, ANewerSchemaIsRefused) {
   {
-    EventStore s;
+    Store s;
     std::string err;
     ASSERT_TRUE(s.open(path_, err)) << err;
   }
   tamper("PRAGMA user_version=99");
-  EventStore s;
+  Store s;
   std::string err;
   EXPECT_FALSE(s.open(path_, err));
   EXPECT_NE(err.find("newer than this dermad"), std::string::npos) << err;

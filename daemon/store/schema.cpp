@@ -1,0 +1,110 @@
+// Opening the store: integrity, durability settings, the size cap, and the migrations that
+// bring any earlier schema to the current one.
+#include <array>
+
+#include "daemon/store/store.hpp"
+
+namespace dermad::store {
+
+namespace {
+
+// Entry i brings the database from schema i to i + 1. Never edit one that has shipped:
+// add the next.
+const std::array<const char*, kSchemaVersion> kMigrations = {
+    // 1: the first records.
+    R"(CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+       CREATE TABLE events(seq INTEGER PRIMARY KEY, wall_ns INTEGER NOT NULL,
+         mono_ns INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+         session_id TEXT, details TEXT NOT NULL, hash TEXT NOT NULL);
+       CREATE TABLE sessions(id TEXT PRIMARY KEY, state TEXT NOT NULL, owner TEXT,
+         patient_ref TEXT, protocol TEXT, started_wall_ns INTEGER, ended_wall_ns INTEGER,
+         summary BLOB);
+       CREATE TABLE cartridges(serial TEXT PRIMARY KEY, first_seen_wall_ns INTEGER NOT NULL,
+         sessions INTEGER NOT NULL DEFAULT 0, used INTEGER NOT NULL DEFAULT 0);
+       CREATE TABLE alarm_history(id INTEGER PRIMARY KEY, code TEXT NOT NULL,
+         raised_wall_ns INTEGER NOT NULL, acknowledged_wall_ns INTEGER, session_id TEXT);
+       CREATE TABLE calibration(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+         wall_ns INTEGER NOT NULL, data TEXT NOT NULL);
+       CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+       INSERT INTO meta VALUES ('head_seq', '0'), ('head_hash', ''))",
+    // 2: a session's cartridge and why it stopped; how an alarm ended; lookups by session
+    // and start time; the device counters.
+    R"(ALTER TABLE sessions ADD COLUMN cartridge_serial TEXT;
+       ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+       ALTER TABLE alarm_history ADD COLUMN ended_wall_ns INTEGER;
+       ALTER TABLE alarm_history ADD COLUMN ended_by TEXT;
+       CREATE INDEX events_by_session ON events(session_id, seq);
+       CREATE INDEX sessions_by_start ON sessions(started_wall_ns);
+       INSERT OR IGNORE INTO counters VALUES
+         ('strokes', 0), ('motor_run_ms', 0), ('sessions', 0), ('faults', 0))",
+};
+
+}  // namespace
+
+bool Store::open(const std::string& path, std::string& error, int64_t max_bytes) {
+  if (!db_.open(path, true, error)) return false;
+  {
+    Stmt check(db_, "PRAGMA quick_check");
+    if (!check.ok() || check.step() != SQLITE_ROW || check.text(0) != "ok") {
+      error = path + " is damaged (" + (check.ok() ? check.text(0) : db_.last_error()) +
+              "); it is left as it is for inspection";
+      return false;
+    }
+  }
+  if (!db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+                error)) {
+    error = path + ": " + error;
+    return false;
+  }
+  if (!migrate(error)) return false;
+  if (max_bytes > 0) {
+    Stmt size(db_, "PRAGMA page_size");
+    const int64_t page = size.ok() && size.step() == SQLITE_ROW ? size.int64(0) : 4096;
+    // SQLite never sets the cap below the file's size: a store already past it is full.
+    if (!db_.exec("PRAGMA max_page_count=" + std::to_string(std::max<int64_t>(1, max_bytes / page)),
+                  error)) {
+      error = path + ": " + error;
+      return false;
+    }
+  }
+  return true;
+}
+
+int Store::schema_version() {
+  std::lock_guard lock(mu_);
+  Stmt v(db_, "PRAGMA user_version");
+  return v.ok() && v.step() == SQLITE_ROW ? static_cast<int>(v.int64(0)) : -1;
+}
+
+bool Store::migrate(std::string& error) {
+  const int from = schema_version();
+  if (from > kSchemaVersion) {
+    error = "the database has schema " + std::to_string(from) + ", newer than this dermad's " +
+            std::to_string(kSchemaVersion);
+    return false;
+  }
+  for (int v = from; v < kSchemaVersion; ++v) {
+    const std::string sql = kMigrations[static_cast<std::size_t>(v)];
+    if (!db_.exec("BEGIN IMMEDIATE; " + sql + "; PRAGMA user_version=" + std::to_string(v + 1) +
+                      "; COMMIT;",
+                  error)) {
+      std::string ignored;
+      db_.exec("ROLLBACK", ignored);
+      error = "migration to schema " + std::to_string(v + 1) + " failed: " + error;
+      return false;
+    }
+  }
+  return true;
+}
+
+void Store::note_health(bool ok, const std::string& error) {
+  if (!ok) last_error_ = error;
+  healthy_ = ok;
+}
+
+std::string Store::last_write_error() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
+}
+
+}  // namespace dermad::store

@@ -1,0 +1,181 @@
+// Sessions and the cartridge registry. A session's row, its cartridge's "used" mark and its
+// event go in one transaction, so the record and the single-use rule never disagree, even
+// after a power cut.
+#include "daemon/store/store.hpp"
+
+namespace dermad::store {
+
+namespace {
+
+const char* const kSessionColumns =
+    "SELECT id, state, owner, patient_ref, protocol, cartridge_serial, started_wall_ns, "
+    "ended_wall_ns, end_reason, summary FROM sessions ";
+
+std::string text_or_empty(Stmt& s, int col) {
+  return s.is_null(col) ? "" : s.text(col);
+}
+
+}  // namespace
+
+bool Store::begin_session(const SessionRow& r, Event started, std::string& error) {
+  return write(error, [&] {
+    Stmt ins(db_,
+             "INSERT INTO sessions(id, state, owner, patient_ref, protocol, cartridge_serial, "
+             "started_wall_ns, summary) VALUES(?, 'active', ?, ?, ?, ?, ?, ?)");
+    Stmt cart(db_,
+              "INSERT INTO cartridges(serial, first_seen_wall_ns, sessions, used) "
+              "VALUES(?, ?, 1, 1) ON CONFLICT(serial) DO UPDATE SET "
+              "sessions = sessions + 1, used = 1");
+    if (!ins.ok() || !cart.ok()) {
+      error = db_.last_error();
+      return false;
+    }
+    ins.bind(1, r.id).bind(2, r.operator_id).bind(3, r.patient_ref).bind(4, r.protocol);
+    ins.bind(5, r.cartridge_serial).bind(6, r.started_wall_ns).bind_blob(7, r.summary);
+    cart.bind(1, r.cartridge_serial).bind(2, r.started_wall_ns);
+    std::vector<Event> one{std::move(started)};
+    Effects fx;
+    fx.counter_deltas["sessions"] = 1;
+    if (ins.step() != SQLITE_DONE || cart.step() != SQLITE_DONE) {
+      error = db_.last_error();
+      return false;
+    }
+    return append_locked(one, error) && apply_locked(fx, error);
+  });
+}
+
+bool Store::checkpoint_session(const std::string& id, const std::string& summary,
+                               std::string& error) {
+  return write(error, [&] {
+    Stmt up(db_, "UPDATE sessions SET summary = ? WHERE id = ? AND state = 'active'");
+    if (!up.ok()) {
+      error = db_.last_error();
+      return false;
+    }
+    up.bind_blob(1, summary).bind(2, id);
+    if (up.step() != SQLITE_DONE) {
+      error = db_.last_error();
+      return false;
+    }
+    return true;
+  });
+}
+
+bool Store::finish_session(const SessionRow& r, Event finished, std::string& error) {
+  return write(error, [&] {
+    Stmt up(db_,
+            "UPDATE sessions SET state = ?, ended_wall_ns = ?, end_reason = ?, "
+            "summary = CASE WHEN COALESCE(length(?), 0) = 0 THEN summary ELSE ? END WHERE id = ?");
+    if (!up.ok()) {
+      error = db_.last_error();
+      return false;
+    }
+    up.bind(1, r.state).bind(2, r.ended_wall_ns).bind(3, r.end_reason);
+    up.bind_blob(4, r.summary).bind_blob(5, r.summary).bind(6, r.id);
+    if (up.step() != SQLITE_DONE) {
+      error = db_.last_error();
+      return false;
+    }
+    std::vector<Event> one{std::move(finished)};
+    return append_locked(one, error);
+  });
+}
+
+std::vector<std::string> Store::abort_open_sessions(const std::string& reason, int64_t now_wall_ns,
+                                                    int64_t now_mono_ns, std::string& error) {
+  std::vector<std::string> ids;
+  const bool ok = write(error, [&] {
+    // Ended at its last recorded event: the best the records know of when it stopped.
+    Stmt open(db_,
+              "SELECT s.id, COALESCE((SELECT MAX(e.wall_ns) FROM events e "
+              "WHERE e.session_id = s.id), s.started_wall_ns) FROM sessions s "
+              "WHERE s.state = 'active' ORDER BY s.started_wall_ns");
+    if (!open.ok()) {
+      error = db_.last_error();
+      return false;
+    }
+    std::vector<std::pair<std::string, int64_t>> found;
+    while (open.step() == SQLITE_ROW) found.emplace_back(open.text(0), open.int64(1));
+    std::vector<Event> events;
+    for (const auto& [id, last_ns] : found) {
+      Stmt up(db_,
+              "UPDATE sessions SET state = 'aborted', ended_wall_ns = ?, end_reason = ? "
+              "WHERE id = ?");
+      up.bind(1, last_ns).bind(2, reason).bind(3, id);
+      if (!up.ok() || up.step() != SQLITE_DONE) {
+        error = db_.last_error();
+        return false;
+      }
+      std::string quoted;
+      for (char c : reason) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      events.push_back({0, now_wall_ns, now_mono_ns, "session_aborted", "warning", id,
+                        R"({"reason":")" + quoted + "\"}", ""});
+      ids.push_back(id);
+    }
+    return append_locked(events, error);
+  });
+  if (!ok) ids.clear();
+  return ids;
+}
+
+std::vector<SessionRow> Store::select_sessions(const char* sql,
+                                               const std::vector<std::string>& texts,
+                                               const std::vector<int64_t>& ints) {
+  std::lock_guard lock(mu_);
+  std::vector<SessionRow> out;
+  Stmt s(db_, sql);
+  if (!s.ok()) return out;
+  int i = 1;
+  for (const auto& t : texts) s.bind(i++, t);
+  for (const auto v : ints) s.bind(i++, v);
+  while (s.step() == SQLITE_ROW) {
+    SessionRow r;
+    r.id = s.text(0);
+    r.state = s.text(1);
+    r.operator_id = text_or_empty(s, 2);
+    r.patient_ref = text_or_empty(s, 3);
+    r.protocol = text_or_empty(s, 4);
+    r.cartridge_serial = text_or_empty(s, 5);
+    r.started_wall_ns = s.int64(6);
+    r.ended_wall_ns = s.int64(7);
+    r.end_reason = text_or_empty(s, 8);
+    r.summary = s.blob(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<SessionRow> Store::session(const std::string& id) {
+  auto rows = select_sessions((std::string(kSessionColumns) + "WHERE id = ?").c_str(), {id}, {});
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+std::optional<SessionRow> Store::last_session() {
+  auto rows = select_sessions(
+      (std::string(kSessionColumns) + "ORDER BY started_wall_ns DESC, rowid DESC LIMIT 1").c_str(),
+      {}, {});
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+std::vector<SessionRow> Store::sessions(int64_t since_wall_ns, int limit) {
+  auto rows = select_sessions(
+      (std::string(kSessionColumns) + "WHERE started_wall_ns >= ? "
+                                      "ORDER BY started_wall_ns DESC, rowid DESC LIMIT ?")
+          .c_str(),
+      {}, {since_wall_ns, limit});
+  return {rows.rbegin(), rows.rend()};
+}
+
+bool Store::cartridge_used(const std::string& serial) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT used FROM cartridges WHERE serial = ?");
+  s.bind(1, serial);
+  return s.ok() && s.step() == SQLITE_ROW && s.int64(0) != 0;
+}
+
+}  // namespace dermad::store

@@ -1,0 +1,132 @@
+// The device's durable records in one SQLite file: the chained event log, the sessions, the
+// cartridge registry, alarm history and counters. One connection, serialised: the recorder
+// and the gRPC readers share it, and a transaction must not see another thread's statements.
+// Every write is one transaction at full sync; whether the last one went through is kept
+// (healthy()), so the daemon can refuse what it could not record.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/event_log.hpp"
+#include "daemon/store/sqlite_db.hpp"
+
+namespace dermad::store {
+
+inline constexpr int kSchemaVersion = 2;
+
+// What an appended batch changes besides the log itself, in the same transaction.
+struct AlarmTransition {
+  std::string code;
+  enum Kind { kRaised, kAcknowledged, kCleared } kind = kRaised;
+  int64_t wall_ns = 0;
+  std::string session_id;
+};
+struct Effects {
+  std::map<std::string, int64_t> counter_deltas;  // e.g. "strokes", "faults"
+  std::vector<AlarmTransition> alarms;
+};
+
+struct SessionRow {
+  std::string id;
+  std::string state;  // "active", "ended", "aborted"
+  std::string operator_id, patient_ref, protocol, cartridge_serial;
+  int64_t started_wall_ns = 0, ended_wall_ns = 0;
+  std::string end_reason;  // why an aborted session stopped
+  std::string summary;     // the API layer's serialized summary, last checkpoint
+};
+
+struct AlarmRecord {
+  std::string code, session_id, ended_by;  // ended_by: "", "acknowledged", "cleared"
+  int64_t raised_wall_ns = 0, ended_wall_ns = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates the database: integrity check, WAL, full sync, migrations. A corrupt
+  // file is reported, never replaced. max_bytes > 0 caps the file (SQLite's page limit), so
+  // the records can never fill the board's disk; writes past it fail like a full disk.
+  bool open(const std::string& path, std::string& error, int64_t max_bytes = 0);
+  int schema_version();
+  // False after a write failed (full disk, unwritable file), true again after one succeeds.
+  bool healthy() const { return healthy_; }
+  std::string last_write_error() const;
+
+  // --- event log (event_log.cpp) ---
+  // Appends events in one transaction with their effects; assigns seq and hash. False
+  // (nothing written) on failure.
+  bool append(std::vector<Event>& events, std::string& error) {
+    return append(events, Effects{}, error);
+  }
+  bool append(std::vector<Event>& events, const Effects& fx, std::string& error);
+  // Up to `limit` events with seq > after_seq, in order; only one session's if given.
+  std::vector<Event> read(int64_t after_seq, int limit, const std::string& session_id = "");
+  int64_t last_seq();
+  // Walks the whole chain. Empty when intact, else what is wrong (first problem first).
+  std::vector<std::string> verify();
+
+  // --- sessions and cartridges (session_records.cpp) ---
+  // The session row, its cartridge marked used (registered if new), the sessions counter
+  // and `started` (an event) in one transaction: a session that cannot be recorded does
+  // not begin.
+  bool begin_session(const SessionRow& row, Event started, std::string& error);
+  // The running summary, so a crash loses at most what came after the last checkpoint.
+  bool checkpoint_session(const std::string& id, const std::string& summary, std::string& error);
+  // state "ended" or "aborted"; an empty summary keeps the last checkpoint.
+  bool finish_session(const SessionRow& row, Event finished, std::string& error);
+  // Sessions still "active" (the daemon stopped without ending them) become "aborted" with
+  // `reason`, ended at their last event, each with a session_aborted event. Their ids.
+  std::vector<std::string> abort_open_sessions(const std::string& reason, int64_t now_wall_ns,
+                                               int64_t now_mono_ns, std::string& error);
+  std::optional<SessionRow> session(const std::string& id);
+  std::optional<SessionRow> last_session();
+  // Sessions started at or after since_wall_ns, oldest first; the newest `limit` of them.
+  std::vector<SessionRow> sessions(int64_t since_wall_ns, int limit);
+  bool cartridge_used(const std::string& serial);
+
+  // --- counters and alarm history (counters.cpp) ---
+  std::map<std::string, int64_t> counters();
+  std::vector<AlarmRecord> alarm_history(const std::string& session_id = "");
+
+ private:
+  bool migrate(std::string& error);
+  // Runs `body` in a write transaction under the lock; commits if it returns true.
+  template <class Body>
+  bool write(std::string& error, Body&& body);
+  bool append_locked(std::vector<Event>& events, std::string& error);
+  bool apply_locked(const Effects& fx, std::string& error);
+  std::vector<Event> read_locked(int64_t after_seq, int limit, const std::string& session_id);
+  std::vector<SessionRow> select_sessions(const char* sql, const std::vector<std::string>& texts,
+                                          const std::vector<int64_t>& ints);
+  void note_health(bool ok, const std::string& error);
+
+  mutable std::mutex mu_;
+  Db db_;
+  std::atomic<bool> healthy_{true};
+  std::string last_error_;  // under mu_
+};
+
+template <class Body>
+bool Store::write(std::string& error, Body&& body) {
+  std::lock_guard lock(mu_);
+  if (!db_.exec("BEGIN IMMEDIATE", error)) {
+    note_health(false, error);
+    return false;
+  }
+  if (!body() || !db_.exec("COMMIT", error)) {
+    if (error.empty()) error = db_.last_error();
+    std::string ignored;
+    db_.exec("ROLLBACK", ignored);
+    note_health(false, error);
+    return false;
+  }
+  note_health(true, "");
+  return true;
+}
+
+}  // namespace dermad::store
