@@ -16,34 +16,45 @@ int64_t wall_ns() {
       .count();
 }
 
-store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono) {
+// The record of one loop event, and what it changes besides the log.
+store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
+                       const std::string& session, store::Effects& fx) {
   using control::EventKind;
   store::Event r;
   r.mono_ns = e.t_ns;
   r.wall_ns = e.t_ns + wall_minus_mono;
-  const std::string alarm =
-      R"({"code":")" +
-      std::string(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code) + "\"}";
+  r.session_id = session;
+  const std::string code(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code);
+  const std::string alarm = R"({"code":")" + code + "\"}";
   auto set = [&r](const char* kind, const char* severity, std::string details) {
     r.kind = kind;
     r.severity = severity;
     r.details = std::move(details);
   };
+  auto alarm_moved = [&](store::AlarmTransition::Kind k) {
+    fx.alarms.push_back({code, k, r.wall_ns, session});
+  };
   switch (e.kind) {
-    case EventKind::kStateChanged:
-      set("state_changed", "info",
+    case EventKind::kStateChanged: {
+      const auto to = static_cast<control::State>(e.b);
+      set("state_changed", to == control::State::kFault ? "alarm" : "info",
           std::string(R"({"from":")") +
               std::string(control::to_string(static_cast<control::State>(e.a))) + R"(","to":")" +
-              std::string(control::to_string(static_cast<control::State>(e.b))) + "\"}");
+              std::string(control::to_string(to)) + "\"}");
+      if (to == control::State::kFault) ++fx.counter_deltas["faults"];
       break;
+    }
     case EventKind::kAlarmRaised:
       set("alarm_raised", "alarm", alarm);
+      alarm_moved(store::AlarmTransition::kRaised);
       break;
     case EventKind::kAlarmCleared:
       set("alarm_cleared", "info", alarm);
+      alarm_moved(store::AlarmTransition::kCleared);
       break;
     case EventKind::kAlarmAcknowledged:
       set("alarm_acknowledged", "info", alarm);
+      alarm_moved(store::AlarmTransition::kAcknowledged);
       break;
     case EventKind::kCartridgeInserted:
       set("cartridge_inserted", "info", "{}");
@@ -64,35 +75,106 @@ void EventRecorder::schedule() {
   timer_.expires_after(std::chrono::milliseconds(50));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    drain();
+    {
+      std::lock_guard lock(mu_);
+      drain_locked(++drains_ % 20 == 0);  // counters once a second
+    }
     schedule();
   });
 }
 
-void EventRecorder::drain() {
+void EventRecorder::drain_locked(bool counters_due) {
   const int64_t offset = wall_ns() - control::MonotonicClock().now_ns();
-  std::vector<store::Event> batch;
   control::ControlEvent e;
-  while (core_.next_event(e)) batch.push_back(to_record(e, offset));
-  if (!batch.empty()) write(batch);
+  while (core_.next_event(e)) {
+    if (pending_.size() >= kMaxPending) {
+      ++lost_;
+      continue;
+    }
+    pending_.push_back(
+        to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_));
+  }
+  control::Snapshot s;
+  if (counters_due && core_.telemetry().latest(s)) {
+    // Only what changed: an idle pen writes nothing.
+    if (s.strokes != strokes_seen_) {
+      pending_fx_.counter_deltas["strokes"] += static_cast<int64_t>(s.strokes - strokes_seen_);
+    }
+    if (s.motor_on_ms != motor_ms_seen_) {
+      pending_fx_.counter_deltas["motor_run_ms"] += s.motor_on_ms - motor_ms_seen_;
+    }
+    strokes_seen_ = s.strokes;
+    motor_ms_seen_ = s.motor_on_ms;
+  }
+  flush_locked();
+  // A session's own records go to the store directly; their failure counts too.
+  core_.records_ok(pending_.empty() && store_.healthy());
 }
 
-void EventRecorder::write(std::vector<store::Event>& batch) {
+void EventRecorder::flush_locked() {
+  if (pending_.empty() && pending_fx_.counter_deltas.empty() && pending_fx_.alarms.empty()) {
+    return;
+  }
+  if (lost_ > 0) {
+    pending_.push_back({0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning",
+                        "",
+                        R"({"count":)" + std::to_string(lost_) +
+                            R"(,"why":"the records could not be written meanwhile"})",
+                        ""});
+  }
   std::string error;
-  if (store_.append(batch, error)) return;
-  if (healthy_.exchange(false)) log("ERROR", "the event log cannot be written: " + error);
+  const bool was_healthy = store_.healthy();
+  if (store_.append(pending_, pending_fx_, error)) {
+    pending_.clear();
+    pending_fx_ = {};
+    lost_ = 0;
+    if (!was_healthy) log("INFO", "the records can be written again");
+    core_.records_ok(true);
+    return;
+  }
+  if (lost_ > 0) pending_.pop_back();  // counted again on the next attempt
+  if (was_healthy) log("ERROR", "the records cannot be written: " + error);
+  core_.records_ok(false);
+}
+
+void EventRecorder::session_begins(const std::string& id, int64_t since_mono_ns) {
+  std::lock_guard lock(mu_);
+  session_ = id;
+  session_since_ns_ = since_mono_ns;
+  drain_locked(false);
+}
+
+void EventRecorder::session_ends() {
+  std::lock_guard lock(mu_);
+  drain_locked(false);
+  session_.clear();
 }
 
 void EventRecorder::record(const std::string& kind, const std::string& severity,
                            const std::string& details, const std::string& session_id) {
-  std::vector<store::Event> one{
-      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, session_id, details, ""}};
-  write(one);
+  std::lock_guard lock(mu_);
+  // The loop's events before it, so the log stays in the order things happened.
+  drain_locked(false);
+  if (pending_.size() >= kMaxPending) {
+    ++lost_;
+    return;
+  }
+  pending_.push_back(
+      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, session_id, details, ""});
+  flush_locked();
+}
+
+std::string EventRecorder::unwritable() const {
+  std::lock_guard lock(mu_);
+  if (pending_.empty() && store_.healthy()) return "";
+  const std::string why = store_.last_write_error();
+  return why.empty() ? "earlier records are still waiting to be written" : why;
 }
 
 void EventRecorder::stop() {
   timer_.cancel();
-  drain();
+  std::lock_guard lock(mu_);
+  drain_locked(true);
 }
 
 }  // namespace dermad

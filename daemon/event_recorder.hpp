@@ -1,41 +1,58 @@
 // Drains the control loop's events into the durable log every 50 ms, on the I/O side,
-// together with the daemon's own (start, configuration, stop). The loop never waits for it.
+// together with the daemon's own (start, configuration, sessions, stop) and, once a second,
+// the counters. The loop never waits for it. A batch that cannot be written is kept and
+// retried, and the loop is told, so RECORDS_FAILED is raised and no session starts.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "daemon/api/journal.hpp"
 #include "daemon/control/control_core.hpp"
-#include "daemon/store/event_log.hpp"
+#include "daemon/store/store.hpp"
 
 namespace dermad {
 
-class EventRecorder {
+class EventRecorder final : public api::Journal {
  public:
-  EventRecorder(control::ControlCore& core, store::EventStore& store, boost::asio::io_context& io)
+  // Events kept while the store cannot take them; beyond it they are counted as lost.
+  static constexpr std::size_t kMaxPending = 65536;
+
+  EventRecorder(control::ControlCore& core, store::Store& store, boost::asio::io_context& io)
       : core_(core), store_(store), timer_(io) {}
 
   void start() { schedule(); }
-  // Records an event of the daemon itself (not from the loop), at once.
-  void record(const std::string& kind, const std::string& severity, const std::string& details,
-              const std::string& session_id = "");
-  // Drains what the loop has left and stops the timer (daemon shutdown).
+  // Drains what the loop has left, writes the last counters and stops the timer.
   void stop();
-  // False once a write failed (disk full, unwritable): the daemon must not start sessions.
-  bool healthy() const { return healthy_; }
+
+  void session_begins(const std::string& id, int64_t since_mono_ns) override;
+  void session_ends() override;
+  void record(const std::string& kind, const std::string& severity, const std::string& details,
+              const std::string& session_id) override;
+  std::string unwritable() const override;
 
  private:
   void schedule();
-  void drain();
-  void write(std::vector<store::Event>& batch);
+  // Takes the loop's events (and the counters when due) and writes what is pending.
+  void drain_locked(bool counters_due);
+  void flush_locked();
 
   control::ControlCore& core_;
-  store::EventStore& store_;
+  store::Store& store_;
   boost::asio::steady_timer timer_;
-  std::atomic<bool> healthy_{true};  // the recorder's timer and RPC completions both write
+  mutable std::mutex mu_;  // the timer and RPC completions both record
+  std::vector<store::Event> pending_;
+  store::Effects pending_fx_;
+  uint64_t lost_ = 0;
+  std::string session_;           // the active session, for the loop's events
+  int64_t session_since_ns_ = 0;  // from its arming on
+  int drains_ = 0;
+  bool counted_ = false;  // the baselines below are set
+  uint64_t strokes_seen_ = 0;
+  int64_t motor_ms_seen_ = 0;
 };
 
 }  // namespace dermad

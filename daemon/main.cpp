@@ -14,6 +14,7 @@
 #include "daemon/api/engineering_service.hpp"
 #include "daemon/api/log_service.hpp"
 #include "daemon/api/server.hpp"
+#include "daemon/api/session_rows.hpp"
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"
@@ -24,7 +25,7 @@
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
-#include "daemon/store/event_log.hpp"
+#include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "hal/sim/sim_pen.hpp"
 
@@ -79,8 +80,9 @@ int main(int argc, char** argv) {
   // The records: opened before anything moves; a damaged file is reported, never replaced.
   std::error_code dir_error;
   std::filesystem::create_directories(opts->state_dir, dir_error);
-  store::EventStore records;
-  if (std::string error; !records.open(opts->state_dir + "/dermad.db", error)) {
+  store::Store records;
+  if (std::string error; !records.open(opts->state_dir + "/dermad.db", error,
+                                       static_cast<int64_t>(opts->records_max_kib) * 1024)) {
     log("ERROR", error);
     log("ERROR",
         "refusing to start without its records: repair or move the file, or choose "
@@ -98,29 +100,41 @@ int main(int argc, char** argv) {
   auto core = std::make_unique<control::ControlCore>(pen, cfg);
   control::MonotonicClock clock;
   control::LoopRunner runner(clock, *core, cfg.period_ns);
-  const auto rt = runner.start(opts->rt_priority);
-  if (!rt.granted) log("WARNING", "control loop runs without real-time guarantees: " + rt.note);
 
   boost::asio::io_context io;
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
   recorder.record(
       "daemon_started", "info",
-      std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}");
+      std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}",
+      "");
   recorder.record("config_loaded", "info",
-                  R"({"protocols":")" + opts->protocols_path + R"(","sha256":")" +
-                      store::sha256_hex(read_file(opts->protocols_path)) + "\"}");
+                  R"({"protocols":")" + api::json_escape(opts->protocols_path) + R"(","sha256":")" +
+                      store::sha256_hex(read_file(opts->protocols_path)) + "\"}",
+                  "");
   recorder.start();
+  // A session the last run did not end (crash, power cut) is recorded as aborted now; its
+  // cartridge stays used.
+  {
+    std::string error;
+    const auto aborted = records.abort_open_sessions(
+        "dermad stopped without ending the session (crash or power cut)",
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count(),
+        clock.now_ns(), error);
+    for (const auto& id : aborted) log("WARNING", "session " + id + " was left open: aborted");
+    if (!error.empty()) log("ERROR", "open sessions could not be closed: " + error);
+  }
+  // The loop starts once the records say who started it, and with what.
+  const auto rt = runner.start(opts->rt_priority);
+  if (!rt.granted) log("WARNING", "control loop runs without real-time guarantees: " + rt.note);
   api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
   hub.start();
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(port);
   api::SimulatorService simulator(pen);
-  api::TreatmentService treatment(
-      *protocols.set, port, pen, io,
-      [&recorder](const std::string& kind, const std::string& session, const std::string& details) {
-        recorder.record(kind, "info", details, session);
-      });
+  api::TreatmentService treatment(*protocols.set, port, pen, io, records, recorder);
   api::LogService logs(records, io);
 
   std::string error;
@@ -157,9 +171,11 @@ int main(int argc, char** argv) {
   work.reset();
   io.stop();
   io_thread.join();
+  treatment.abort_active(std::string("dermad was stopped (") +
+                         (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
   recorder.stop();
   recorder.record("daemon_stopped", "info",
-                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"}");
+                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"}", "");
   hub.stop();
   runner.stop();
   log("INFO", "stopped");

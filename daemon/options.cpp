@@ -26,6 +26,8 @@ Options:
   --seed N              seed of the simulated pen's noise (default: 1)
   --protocols PATH      treatment protocols file (default: /etc/dermad/protocols.textproto)
   --state-dir DIR       where the records live (default: %s)
+  --records-max-kib N   cap the records file at N KiB; past it they are full like a full
+                        disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
   --version             print the version and exit
@@ -107,6 +109,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     } else if (name == "--state-dir") {
       if (!need_value(value) || value.empty()) return fail("--state-dir needs a DIR");
       o.state_dir = std::string(value);
+    } else if (name == "--records-max-kib") {
+      if (!need_value(value) || !parse_number(value, o.records_max_kib) ||
+          o.records_max_kib > (uint64_t{1} << 32)) {
+        return fail("--records-max-kib needs a number of KiB (0 for no cap)");
+      }
     } else if (name == "--link-timeout-ms") {
       if (!need_value(value) || !parse_number(value, o.link_timeout_ms) ||
           o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {

@@ -15,7 +15,8 @@ struct Options {
   int rt_priority = 80;
   uint64_t seed = 1;
   uint32_t link_timeout_ms = 500;
-  std::string state_dir;  // default: default_state_dir()
+  std::string state_dir;         // default: default_state_dir()
+  uint64_t records_max_kib = 0;  // 0: as much as the disk holds
   std::string protocols_path = "/etc/dermad/protocols.textproto";
 };
 

@@ -14,7 +14,7 @@ namespace {
 // the reactor through `Shared` and sees `self` cleared once it is gone.
 class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
  public:
-  EventStream(store::EventStore& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r)
+  EventStream(store::Store& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r)
       : store_(store), req_(r), cursor_(r.after_seq()), shared_(std::make_shared<Shared>(io)) {
     shared_->self = this;
     pump();
@@ -68,9 +68,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   // Writes the next event, or waits for more (follow), or ends the stream.
   void pump() {
     if (buffer_.empty() && (req_.limit() == 0 || sent_ < req_.limit())) {
-      for (auto& e : store_.read(cursor_, 256)) {
+      for (auto& e : store_.read(cursor_, 256, req_.session_id())) {
         cursor_ = e.seq;
-        if (!req_.session_id().empty() && e.session_id != req_.session_id()) continue;
         buffer_.push_back(std::move(e));
       }
     }
@@ -110,7 +109,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     });
   }
 
-  store::EventStore& store_;
+  store::Store& store_;
   const v1::ReadEventsRequest req_;
   int64_t cursor_;
   uint32_t sent_ = 0;
@@ -131,6 +130,19 @@ grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx
                                                 v1::VerifyLogResponse* resp) {
   for (const auto& p : store_.verify()) resp->add_problems(p);
   resp->set_events(store_.last_seq());
+  auto* r = ctx->DefaultReactor();
+  r->Finish(grpc::Status::OK);
+  return r;
+}
+
+grpc::ServerUnaryReactor* LogService::GetCounters(grpc::CallbackServerContext* ctx,
+                                                  const v1::GetCountersRequest*,
+                                                  v1::Counters* resp) {
+  auto c = store_.counters();
+  resp->set_strokes(static_cast<uint64_t>(c["strokes"]));
+  resp->set_motor_run_s(static_cast<double>(c["motor_run_ms"]) / 1000.0);
+  resp->set_sessions(static_cast<uint64_t>(c["sessions"]));
+  resp->set_faults(static_cast<uint64_t>(c["faults"]));
   auto* r = ctx->DefaultReactor();
   r->Finish(grpc::Status::OK);
   return r;

@@ -1,25 +1,29 @@
-// LogService: the event log from a cursor, following new events if asked; and its check.
+// LogService: the event log from a cursor, following new events if asked; its check; the
+// device counters.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 
-#include "daemon/store/event_log.hpp"
+#include "daemon/store/store.hpp"
 #include "dermad/v1/log.grpc.pb.h"
 
 namespace dermad::api {
 
 class LogService final : public v1::LogService::CallbackService {
  public:
-  LogService(store::EventStore& store, boost::asio::io_context& io) : store_(store), io_(io) {}
+  LogService(store::Store& store, boost::asio::io_context& io) : store_(store), io_(io) {}
 
   grpc::ServerWriteReactor<v1::LogEvent>* ReadEvents(grpc::CallbackServerContext* ctx,
                                                      const v1::ReadEventsRequest* req) override;
   grpc::ServerUnaryReactor* VerifyLog(grpc::CallbackServerContext* ctx,
                                       const v1::VerifyLogRequest* req,
                                       v1::VerifyLogResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCounters(grpc::CallbackServerContext* ctx,
+                                        const v1::GetCountersRequest* req,
+                                        v1::Counters* resp) override;
 
  private:
-  store::EventStore& store_;
+  store::Store& store_;
   boost::asio::io_context& io_;
 };
 

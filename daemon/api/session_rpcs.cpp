@@ -1,13 +1,18 @@
-// TreatmentService: StartSession, UpdateSession, EndSession, GetSession.
+// TreatmentService: StartSession, UpdateSession, EndSession, GetSession, ListSessions. A
+// session is recorded before it may run and when it ends; one the daemon cannot record does
+// not start.
 #include <algorithm>
 #include <ctime>
 #include <random>
+#include <set>
 
 #include "daemon/api/convert.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/session_link.hpp"
+#include "daemon/api/session_rows.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/api/treatment_service.hpp"
+#include "daemon/control/clock.hpp"
 
 namespace dermad::api {
 
@@ -76,9 +81,14 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
     device.active_alarms = snap.alarms.active;
     if (snap.cartridge_present) device.cartridge = hal_.read_cartridge();
   }
+  device.records_error = journal_.unwritable();
+  // The single-use rule from the records, so it holds across restarts.
+  std::set<std::string> used;
+  if (device.cartridge && records_.cartridge_used(device.cartridge->serial)) {
+    used.insert(device.cartridge->serial);
+  }
   const auto day = today();
-  const auto refusals =
-      treatment::start_refusals(sr, protocols_, device, book_.used_cartridges(), day);
+  const auto refusals = treatment::start_refusals(sr, protocols_, device, used, day);
   if (book_.current()) {
     return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "a session is active already"));
   }
@@ -105,6 +115,7 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   c.speed_min_hz = p.speed_min_hz;
   c.speed_max_hz = p.speed_max_hz;
   auto* r = ctx->DefaultReactor();
+  const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   treatment::SessionRecord rec;
   rec.id = new_id(next_id_++);
   rec.owner_token = new_token();
@@ -115,7 +126,7 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   rec.materials = sr.materials;
   rec.findings = treatment::screen(sr.answers, protocols_.screening, day);
   rec.cartridge = *device.cartridge;
-  port_.submit(c, [this, r, resp, rec](control::Verdict v, uint32_t detail) mutable {
+  port_.submit(c, [this, r, resp, rec, armed_from_ns](control::Verdict v, uint32_t detail) mutable {
     if (v != control::Verdict::kAccepted) {
       const std::string why = v == control::Verdict::kRefusedCartridge ? "no cartridge"
                               : v == control::Verdict::kPending
@@ -125,14 +136,35 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
       return;
     }
     rec.started = std::chrono::system_clock::now();
+    const store::Event started{0,
+                               to_wall_ns(rec.started),
+                               control::MonotonicClock().now_ns(),
+                               "session_started",
+                               "info",
+                               rec.id,
+                               R"({"protocol":")" + json_escape(rec.request.protocol) +
+                                   R"(","zone":")" + json_escape(rec.zone) + R"(","depth_um":)" +
+                                   std::to_string(rec.depth_um) + R"(,"speed_hz":)" +
+                                   std::to_string(rec.speed_hz) + R"(,"cartridge":")" +
+                                   json_escape(rec.cartridge.serial) + R"(","operator":")" +
+                                   json_escape(rec.request.operator_id) + R"(","patient":")" +
+                                   json_escape(rec.request.patient_ref) + "\"}",
+                               ""};
+    std::string error;
+    journal_.session_begins(rec.id, armed_from_ns);
+    if (!records_.begin_session(session_row(rec, "active"), started, error)) {
+      // Never a session without its record: back to IDLE, needles retracted.
+      journal_.session_ends();
+      control::Command off;
+      off.kind = control::CommandKind::kDisarm;
+      port_.submit(off, [](control::Verdict, uint32_t) {});
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION,
+                       "the session could not be recorded (" + error + "); the pen is disarmed"));
+      return;
+    }
     resp->set_session_id(rec.id);
     resp->set_owner_token(rec.owner_token);
     fill_info(rec, v1::STATE_ARMED, *resp->mutable_session());
-    record_("session_started", rec.id,
-            R"({"protocol":")" + rec.request.protocol + R"(","zone":")" + rec.zone +
-                R"(","depth_um":)" + std::to_string(rec.depth_um) + R"(,"speed_hz":)" +
-                std::to_string(rec.speed_hz) + R"(,"cartridge":")" + rec.cartridge.serial +
-                R"(","operator":")" + rec.request.operator_id + "\"}");
     book_.begin(std::move(rec));
     r->Finish(Status::OK);
   });
@@ -192,9 +224,10 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
     }
     book_.update(zone, depth, speed, more);
     if (const auto now = book_.current()) {
-      record_("session_updated", now->id,
-              R"({"zone":")" + zone + R"(","depth_um":)" + std::to_string(depth) +
-                  R"(,"speed_hz":)" + std::to_string(speed) + "}");
+      journal_.record("session_updated", "info",
+                      R"({"zone":")" + json_escape(zone) + R"(","depth_um":)" +
+                          std::to_string(depth) + R"(,"speed_hz":)" + std::to_string(speed) + "}",
+                      now->id);
     }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
     r->Finish(Status::OK);
@@ -221,15 +254,14 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
       r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
       return;
     }
+    journal_.session_ends();
     const auto ended = book_.end(token, std::chrono::system_clock::now());
     if (!ended) {
       r->Finish(Status(StatusCode::FAILED_PRECONDITION, "the session ended meanwhile"));
       return;
     }
     fill_summary(*ended, *resp);
-    record_("session_ended", ended->id,
-            R"({"strokes":)" + std::to_string(ended->stats.strokes()) + R"(,"run_s":)" +
-                std::to_string(ended->stats.run_s()) + "}");
+    finish_record(*ended, "ended", "");
     r->Finish(Status::OK);
   });
   return r;
@@ -238,14 +270,77 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerContext* ctx,
                                                        const v1::GetSessionRequest* req,
                                                        v1::SessionSummary* resp) {
-  const auto found = book_.find(req->session_id());
-  if (!found) {
+  const auto cur = book_.current();
+  if (cur && (req->session_id().empty() || req->session_id() == cur->id)) {
+    fill_summary(*cur, *resp);
+    return finish(ctx, Status::OK);
+  }
+  const auto row =
+      req->session_id().empty() ? records_.last_session() : records_.session(req->session_id());
+  if (!row) {
     return finish(ctx, Status(StatusCode::NOT_FOUND, req->session_id().empty()
                                                          ? "no session yet"
                                                          : "no session " + req->session_id()));
   }
-  fill_summary(*found, *resp);
+  *resp = summary_of(*row);
   return finish(ctx, Status::OK);
+}
+
+grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListSessionsRequest* req,
+                                                         v1::ListSessionsResponse* resp) {
+  int64_t since_ns = 0;
+  if (!req->since().empty()) {
+    const auto d = treatment::parse_date(req->since());
+    if (!d) {
+      return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                                "since '" + req->since() + "' is not a date (YYYY-MM-DD)"));
+    }
+    since_ns = to_wall_ns(*d);
+  }
+  if (req->limit() > 1000) {
+    return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                              "limit " + std::to_string(req->limit()) + " is over 1000"));
+  }
+  const int limit = req->limit() == 0 ? 100 : static_cast<int>(req->limit());
+  const auto cur = book_.current();
+  for (const auto& row : records_.sessions(since_ns, limit)) {
+    // The active one's figures are the live ones, not its last checkpoint.
+    if (cur && row.id == cur->id) {
+      fill_summary(*cur, *resp->add_sessions());
+    } else {
+      *resp->add_sessions() = summary_of(row);
+    }
+  }
+  return finish(ctx, Status::OK);
+}
+
+void TreatmentService::finish_record(const treatment::SessionRecord& r, const std::string& state,
+                                     const std::string& reason) {
+  auto row = session_row(r, state);
+  row.end_reason = reason;
+  const store::Event ev{0,
+                        row.ended_wall_ns,
+                        control::MonotonicClock().now_ns(),
+                        state == "ended" ? "session_ended" : "session_aborted",
+                        state == "ended" ? "info" : "warning",
+                        r.id,
+                        R"({"strokes":)" + std::to_string(r.stats.strokes()) + R"(,"run_s":)" +
+                            std::to_string(r.stats.run_s()) +
+                            (reason.empty() ? "" : R"(,"reason":")" + json_escape(reason) + "\"") +
+                            "}",
+                        ""};
+  std::string error;
+  // If this fails the row stays "active" with its last checkpoint, and the next start
+  // records it as aborted; RECORDS_FAILED tells the operator meanwhile.
+  records_.finish_session(row, ev, error);
+}
+
+void TreatmentService::abort_active(const std::string& reason) {
+  journal_.session_ends();
+  if (const auto ended = book_.end("", std::chrono::system_clock::now())) {
+    finish_record(*ended, "aborted", reason);
+  }
 }
 
 grpc::ServerWriteReactor<v1::SessionInfo>* TreatmentService::Link(grpc::CallbackServerContext*,

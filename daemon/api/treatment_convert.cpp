@@ -23,6 +23,8 @@ v1::CartridgeType to_proto(hal::CartridgeType t) {
   }
 }
 
+}  // namespace
+
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   if (t.time_since_epoch().count() == 0) return "";
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -32,8 +34,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return b;
 }
-
-}  // namespace
 
 void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& a,
                         std::string& errors) {
@@ -141,6 +141,7 @@ void fill_summary(const treatment::SessionRecord& r, v1::SessionSummary& out) {
   out.set_operator_id(r.request.operator_id);
   out.set_patient_ref(r.request.patient_ref);
   out.set_active(r.active);
+  out.set_state(r.active ? v1::SESSION_STATE_ACTIVE : v1::SESSION_STATE_ENDED);
 }
 
 }  // namespace dermad::api

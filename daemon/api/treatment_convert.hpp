@@ -13,6 +13,8 @@ namespace dermad::api {
 // Fills `out`; malformed dates are appended to `errors` ("; "-separated).
 void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& out,
                         std::string& errors);
+// "2026-11-24T14:03:00Z"; empty for the epoch (never).
+std::string rfc3339(std::chrono::system_clock::time_point t);
 // The clinic's calendar day (the device's local time zone).
 treatment::Date today();
 void fill_protocol(const treatment::Protocol& p, v1::Protocol& out);

@@ -1,6 +1,7 @@
 #include "daemon/api/treatment_service.hpp"
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/session_rows.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/treatment/screening.hpp"
 
@@ -10,14 +11,16 @@ using grpc::Status;
 using grpc::StatusCode;
 
 TreatmentService::TreatmentService(treatment::ProtocolSet protocols, CommandPort& port,
-                                   hal::Hal& hal, boost::asio::io_context& io, Recorder record)
+                                   hal::Hal& hal, boost::asio::io_context& io,
+                                   store::Store& records, Journal& journal)
     : protocols_(std::move(protocols)),
       port_(port),
       hal_(hal),
       io_(io),
+      records_(records),
+      journal_(journal),
       cursor_(port.core().telemetry().head()),
-      feeder_(std::make_shared<boost::asio::steady_timer>(io)),
-      record_(std::move(record)) {
+      feeder_(std::make_shared<boost::asio::steady_timer>(io)) {
   feed();
 }
 
@@ -29,6 +32,15 @@ void TreatmentService::feed() {
   control::Snapshot s;
   uint64_t lost = 0;
   while (port_.core().telemetry().next(cursor_, s, lost)) book_.observe(s);
+  if (++feeds_ % 50 == 0) {
+    // A crash then loses at most the last second of the summary's figures; the events up to
+    // it are in the log already. A failed write shows as RECORDS_FAILED, from the recorder.
+    if (const auto cur = book_.current()) {
+      std::string ignored;
+      const auto row = session_row(*cur, "active");
+      records_.checkpoint_session(row.id, row.summary, ignored);
+    }
+  }
   feeder_->expires_after(std::chrono::milliseconds(20));
   feeder_->async_wait([this, keep = feeder_](const boost::system::error_code& ec) {
     if (!ec) feed();

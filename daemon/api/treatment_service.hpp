@@ -8,6 +8,8 @@
 #include <memory>
 
 #include "daemon/api/command_port.hpp"
+#include "daemon/api/journal.hpp"
+#include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "daemon/treatment/session_book.hpp"
 #include "dermad/v1/treatment.grpc.pb.h"
@@ -17,11 +19,8 @@ namespace dermad::api {
 
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
-  // Where session events go for the record: kind, session id, JSON details.
-  using Recorder = std::function<void(const std::string&, const std::string&, const std::string&)>;
-
   TreatmentService(treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
-                   boost::asio::io_context& io, Recorder record);
+                   boost::asio::io_context& io, store::Store& records, Journal& journal);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
@@ -42,22 +41,35 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* ctx,
                                        const v1::GetSessionRequest* req,
                                        v1::SessionSummary* resp) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* ctx,
+                                         const v1::ListSessionsRequest* req,
+                                         v1::ListSessionsResponse* resp) override;
   grpc::ServerWriteReactor<v1::SessionInfo>* Link(grpc::CallbackServerContext* ctx,
                                                   const v1::LinkRequest* req) override;
 
+  // The daemon is stopping: an active session is recorded as aborted, with `reason`.
+  void abort_active(const std::string& reason);
+
  private:
-  void feed();  // the loop's snapshots into the active session's figures, every 20 ms
+  // The loop's snapshots into the active session's figures every 20 ms; its summary into
+  // the records once a second.
+  void feed();
   int state() const;
+  // The ended or aborted session's row and event, in one transaction.
+  void finish_record(const treatment::SessionRecord& r, const std::string& state,
+                     const std::string& reason);
 
   const treatment::ProtocolSet protocols_;
   CommandPort& port_;
   hal::Hal& hal_;
   boost::asio::io_context& io_;
   treatment::SessionBook book_;
+  store::Store& records_;
+  Journal& journal_;
   uint64_t cursor_ = 0;
   uint64_t next_id_ = 1;
+  int feeds_ = 0;
   std::shared_ptr<boost::asio::steady_timer> feeder_;
-  Recorder record_;
 };
 
 }  // namespace dermad::api

@@ -21,6 +21,7 @@ enum class AlarmCode : uint8_t {
   kSensorFault,
   kLoopOverrun,
   kLinkLost,
+  kRecordsFailed,
   kCount
 };
 inline constexpr std::size_t kAlarmCount = static_cast<std::size_t>(AlarmCode::kCount);
@@ -48,6 +49,9 @@ inline constexpr std::array<AlarmInfo, kAlarmCount> kAlarmTable{{
     {"LOOP_OVERRUN", Priority::kHigh, true, "Control loop stalled"},
     // Clears when the owner's link is back: the session may go on.
     {"LINK_LOST", Priority::kMedium, false, "Tablet link lost"},
+    // The pen stays safe and a running session may finish; no new session starts. Clears
+    // when a write goes through again.
+    {"RECORDS_FAILED", Priority::kMedium, false, "Records cannot be written"},
 }};
 
 constexpr const AlarmInfo& info(AlarmCode c) {

@@ -36,6 +36,7 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.depth_tracking_fault = depth_.tracking_fault();
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
   v.link_lost = link_lost_;
+  v.records_failed = !records_ok_.load(std::memory_order_relaxed);
   v.cartridge_removed_running =
       out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
   v.late_ns = late_ns;
@@ -212,9 +213,10 @@ void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& spe
 
 void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop) {
   hal_.read(now_ns, in_);
-  const double dt =
-      prev_t_ns_ < 0 ? cfg_.period_ns * 1e-9 : static_cast<double>(now_ns - prev_t_ns_) * 1e-9;
+  const int64_t dt_ns = prev_t_ns_ < 0 ? cfg_.period_ns : now_ns - prev_t_ns_;
+  const double dt = static_cast<double>(dt_ns) * 1e-9;
   prev_t_ns_ = now_ns;
+  if (out_.motor_enable) motor_on_ns_ += dt_ns;  // the drive was on since the last tick
   estimator_.update(in_);
   total_edges_ += in_.tach_edges;
 
@@ -310,6 +312,7 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   snap.home_switch = in_.home_switch;
   snap.alarms = supervisor_.alarms();
   snap.strokes = total_edges_ / geo_.tach_edges_per_rev;
+  snap.motor_on_ms = motor_on_ns_ / 1'000'000;
   if (after == State::kService) {
     const int64_t end = service_.drive_started_ns >= 0
                             ? service_.drive_started_ns + service_.duration_ns

@@ -49,6 +49,8 @@ class ControlCore {
   }
   // The session owner's heartbeat (steady-clock time it was last heard), any thread.
   void link_beat(int64_t now_ns) { link_beat_ns_.store(now_ns, std::memory_order_relaxed); }
+  // Whether the durable records can be written (the recorder's last write), any thread.
+  void records_ok(bool ok) { records_ok_.store(ok, std::memory_order_relaxed); }
   const TelemetryRing& telemetry() const { return ring_; }
   // I/O side: the next event for the record, oldest first; false when there is none.
   bool next_event(ControlEvent& e) { return events_.try_pop(e); }
@@ -97,6 +99,8 @@ class ControlCore {
   bool recorded_cartridge_ = false;
   bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
+  std::atomic<bool> records_ok_{true};
+  int64_t motor_on_ns_ = 0;  // drive enabled, since start: the motor run-time counter
 
   struct ServiceRun {
     int32_t depth_um = 0;

@@ -48,7 +48,8 @@ struct MonitorView {
   bool depth_tracking_fault = false;
   bool homing_failed = false;
   bool cartridge_removed_running = false;
-  bool link_lost = false;  // the owner's heartbeat lapsed while running, and is not back
+  bool link_lost = false;       // the owner's heartbeat lapsed while running, and is not back
+  bool records_failed = false;  // the I/O side cannot write the durable records
   int64_t late_ns = 0;
 };
 

@@ -44,7 +44,8 @@ struct Snapshot {
   bool home_switch = false;
 
   AlarmSet alarms;
-  uint64_t strokes = 0;
+  uint64_t strokes = 0;     // since the daemon started
+  int64_t motor_on_ms = 0;  // drive enabled, since the daemon started
   int64_t service_remaining_ms = 0;
 
   uint32_t late_us = 0;  // this tick's wake-up lateness

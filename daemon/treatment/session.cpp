@@ -80,7 +80,19 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
       }
     }
   }
-  if (device.active_alarms != 0) precondition("unresolved alarms");
+  if (!device.records_error.empty()) {
+    precondition("the records cannot be written (" + device.records_error +
+                 "): a session that cannot be recorded is not started");
+  }
+  if (device.active_alarms != 0) {
+    std::string codes;
+    for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
+      if (device.active_alarms & (1u << i)) {
+        codes += (codes.empty() ? "" : ", ") + std::string(control::kAlarmTable[i].code);
+      }
+    }
+    precondition("unresolved alarms: " + codes);
+  }
   if (device.state != control::State::kIdle) {
     precondition("the device is " + std::string(control::to_string(device.state)) +
                  ", a session starts from IDLE");

@@ -36,6 +36,7 @@ struct StartRequest {
 struct DeviceView {
   control::State state = control::State::kBoot;
   uint32_t active_alarms = 0;
+  std::string records_error;  // non-empty: the durable records cannot be written, and why
   std::optional<hal::CartridgeInfo> cartridge;  // nullopt: none in
 };
 

@@ -32,32 +32,12 @@ void SessionBook::update(const std::string& zone, int32_t depth_um, double speed
 std::optional<SessionRecord> SessionBook::end(const std::string& token,
                                               std::chrono::system_clock::time_point at) {
   std::lock_guard lock(mu_);
-  if (!active_ || active_->owner_token != token) return std::nullopt;
-  active_->active = false;
-  active_->ended = at;
-  used_.insert(active_->cartridge.serial);
-  ended_.push_back(std::move(*active_));
+  if (!active_ || (!token.empty() && active_->owner_token != token)) return std::nullopt;
+  SessionRecord r = std::move(*active_);
   active_.reset();
-  return ended_.back();
-}
-
-std::optional<SessionRecord> SessionBook::find(const std::string& id) const {
-  std::lock_guard lock(mu_);
-  if (id.empty()) {
-    if (active_) return active_;
-    if (!ended_.empty()) return ended_.back();
-    return std::nullopt;
-  }
-  if (active_ && active_->id == id) return active_;
-  for (const auto& r : ended_) {
-    if (r.id == id) return r;
-  }
-  return std::nullopt;
-}
-
-std::set<std::string> SessionBook::used_cartridges() const {
-  std::lock_guard lock(mu_);
-  return used_;
+  r.active = false;
+  r.ended = at;
+  return r;
 }
 
 void SessionBook::observe(const control::Snapshot& s) {

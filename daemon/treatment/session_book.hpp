@@ -1,12 +1,11 @@
-// The device's sessions: the one that is active (at most one), the ended ones, and the
-// cartridges already used. Shared by gRPC threads and the snapshot feeder, so it locks;
-// it never waits on anything else. (The durable store of #5 will take the history.)
+// The active session (at most one) and its running figures. Shared by gRPC threads and the
+// snapshot feeder, so it locks; it never waits on anything else. Ended sessions live in the
+// durable store, not here.
 #pragma once
 
 #include <chrono>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -37,19 +36,15 @@ class SessionBook {
   // Changes the active session's zone, depth, speed; adds materials.
   void update(const std::string& zone, int32_t depth_um, double speed_hz,
               const std::vector<Material>& more);
-  // Ends the active session owned by `token`; its cartridge counts as used from now on.
+  // Ends the active session owned by `token` (any owner if `token` is empty: the daemon
+  // stopping); returns it as it ended.
   std::optional<SessionRecord> end(const std::string& token,
                                    std::chrono::system_clock::time_point at);
-  // By id; an empty id is the active session, else the last ended one.
-  std::optional<SessionRecord> find(const std::string& id) const;
-  std::set<std::string> used_cartridges() const;
   void observe(const control::Snapshot& s);
 
  private:
   mutable std::mutex mu_;
   std::optional<SessionRecord> active_;
-  std::vector<SessionRecord> ended_;
-  std::set<std::string> used_;
 };
 
 }  // namespace dermad::treatment

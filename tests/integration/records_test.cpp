@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/store/event_log.hpp"
+#include "daemon/store/store.hpp"
 #include "dermad/v1/device.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
@@ -39,7 +39,7 @@ TEST(Records, ARunLeavesItsEventsInTheLogInOrder) {
   const int status = daemon.stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
 
-  store::EventStore records;
+  store::Store records;
   std::string err;
   ASSERT_TRUE(records.open(daemon.state_dir() + "/dermad.db", err)) << err;
   EXPECT_TRUE(records.verify().empty());
