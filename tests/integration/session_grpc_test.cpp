@@ -10,108 +10,19 @@
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
+#include "tests/integration/pen_client.hpp"
 
 namespace dermad::test {
 namespace {
 
-using namespace std::chrono_literals;
-
-// Holds the owner's link open and reads it, as the tablet does, until stopped.
-class LinkHolder {
- public:
-  LinkHolder(v1::TreatmentService::Stub& stub, const std::string& token) {
-    v1::LinkRequest req;
-    req.set_owner_token(token);
-    reader_ = stub.Link(&ctx_, req);
-    thread_ = std::thread([this] {
-      v1::SessionInfo info;
-      while (reader_->Read(&info)) ++messages_;
-    });
-  }
-  ~LinkHolder() { stop(); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    ctx_.TryCancel();
-    thread_.join();
-  }
-  int messages() const { return messages_; }
-
- private:
-  grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<v1::SessionInfo>> reader_;
-  std::atomic<int> messages_{0};
-  std::thread thread_;
-};
-
-class Sessions : public ::testing::Test {
+class Sessions : public ::testing::Test, public PenClient {
  protected:
   void SetUp() override {
     ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
-    device = v1::DeviceService::NewStub(daemon.channel());
-    sim = v1::Simulator::NewStub(daemon.channel());
-    treatment = v1::TreatmentService::NewStub(daemon.channel());
-  }
-
-  void insert_cartridge(const std::string& serial,
-                        v1::CartridgeType type = v1::CARTRIDGE_TYPE_STANDARD) {
-    grpc::ClientContext ctx;
-    v1::InsertCartridgeRequest req;
-    req.set_serial(serial);
-    req.set_type(type);
-    req.set_needles(36);
-    req.set_expires("2030-12-31");
-    v1::SimAck ack;
-    ASSERT_TRUE(sim->InsertCartridge(&ctx, req, &ack).ok());
-    // The loop sees the cartridge switch at its next tick.
-    ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.inputs().cartridge_present(); }, 5s));
-  }
-  void trigger(bool on) {
-    grpc::ClientContext ctx;
-    v1::SetSwitchRequest req;
-    req.set_on(on);
-    v1::SimAck ack;
-    ASSERT_TRUE(sim->SetTrigger(&ctx, req, &ack).ok());
-  }
-  v1::Status status() {
-    grpc::ClientContext ctx;
-    v1::Status st;
-    EXPECT_TRUE(device->GetStatus(&ctx, {}, &st).ok());
-    return st;
-  }
-  bool wait_for(const std::function<bool(const v1::Status&)>& pred, std::chrono::seconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred(status())) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-  v1::StartSessionRequest good_request() {
-    v1::StartSessionRequest r;
-    r.set_protocol("general");
-    r.set_zone("cheeks");
-    r.set_depth_um(1000);
-    r.set_speed_hz(100);
-    r.mutable_answers()->set_consultation_done(true);
-    r.set_operator_id("dr-a");
-    r.set_patient_ref("p-17");
-    return r;
-  }
-  grpc::Status start(const v1::StartSessionRequest& r, v1::StartSessionResponse& out) {
-    grpc::ClientContext ctx;
-    return treatment->StartSession(&ctx, r, &out);
-  }
-  static bool has_alarm(const v1::Status& s, const std::string& code) {
-    for (const auto& a : s.alarms()) {
-      if (a.code() == code) return true;
-    }
-    return false;
+    connect(daemon.channel());
   }
 
   DaemonProcess daemon;
-  std::unique_ptr<v1::DeviceService::Stub> device;
-  std::unique_ptr<v1::Simulator::Stub> sim;
-  std::unique_ptr<v1::TreatmentService::Stub> treatment;
 };
 
 TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime) {

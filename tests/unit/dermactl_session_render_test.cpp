@@ -1,6 +1,8 @@
 // dermactl session output: summary and live-session JSON (keys and types), text, refusals.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@ v1::SessionSummary sample_summary() {
   s.set_session_id("S-42");
   s.set_protocol("general");
   s.set_started_at("2025-06-01T10:00:00Z");
+  s.set_state(v1::SESSION_STATE_ENDED);
   s.set_ended_at("2025-06-01T10:20:00Z");
   s.set_run_s(95.5);
   auto* z = s.add_zones();
@@ -69,7 +72,8 @@ TEST(DermactlSessionRender, SummaryJsonKeysAndTypes) {
                                           "needles",       "findings",
                                           "acknowledged",  "materials",
                                           "aftercare",     "operator_id",
-                                          "patient_ref",   "active"};
+                                          "patient_ref",   "active",
+                                          "state",         "end_reason"};
   std::size_t at = 0;
   for (const auto& k : order) {
     const auto pos = text.find("\"" + k + "\": ", at);
@@ -81,7 +85,7 @@ TEST(DermactlSessionRender, SummaryJsonKeysAndTypes) {
   EXPECT_EQ(doc->object().size(), order.size());
 
   for (const char* k : {"session_id", "protocol", "started_at", "ended_at", "cartridge_serial",
-                        "operator_id", "patient_ref"}) {
+                        "operator_id", "patient_ref", "state", "end_reason"}) {
     EXPECT_TRUE(j.find(k)->is_string()) << k;
   }
   for (const char* k : {"strokes", "microchannels", "needles"}) {
@@ -144,6 +148,44 @@ TEST(DermactlSessionRender, SummaryText) {
   const std::string r = summary_text(running);
   EXPECT_NE(r.find("S-1 (running)"), std::string::npos) << r;
   EXPECT_NE(r.find("not yet"), std::string::npos) << r;
+}
+
+TEST(DermactlSessionRender, AnAbortedSessionSaysSoAndWhy) {
+  v1::SessionSummary s = sample_summary();
+  s.set_state(v1::SESSION_STATE_ABORTED);
+  s.set_end_reason("dermad stopped without ending the session (crash or power cut)");
+  const std::string t = summary_text(s);
+  EXPECT_NE(t.find("S-42 (ABORTED)"), std::string::npos) << t;
+  const auto why = t.find("\nwhy ");
+  ASSERT_NE(why, std::string::npos) << t;
+  EXPECT_LT(t.find("dermad stopped without ending", why), t.find('\n', why + 1)) << t;
+  const Json j = summary_json(s);
+  EXPECT_NE(j.dump().find(R"("state": "aborted")"), std::string::npos) << j.dump();
+  EXPECT_EQ(session_state_name(v1::SESSION_STATE_ENDED), "ended");
+  EXPECT_EQ(session_state_name(v1::SESSION_STATE_ACTIVE), "active");
+  EXPECT_EQ(session_state_name(v1::SESSION_STATE_UNSPECIFIED), "unspecified");
+}
+
+TEST(DermactlSessionRender, SessionsTableHasAHeaderAndAlignedRows) {
+  v1::ListSessionsResponse r;
+  EXPECT_EQ(sessions_table(r), "no sessions recorded in that time");
+  *r.add_sessions() = sample_summary();
+  auto* b = r.add_sessions();
+  b->set_session_id("S-100000");
+  b->set_state(v1::SESSION_STATE_ABORTED);
+  b->set_protocol("prp");
+  const std::string t = sessions_table(r);
+  std::istringstream lines(t);
+  std::vector<std::string> rows;
+  for (std::string l; std::getline(lines, l);) rows.push_back(l);
+  ASSERT_EQ(rows.size(), 3u) << t;
+  EXPECT_EQ(rows[0].rfind("SESSION ", 0), 0u) << t;
+  // Every column starts where its header does.
+  const auto col = rows[0].find("STATE");
+  EXPECT_EQ(rows[1].substr(col, 5), "ended");
+  EXPECT_EQ(rows[2].substr(col, 7), "aborted");
+  EXPECT_NE(rows[1].find("C-123"), std::string::npos);
+  EXPECT_NE(rows[2].find(" - "), std::string::npos) << "empty fields show a dash";
 }
 
 TEST(DermactlSessionRender, SessionInfoJsonKeysAndTypes) {

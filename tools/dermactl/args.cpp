@@ -111,11 +111,23 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 // Two aligned columns, left column as wide as its widest entry.
+// A left column wider than this goes on a line of its own, its text below it, so one long
+// usage does not push every description off an 80-column terminal.
+constexpr std::size_t kMaxLeft = 28;
+
 std::string columns(const std::vector<std::pair<std::string, std::string>>& rows) {
   std::size_t width = 0;
-  for (const auto& r : rows) width = std::max(width, r.first.size());
+  for (const auto& r : rows) {
+    if (r.first.size() <= kMaxLeft) width = std::max(width, r.first.size());
+  }
   std::string out;
-  for (const auto& [left, right] : rows) out += "  " + pad(left, width + 2) + right + "\n";
+  for (const auto& [left, right] : rows) {
+    if (left.size() > kMaxLeft) {
+      out += "  " + left + "\n" + std::string(width + 4, ' ') + right + "\n";
+    } else {
+      out += "  " + pad(left, width + 2) + right + "\n";
+    }
+  }
   return out;
 }
 

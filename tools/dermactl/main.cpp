@@ -31,6 +31,8 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim fault", run_sim_fault},
       {"protocols", run_protocols},
       {"logs", run_logs},
+      {"sessions", run_sessions},
+      {"counters", run_counters},
       {"screen", run_screen},
       {"session start", run_session_start},
       {"session update", run_session_update},

@@ -1,5 +1,7 @@
 #include "tools/dermactl/render_session.hpp"
 
+#include <algorithm>
+
 #include "tools/dermactl/render.hpp"
 
 namespace dermad::ctl {
@@ -48,6 +50,19 @@ std::string severity_name(v1::FindingSeverity s) {
       return "block";
     case v1::FINDING_SEVERITY_ACKNOWLEDGE:
       return "acknowledge";
+    default:
+      return "unspecified";
+  }
+}
+
+std::string session_state_name(v1::SessionState s) {
+  switch (s) {
+    case v1::SESSION_STATE_ACTIVE:
+      return "active";
+    case v1::SESSION_STATE_ENDED:
+      return "ended";
+    case v1::SESSION_STATE_ABORTED:
+      return "aborted";
     default:
       return "unspecified";
   }
@@ -125,12 +140,18 @@ Json summary_json(const v1::SessionSummary& s) {
   j.set("operator_id", s.operator_id());
   j.set("patient_ref", s.patient_ref());
   j.set("active", s.active());
+  j.set("state", session_state_name(s.state()));
+  j.set("end_reason", s.end_reason());
   return j;
 }
 
 std::string summary_text(const v1::SessionSummary& s) {
   Rows rows;
-  rows.emplace_back("session", s.session_id() + (s.active() ? " (running)" : " (ended)"));
+  rows.emplace_back("session",
+                    s.session_id() + (s.active()                               ? " (running)"
+                                      : s.state() == v1::SESSION_STATE_ABORTED ? " (ABORTED)"
+                                                                               : " (ended)"));
+  if (!s.end_reason().empty()) rows.emplace_back("why", s.end_reason());
   rows.emplace_back("protocol", s.protocol());
   rows.emplace_back("started", or_dash(s.started_at()));
   rows.emplace_back("ended", s.ended_at().empty() ? "not yet" : s.ended_at());
@@ -162,6 +183,33 @@ std::string summary_text(const v1::SessionSummary& s) {
   out += "\naftercare:\n";
   if (s.aftercare().empty()) out += "  (none given)\n";
   for (const auto& a : s.aftercare()) out += "  - " + a + "\n";
+  return out;
+}
+
+std::string sessions_table(const v1::ListSessionsResponse& r) {
+  if (r.sessions().empty()) return "no sessions recorded in that time";
+  std::vector<std::vector<std::string>> cells{{"SESSION", "STATE", "STARTED", "ENDED", "PROTOCOL",
+                                               "OPERATOR", "PATIENT", "CARTRIDGE", "STROKES",
+                                               "RUN"}};
+  for (const auto& s : r.sessions()) {
+    cells.push_back({s.session_id(), session_state_name(s.state()), or_dash(s.started_at()),
+                     or_dash(s.ended_at()), s.protocol(), or_dash(s.operator_id()),
+                     or_dash(s.patient_ref()), or_dash(s.cartridge_serial()),
+                     std::to_string(s.strokes()), secs(s.run_s())});
+  }
+  std::vector<std::size_t> width(cells.front().size(), 0);
+  for (const auto& row : cells) {
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out += (out.empty() ? "" : "\n") + line;
+  }
   return out;
 }
 

@@ -18,9 +18,14 @@ std::string session_info_text(const v1::SessionInfo& s);
 // One line per message for `session attach` into a pipe or file.
 std::string session_info_line(const v1::SessionInfo& s);
 
-// The proto's field names; zones, findings and materials as lists of objects.
+// "active", "ended" or "aborted" ("unspecified" when unset).
+std::string session_state_name(v1::SessionState s);
+
+// The proto's field names; zones, findings and materials as lists of objects; state by name.
 Json summary_json(const v1::SessionSummary& s);
 // A block of labelled lines, then the aftercare instructions as bullets.
 std::string summary_text(const v1::SessionSummary& s);
+// `dermactl sessions`: a header and one row per session, or a line saying there are none.
+std::string sessions_table(const v1::ListSessionsResponse& r);
 
 }  // namespace dermad::ctl

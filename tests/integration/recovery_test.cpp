@@ -1,0 +1,179 @@
+// The records through crashes and a full store, with the real daemon: a session killed
+// while the needles run is aborted at the next start with its events, its cartridge stays
+// spent, the counters survive; a store that cannot be written refuses new sessions while
+// the loop goes on.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "dermad/v1/log.grpc.pb.h"
+#include "tests/integration/daemon_process.hpp"
+#include "tests/integration/json_value.hpp"
+#include "tests/integration/pen_client.hpp"
+
+namespace dermad::test {
+namespace {
+
+// A state directory that outlives one daemon, as /var/lib/dermad does.
+class StateDir {
+ public:
+  StateDir() {
+    char tmpl[] = "/tmp/dermad-state-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~StateDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+CommandResult ctl(const DaemonProcess& d, std::vector<std::string> args) {
+  std::vector<std::string> argv = {DERMACTL_BIN, "--socket", d.socket_path(), "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
+TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeStaysSpent) {
+  StateDir state;
+  std::string session_id;
+  {
+    DaemonProcess first({"--state-dir", state.path()});
+    ASSERT_TRUE(first.wait_ready()) << first.log();
+    PenClient pen;
+    pen.connect(first.channel());
+    pen.insert_cartridge("C-KILL");
+    v1::StartSessionResponse started;
+    ASSERT_TRUE(pen.start(pen.good_request(), started).ok());
+    session_id = started.session_id();
+    LinkHolder link(*pen.treatment, started.owner_token());
+    pen.trigger(true);
+    ASSERT_TRUE(
+        pen.wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+    std::this_thread::sleep_for(2500ms);  // past two checkpoints and counter writes
+    const int status = first.stop(SIGKILL);
+    ASSERT_TRUE(WIFSIGNALED(status)) << first.log();
+  }  // the link sees the daemon gone
+
+  DaemonProcess second({"--state-dir", state.path()});
+  ASSERT_TRUE(second.wait_ready()) << second.log();
+
+  auto r = ctl(second, {"session", "show", session_id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = parse_json(r.out);
+  ASSERT_TRUE(s) << r.out;
+  EXPECT_EQ((*s)["state"].string(), "aborted");
+  EXPECT_NE((*s)["end_reason"].string().find("crash or power cut"), std::string::npos);
+  EXPECT_FALSE((*s)["ended_at"].string().empty());
+  EXPECT_EQ((*s)["cartridge_serial"].string(), "C-KILL");
+  EXPECT_EQ((*s)["operator_id"].string(), "dr-a");
+  // The last checkpoint's figures: at least the first second and a half of running.
+  EXPECT_GT((*s)["run_s"].number(), 1.0);
+  EXPECT_GT((*s)["strokes"].number(), 100.0);
+
+  // Every event up to the kill, then the abort recorded by the new start.
+  r = ctl(second, {"logs", "--session", session_id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> kinds, tos;
+  std::istringstream lines(r.out);
+  for (std::string l; std::getline(lines, l);) {
+    auto e = parse_json(l);
+    ASSERT_TRUE(e) << l;
+    kinds.push_back((*e)["kind"].string());
+    tos.push_back((*e)["details"].string());
+  }
+  ASSERT_GE(kinds.size(), 3u) << r.out;
+  EXPECT_EQ(kinds.front(), "state_changed");  // IDLE -> ARMED, then the session's own record
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "session_started"), kinds.end());
+  EXPECT_NE(std::find_if(tos.begin(), tos.end(),
+                         [](const std::string& d) {
+                           return d.find(R"("to":"RUNNING")") != std::string::npos;
+                         }),
+            tos.end());
+  EXPECT_EQ(kinds.back(), "session_aborted");
+  EXPECT_EQ(ctl(second, {"logs", "--verify"}).exit_code, 0);
+
+  r = ctl(second, {"sessions"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto listed = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(listed) << r.out;
+  EXPECT_EQ((*listed)["session_id"].string(), session_id);
+  EXPECT_EQ((*listed)["state"].string(), "aborted");
+
+  r = ctl(second, {"counters"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto c = parse_json(r.out);
+  ASSERT_TRUE(c) << r.out;
+  EXPECT_EQ((*c)["sessions"].number(), 1.0);
+  EXPECT_GT((*c)["strokes"].number(), 100.0);
+  EXPECT_GT((*c)["motor_run_s"].number(), 1.0);
+
+  // The single-use rule held through the crash.
+  PenClient pen;
+  pen.connect(second.channel());
+  pen.insert_cartridge("C-KILL");
+  v1::StartSessionResponse again;
+  const auto refused = pen.start(pen.good_request(), again);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("cartridge C-KILL was already used"), std::string::npos)
+      << refused.error_message();
+}
+
+TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
+  // A cap a little above the new file's size: a few dozen alarms fill it.
+  DaemonProcess daemon({"--records-max-kib", "80"});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+  PenClient pen;
+  pen.connect(daemon.channel());
+  auto estop = [&pen](bool on) {
+    grpc::ClientContext ctx;
+    v1::SetSwitchRequest req;
+    req.set_on(on);
+    v1::SimAck ack;
+    ASSERT_TRUE(pen.sim->SetEstop(&ctx, req, &ack).ok());
+  };
+  bool failed = false;
+  for (int i = 0; i < 400 && !failed; ++i) {
+    estop(true);
+    std::this_thread::sleep_for(5ms);
+    estop(false);
+    std::this_thread::sleep_for(5ms);
+    grpc::ClientContext ctx;
+    v1::AcknowledgeAlarmsResponse acked;
+    ASSERT_TRUE(pen.device->AcknowledgeAlarms(&ctx, {}, &acked).ok());
+    failed = PenClient::has_alarm(pen.status(), "RECORDS_FAILED");
+  }
+  ASSERT_TRUE(failed) << "80 KiB never filled\n" << daemon.log();
+
+  // The pen stays safe and its loop runs: IDLE, not FAULT, and the ticks go on.
+  const v1::Status before = pen.status();
+  std::this_thread::sleep_for(300ms);
+  const v1::Status after = pen.status();
+  EXPECT_EQ(after.state(), v1::STATE_IDLE);
+  EXPECT_GT(after.loop().ticks(), before.loop().ticks() + 100);
+
+  pen.insert_cartridge("C-FULL");
+  v1::StartSessionResponse started;
+  const auto refused = pen.start(pen.good_request(), started);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(
+      refused.error_message().find("the records cannot be written (database or disk is full)"),
+      std::string::npos)
+      << refused.error_message();
+  EXPECT_TRUE(started.session_id().empty());
+
+  // What was written before is whole, and the daemon still stops cleanly.
+  EXPECT_EQ(ctl(daemon, {"logs", "--verify"}).exit_code, 0);
+  const int status = daemon.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
+}
+
+}  // namespace
+}  // namespace dermad::test

@@ -1,0 +1,52 @@
+// sessions and counters: the device's records, read from the daemon's store.
+#include <limits>
+
+#include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/render.hpp"
+#include "tools/dermactl/render_session.hpp"
+#include "tools/dermactl/values.hpp"
+
+namespace dermad::ctl {
+
+int run_sessions(Context& ctx, const ParsedArgs& args) {
+  v1::ListSessionsRequest req;
+  const std::string since = args.value("since").value_or("");
+  if (!since.empty() && since != "all") req.set_since(since);
+  req.set_limit(static_cast<uint32_t>(
+      parse_integer(args.value("limit").value_or("100"), "--limit", ctx.path(), 1, 1000)));
+  v1::ListSessionsResponse resp;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().ListSessions(cc, req, &resp);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    for (const auto& s : resp.sessions()) ctx.print(summary_json(s));
+  } else {
+    ctx.print(sessions_table(resp));
+  }
+  return kExitOk;
+}
+
+int run_counters(Context& ctx, const ParsedArgs&) {
+  v1::Counters c;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().log().GetCounters(cc, v1::GetCountersRequest{}, &c);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json::object()
+                  .set("strokes", c.strokes())
+                  .set("motor_run_s", c.motor_run_s())
+                  .set("sessions", c.sessions())
+                  .set("faults", c.faults()));
+  } else {
+    ctx.print(label_table({{"strokes", std::to_string(c.strokes())},
+                           {"motor run time", fixed(c.motor_run_s() / 3600.0, 2) + " h (" +
+                                                  fixed(c.motor_run_s(), 1) + " s)"},
+                           {"sessions", std::to_string(c.sessions())},
+                           {"faults", std::to_string(c.faults())}}));
+  }
+  return kExitOk;
+}
+
+}  // namespace dermad::ctl
