@@ -1,0 +1,129 @@
+// The recorder between the loop and the store, on virtual time: which events belong to a
+// session, what the counters add up to, and what the loop is told when nothing can be
+// written.
+#include "daemon/event_recorder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "daemon/store/store.hpp"
+#include "tests/unit/sim_rig.hpp"
+#include "tests/unit/store_fixture.hpp"
+
+namespace dermad {
+namespace {
+
+class EventRecorderTest : public store::StoreTest {
+ protected:
+  void open(int64_t max_bytes = 0) {
+    std::string err;
+    ASSERT_TRUE(records.open(path_, err, max_bytes)) << err;
+    ASSERT_TRUE(rig.boot_to_idle());
+    recorder = std::make_unique<EventRecorder>(*rig.core, records, io);
+  }
+  void estop_cycle() {
+    rig.pen.set_estop(true);
+    rig.run_ticks(5);
+    rig.pen.set_estop(false);
+    rig.run_ticks(5);
+    rig.acknowledge();
+    rig.run_ticks(5);
+  }
+
+  test::SimRig rig;
+  store::Store records;
+  boost::asio::io_context io;
+  std::unique_ptr<EventRecorder> recorder;
+};
+
+TEST_F(EventRecorderTest, LoopEventsBelongToTheSessionFromItsArmingUntilItEnds) {
+  open();
+  estop_cycle();  // before the session: nobody's
+  const int64_t armed_at = rig.clock.now_ns();
+  estop_cycle();  // during it
+  recorder->session_begins("S1", armed_at);
+  estop_cycle();
+  recorder->session_ends();
+  estop_cycle();  // after it
+  recorder->stop();
+
+  int before = 0, during = 0, after = 0;
+  bool seen_end = false;
+  for (const auto& e : records.read(0, 1000)) {
+    if (e.kind != "alarm_raised") continue;
+    if (e.session_id == "S1") {
+      ++during;
+      EXPECT_GE(e.mono_ns, armed_at);
+      EXPECT_FALSE(seen_end);
+    } else if (e.mono_ns < armed_at) {
+      ++before;
+    } else {
+      ++after;
+      seen_end = true;
+    }
+  }
+  EXPECT_EQ(before, 1);
+  EXPECT_EQ(during, 2);
+  EXPECT_EQ(after, 1);
+  // The alarm history keeps the session too, and each raise ended by its acknowledgement.
+  const auto h = records.alarm_history("S1");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].code, "ESTOP");
+  EXPECT_EQ(h[0].ended_by, "acknowledged");
+  EXPECT_TRUE(records.verify().empty());
+}
+
+TEST_F(EventRecorderTest, CountersAddUpWhatTheLoopDid) {
+  open();
+  ASSERT_EQ(rig.jog(800, 100, 1000), control::Verdict::kAccepted);
+  ASSERT_GT(rig.run_until(
+                [](const control::Snapshot& s) {
+                  return s.state == control::State::kIdle && s.speed_hz < 1.0;
+                },
+                5000),
+            0);
+  recorder->stop();
+  const auto s = rig.latest();
+  const auto c = records.counters();
+  EXPECT_EQ(c.at("strokes"), static_cast<int64_t>(s.strokes));
+  EXPECT_NEAR(static_cast<double>(c.at("strokes")), 100.0, 5.0);
+  EXPECT_EQ(c.at("motor_run_ms"), s.motor_on_ms);
+  EXPECT_NEAR(static_cast<double>(c.at("motor_run_ms")), 1000.0, 50.0);
+  EXPECT_EQ(c.at("faults"), 0);
+}
+
+TEST_F(EventRecorderTest, AFaultIsCounted) {
+  open();
+  rig.pen.set_fault(hal::sim::SimFault::kOvertemp, true);
+  ASSERT_GT(rig.run_until(
+                [](const control::Snapshot& s) { return s.state == control::State::kFault; }, 5000),
+            0);
+  recorder->stop();
+  EXPECT_EQ(records.counters().at("faults"), 1);
+}
+
+TEST_F(EventRecorderTest, WhenNothingCanBeWrittenTheLoopRaisesRecordsFailedAndRunsOn) {
+  open(1024);  // below the new file's size: only its pages' free room is left
+  EXPECT_EQ(recorder->unwritable(), "");
+  int written = 0;
+  for (; written < 1000 && recorder->unwritable().empty(); ++written) {
+    recorder->record("daemon_started", "info", std::string(100, ' '), "");
+  }
+  ASSERT_LT(written, 1000);
+  const std::string why = recorder->unwritable();
+  EXPECT_NE(why.find("full"), std::string::npos) << why;
+  rig.run_ticks(2);
+  const auto s = rig.latest();
+  EXPECT_TRUE(s.alarms.active & control::bit(control::AlarmCode::kRecordsFailed));
+  EXPECT_EQ(s.state, control::State::kIdle) << "a medium alarm: the pen stays usable and safe";
+  // Kept, not dropped: what could not be written waits for the store.
+  const int64_t stored = records.last_seq();
+  rig.run_ticks(10);
+  recorder->record("another", "info", "{}", "");
+  EXPECT_EQ(records.last_seq(), stored);
+  EXPECT_FALSE(recorder->unwritable().empty());
+}
+
+}  // namespace
+}  // namespace dermad
