@@ -296,7 +296,9 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
       return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,
                                 "since '" + req->since() + "' is not a date (YYYY-MM-DD)"));
     }
-    since_ns = to_wall_ns(*d);
+    // Nanoseconds since 1970 end in 2262: a later day has no sessions on or after it.
+    const int64_t secs = d->time_since_epoch().count() * int64_t{86400};
+    since_ns = secs > INT64_MAX / 1'000'000'000 ? INT64_MAX : secs * 1'000'000'000;
   }
   if (req->limit() > 1000) {
     return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,

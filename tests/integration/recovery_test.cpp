@@ -126,6 +126,45 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
       << refused.error_message();
 }
 
+TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
+  StateDir state;
+  std::string session_id;
+  {
+    DaemonProcess first({"--state-dir", state.path()});
+    ASSERT_TRUE(first.wait_ready()) << first.log();
+    PenClient pen;
+    pen.connect(first.channel());
+    pen.insert_cartridge("C-TERM");
+    v1::StartSessionResponse started;
+    ASSERT_TRUE(pen.start(pen.good_request(), started).ok());
+    session_id = started.session_id();
+    const int status = first.stop(SIGTERM);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << first.log();
+  }
+  DaemonProcess second({"--state-dir", state.path()});
+  ASSERT_TRUE(second.wait_ready()) << second.log();
+  auto r = ctl(second, {"session", "show"});  // no id: the last one recorded
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = parse_json(r.out);
+  ASSERT_TRUE(s) << r.out;
+  EXPECT_EQ((*s)["session_id"].string(), session_id);
+  EXPECT_EQ((*s)["state"].string(), "aborted");
+  EXPECT_EQ((*s)["end_reason"].string(), "dermad was stopped (SIGTERM) during the session");
+  // Recorded at the stop, so the new start found nothing open.
+  EXPECT_EQ(second.log().find("was left open"), std::string::npos) << second.log();
+
+  // Bad questions get clear answers.
+  r = ctl(second, {"sessions", "--since", "2026-13-45"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("not a date"), std::string::npos) << r.err;
+  r = ctl(second, {"session", "show", "S-NOPE"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no session S-NOPE"), std::string::npos) << r.err;
+  r = ctl(second, {"sessions", "--since", "2999-01-01"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   // A cap a little above the new file's size: a few dozen alarms fill it.
   DaemonProcess daemon({"--records-max-kib", "80"});
