@@ -20,6 +20,7 @@ TreatmentService::TreatmentService(treatment::ProtocolSet protocols, CommandPort
       records_(records),
       journal_(journal),
       cursor_(port.core().telemetry().head()),
+      next_id_(static_cast<uint64_t>(records.counters()["sessions"]) + 1),
       feeder_(std::make_shared<boost::asio::steady_timer>(io)) {
   feed();
 }

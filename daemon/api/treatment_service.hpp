@@ -2,6 +2,7 @@
 // the rules live in daemon/treatment, the enforcement in the control loop.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -67,7 +68,8 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   store::Store& records_;
   Journal& journal_;
   uint64_t cursor_ = 0;
-  uint64_t next_id_ = 1;
+  // Session numbers go on from the records' count, so ids stay unique across restarts.
+  std::atomic<uint64_t> next_id_{1};
   int feeds_ = 0;
   std::shared_ptr<boost::asio::steady_timer> feeder_;
 };

@@ -11,10 +11,7 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
             "INSERT INTO counters(name, value) VALUES(?, ?) "
             "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
     up.bind(1, name).bind(2, delta);
-    if (!up.ok() || up.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
   }
   for (const auto& a : fx.alarms) {
     // An acknowledgement or a clearing ends the newest open raise of that code.
@@ -25,20 +22,14 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
                       "acknowledged_wall_ns = CASE WHEN ?4 = 'acknowledged' THEN ?2 END "
                       "WHERE id = (SELECT MAX(id) FROM alarm_history "
                       "WHERE code = ?1 AND ended_wall_ns IS NULL)");
-    if (!s.ok()) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!s.ok()) return failed(error);
     s.bind(1, a.code).bind(2, a.wall_ns);
     if (a.kind == AlarmTransition::kRaised) {
       s.bind(3, a.session_id);
     } else {
       s.bind(4, std::string(a.kind == AlarmTransition::kAcknowledged ? "acknowledged" : "cleared"));
     }
-    if (s.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (s.step() != SQLITE_DONE) return failed(error);
   }
   return true;
 }

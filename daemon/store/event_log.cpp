@@ -50,20 +50,14 @@ bool Store::append_locked(std::vector<Event>& events, std::string& error) {
     Stmt h(db_,
            "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
            "(SELECT value FROM meta WHERE key='head_hash')");
-    if (!h.ok() || h.step() != SQLITE_ROW) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!h.ok() || h.step() != SQLITE_ROW) return failed(error);
     seq = std::stoll(h.text(0));
     prev = h.text(1).empty() ? kGenesisHash : h.text(1);
   }
   Stmt ins(db_,
            "INSERT INTO events(seq, wall_ns, mono_ns, kind, severity, session_id, details, hash) "
            "VALUES(?,?,?,?,?,?,?,?)");
-  if (!ins.ok()) {
-    error = db_.last_error();
-    return false;
-  }
+  if (!ins.ok()) return failed(error);
   // Numbers and hashes are assigned afresh on every attempt: a batch whose transaction
   // failed is retried as it was.
   for (auto& e : events) {
@@ -77,24 +71,15 @@ bool Store::append_locked(std::vector<Event>& events, std::string& error) {
       ins.bind(6, e.session_id);
     }
     ins.bind(7, e.details).bind(8, e.hash);
-    if (ins.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (ins.step() != SQLITE_DONE) return failed(error);
     prev = e.hash;
   }
   Stmt head(db_,
             "UPDATE meta SET value = CASE key WHEN 'head_seq' THEN ? ELSE ? END "
             "WHERE key IN ('head_seq', 'head_hash')");
-  if (!head.ok()) {
-    error = db_.last_error();
-    return false;
-  }
+  if (!head.ok()) return failed(error);
   head.bind(1, std::to_string(seq)).bind(2, prev);
-  if (head.step() != SQLITE_DONE) {
-    error = db_.last_error();
-    return false;
-  }
+  if (head.step() != SQLITE_DONE) return failed(error);
   return true;
 }
 

@@ -26,20 +26,14 @@ bool Store::begin_session(const SessionRow& r, Event started, std::string& error
               "INSERT INTO cartridges(serial, first_seen_wall_ns, sessions, used) "
               "VALUES(?, ?, 1, 1) ON CONFLICT(serial) DO UPDATE SET "
               "sessions = sessions + 1, used = 1");
-    if (!ins.ok() || !cart.ok()) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!ins.ok() || !cart.ok()) return failed(error);
     ins.bind(1, r.id).bind(2, r.operator_id).bind(3, r.patient_ref).bind(4, r.protocol);
     ins.bind(5, r.cartridge_serial).bind(6, r.started_wall_ns).bind_blob(7, r.summary);
     cart.bind(1, r.cartridge_serial).bind(2, r.started_wall_ns);
     std::vector<Event> one{std::move(started)};
     Effects fx;
     fx.counter_deltas["sessions"] = 1;
-    if (ins.step() != SQLITE_DONE || cart.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (ins.step() != SQLITE_DONE || cart.step() != SQLITE_DONE) return failed(error);
     return append_locked(one, error) && apply_locked(fx, error);
   });
 }
@@ -48,15 +42,9 @@ bool Store::checkpoint_session(const std::string& id, const std::string& summary
                                std::string& error) {
   return write(error, [&] {
     Stmt up(db_, "UPDATE sessions SET summary = ? WHERE id = ? AND state = 'active'");
-    if (!up.ok()) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!up.ok()) return failed(error);
     up.bind_blob(1, summary).bind(2, id);
-    if (up.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (up.step() != SQLITE_DONE) return failed(error);
     return true;
   });
 }
@@ -66,16 +54,10 @@ bool Store::finish_session(const SessionRow& r, Event finished, std::string& err
     Stmt up(db_,
             "UPDATE sessions SET state = ?, ended_wall_ns = ?, end_reason = ?, "
             "summary = CASE WHEN COALESCE(length(?), 0) = 0 THEN summary ELSE ? END WHERE id = ?");
-    if (!up.ok()) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!up.ok()) return failed(error);
     up.bind(1, r.state).bind(2, r.ended_wall_ns).bind(3, r.end_reason);
     up.bind_blob(4, r.summary).bind_blob(5, r.summary).bind(6, r.id);
-    if (up.step() != SQLITE_DONE) {
-      error = db_.last_error();
-      return false;
-    }
+    if (up.step() != SQLITE_DONE) return failed(error);
     std::vector<Event> one{std::move(finished)};
     return append_locked(one, error);
   });
@@ -90,10 +72,7 @@ std::vector<std::string> Store::abort_open_sessions(const std::string& reason, i
               "SELECT s.id, COALESCE((SELECT MAX(e.wall_ns) FROM events e "
               "WHERE e.session_id = s.id), s.started_wall_ns) FROM sessions s "
               "WHERE s.state = 'active' ORDER BY s.started_wall_ns");
-    if (!open.ok()) {
-      error = db_.last_error();
-      return false;
-    }
+    if (!open.ok()) return failed(error);
     std::vector<std::pair<std::string, int64_t>> found;
     while (open.step() == SQLITE_ROW) found.emplace_back(open.text(0), open.int64(1));
     std::vector<Event> events;
@@ -102,10 +81,7 @@ std::vector<std::string> Store::abort_open_sessions(const std::string& reason, i
               "UPDATE sessions SET state = 'aborted', ended_wall_ns = ?, end_reason = ? "
               "WHERE id = ?");
       up.bind(1, last_ns).bind(2, reason).bind(3, id);
-      if (!up.ok() || up.step() != SQLITE_DONE) {
-        error = db_.last_error();
-        return false;
-      }
+      if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
       std::string quoted;
       for (char c : reason) {
         if (c == '"' || c == '\\') quoted += '\\';

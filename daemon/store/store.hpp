@@ -104,6 +104,11 @@ class Store {
   std::vector<SessionRow> select_sessions(const char* sql, const std::vector<std::string>& texts,
                                           const std::vector<int64_t>& ints);
   void note_health(bool ok, const std::string& error);
+  // The connection's last error into `error`; false, for `return failed(error);`.
+  bool failed(std::string& error) {
+    error = db_.last_error();
+    return false;
+  }
 
   mutable std::mutex mu_;
   Db db_;

@@ -103,6 +103,12 @@ class PenClient {
     grpc::ClientContext ctx;
     return treatment->StartSession(&ctx, r, &out);
   }
+  // A cartridge in and a session armed with good_request(); fails the test if refused.
+  void arm_session(const std::string& cartridge, v1::StartSessionResponse& out) {
+    insert_cartridge(cartridge);
+    const grpc::Status st = start(good_request(), out);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
   static bool has_alarm(const v1::Status& s, const std::string& code) {
     for (const auto& a : s.alarms()) {
       if (a.code() == code) return true;

@@ -49,9 +49,8 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
     ASSERT_TRUE(first.wait_ready()) << first.log();
     PenClient pen;
     pen.connect(first.channel());
-    pen.insert_cartridge("C-KILL");
     v1::StartSessionResponse started;
-    ASSERT_TRUE(pen.start(pen.good_request(), started).ok());
+    ASSERT_NO_FATAL_FAILURE(pen.arm_session("C-KILL", started));
     session_id = started.session_id();
     LinkHolder link(*pen.treatment, started.owner_token());
     pen.trigger(true);
@@ -124,6 +123,12 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("cartridge C-KILL was already used"), std::string::npos)
       << refused.error_message();
+
+  // Session numbers go on from the records: the next id is a new one.
+  v1::StartSessionResponse fresh;
+  ASSERT_NO_FATAL_FAILURE(pen.arm_session("C-NEW", fresh));
+  EXPECT_NE(fresh.session_id(), session_id);
+  EXPECT_EQ(fresh.session_id().substr(fresh.session_id().rfind('-')), "-2");
 }
 
 TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
@@ -134,9 +139,8 @@ TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
     ASSERT_TRUE(first.wait_ready()) << first.log();
     PenClient pen;
     pen.connect(first.channel());
-    pen.insert_cartridge("C-TERM");
     v1::StartSessionResponse started;
-    ASSERT_TRUE(pen.start(pen.good_request(), started).ok());
+    ASSERT_NO_FATAL_FAILURE(pen.arm_session("C-TERM", started));
     session_id = started.session_id();
     const int status = first.stop(SIGTERM);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << first.log();
