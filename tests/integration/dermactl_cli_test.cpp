@@ -216,6 +216,11 @@ TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {
       run_command({DERMACTL_BIN, "--socket", "/tmp/dermad-no-such.sock", "status"});
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("cannot reach dermad"), std::string::npos) << r.err;
+  // Told at once that there is no socket, not after waiting out the connect deadline.
+  EXPECT_NE(r.err.find("no socket at /tmp/dermad-no-such.sock (is dermad running?)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("no connection within"), std::string::npos) << r.err;
 }
 
 }  // namespace
