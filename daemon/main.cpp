@@ -77,6 +77,23 @@ int main(int argc, char** argv) {
   log("INFO", "protocols: " + std::to_string(protocols.set->protocols.size()) + " from " +
                   opts->protocols_path);
 
+  // TLS material is read before anything moves: a missing key is a setup error, named.
+  api::Endpoints endpoints{opts->socket_path, opts->listen, "", "", ""};
+  for (auto [path, pem] : {std::pair{&opts->tls_cert, &endpoints.tls_cert},
+                           std::pair{&opts->tls_key, &endpoints.tls_key},
+                           std::pair{&opts->tls_client_ca, &endpoints.tls_client_ca}}) {
+    if (path->empty()) continue;
+    *pem = read_file(*path);
+    if (pem->find("-----BEGIN ") == std::string::npos) {
+      log("ERROR", "cannot read PEM from " + *path);
+      return 2;
+    }
+  }
+  if (opts->insecure_listen) {
+    log("WARNING", "--insecure-listen: " + opts->listen +
+                       " serves plaintext gRPC; anyone who reaches it can drive the pen");
+  }
+
   // The records: opened before anything moves; a damaged file is reported, never replaced.
   std::error_code dir_error;
   std::filesystem::create_directories(opts->state_dir, dir_error);
@@ -138,8 +155,9 @@ int main(int argc, char** argv) {
   api::LogService logs(records, io);
 
   std::string error;
-  auto server = api::start_server({opts->socket_path, opts->listen},
-                                  {&device, &engineering, &simulator, &treatment, &logs}, error);
+  int tcp_port = 0;
+  auto server = api::start_server(endpoints, {&device, &engineering, &simulator, &treatment, &logs},
+                                  tcp_port, error);
   if (!server) {
     log("ERROR", error);
     reach_safe_state(*core);
@@ -155,10 +173,14 @@ int main(int argc, char** argv) {
   auto work = boost::asio::make_work_guard(io);
   std::thread io_thread([&io] { io.run(); });
 
-  log("INFO", std::string("dermad ") + DERMAD_VERSION + " on the " + pen.name() +
-                  " pen; loop period " + std::to_string(opts->period_us) +
-                  " us; listening on unix:" + opts->socket_path +
-                  (opts->listen.empty() ? "" : " and " + opts->listen));
+  log("INFO",
+      std::string("dermad ") + DERMAD_VERSION + " on the " + pen.name() + " pen; loop period " +
+          std::to_string(opts->period_us) + " us; listening on unix:" + opts->socket_path +
+          (opts->listen.empty()
+               ? ""
+               : std::string(" and ") + (endpoints.tls_cert.empty() ? "INSECURE tcp:" : "tls:") +
+                     opts->listen.substr(0, opts->listen.rfind(':')) + ":" +
+                     std::to_string(tcp_port)));
   notify_systemd("READY=1");
 
   const int sig = stop_signal.get_future().get();

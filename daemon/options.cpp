@@ -20,7 +20,12 @@ The control daemon of the dermad microneedling pen.
 Options:
   --sim                 run against the simulated pen (required: no hardware backend yet)
   --socket PATH         gRPC unix socket (default: %s)
-  --listen HOST:PORT    also serve gRPC on TCP (default: off)
+  --listen HOST:PORT    also serve gRPC on TCP, with TLS (default: off; port 0 picks one)
+  --tls-cert FILE       the server's certificate chain for --listen (PEM)
+  --tls-key FILE        its private key (PEM)
+  --tls-client-ca FILE  require client certificates signed by this CA (mutual TLS)
+  --insecure-listen     serve --listen without TLS: a development bench only, never a
+                        clinic (anyone on the network could drive the pen)
   --period-us N         control loop period in microseconds, 250..10000 (default: 1000)
   --rt-priority N       SCHED_FIFO priority of the control thread, 1..99 (default: 80)
   --seed N              seed of the simulated pen's noise (default: 1)
@@ -93,6 +98,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         return fail("--listen needs HOST:PORT");
       }
       o.listen = std::string(value);
+    } else if (name == "--tls-cert" || name == "--tls-key" || name == "--tls-client-ca") {
+      if (!need_value(value) || value.empty()) return fail(name + " needs a FILE");
+      (name == "--tls-cert"  ? o.tls_cert
+       : name == "--tls-key" ? o.tls_key
+                             : o.tls_client_ca) = std::string(value);
+    } else if (name == "--insecure-listen") {
+      o.insecure_listen = true;
     } else if (name == "--period-us") {
       if (!need_value(value) || !parse_number(value, o.period_us) || o.period_us < 250 ||
           o.period_us > 10000) {
@@ -127,6 +139,17 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   }
   if (!o.sim) {
     return fail("no hardware backend is built yet: run with --sim for the simulated pen");
+  }
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();
+  if (tls && o.listen.empty()) return fail("--tls-* options are for --listen");
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
+    return fail("TLS needs both --tls-cert and --tls-key");
+  }
+  if (tls && o.insecure_listen) return fail("--insecure-listen and --tls-* exclude each other");
+  if (!o.listen.empty() && !tls && !o.insecure_listen) {
+    return fail(
+        "--listen needs --tls-cert and --tls-key (the tablet link is TLS); "
+        "--insecure-listen serves plaintext on a development bench");
   }
   return o;
 }

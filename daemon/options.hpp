@@ -11,6 +11,10 @@ struct Options {
   bool sim = false;
   std::string socket_path;  // default: api::default_socket_path()
   std::string listen;
+  // TLS for --listen: the server's certificate chain and key (PEM); with a client CA,
+  // clients must present a certificate it signed (the tablet, service laptops).
+  std::string tls_cert, tls_key, tls_client_ca;
+  bool insecure_listen = false;  // plaintext TCP, for a development bench only
   uint32_t period_us = 1000;
   int rt_priority = 80;
   uint64_t seed = 1;

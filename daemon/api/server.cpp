@@ -36,17 +36,27 @@ bool prepare_socket_path(const std::string& path, std::string& error) {
   return true;
 }
 
+std::shared_ptr<grpc::ServerCredentials> tcp_credentials(const Endpoints& ep) {
+  if (ep.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions o(
+      ep.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                               : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  o.pem_root_certs = ep.tls_client_ca;
+  o.pem_key_cert_pairs.push_back({ep.tls_key, ep.tls_cert});
+  return grpc::SslServerCredentials(o);
+}
+
 }  // namespace
 
 std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
                                            const std::vector<grpc::Service*>& services,
-                                           std::string& error) {
+                                           int& tcp_port, std::string& error) {
   if (!prepare_socket_path(ep.socket_path, error)) return nullptr;
   grpc::ServerBuilder b;
   b.AddListeningPort("unix:" + ep.socket_path, grpc::InsecureServerCredentials());
-  int tcp_port = 0;
+  tcp_port = 0;
   if (!ep.listen.empty()) {
-    b.AddListeningPort(ep.listen, grpc::InsecureServerCredentials(), &tcp_port);
+    b.AddListeningPort(ep.listen, tcp_credentials(ep), &tcp_port);
   }
   for (auto* s : services) b.RegisterService(s);
   auto server = b.BuildAndStart();

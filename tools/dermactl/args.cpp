@@ -89,6 +89,20 @@ void apply_globals(const ParsedArgs& g, GlobalOptions& out, const std::string& p
   if (auto v = g.value("socket")) out.socket = *v;
   if (auto v = g.value("target")) out.target = *v;
   out.json = g.has("json");
+  for (auto [name, field] :
+       {std::pair{"tls-ca", &out.tls_ca}, std::pair{"tls-cert", &out.tls_cert},
+        std::pair{"tls-key", &out.tls_key}, std::pair{"tls-server-name", &out.tls_server_name}}) {
+    if (auto v = g.value(name)) {
+      if (out.target.empty()) throw UsageError(std::string("--") + name + " is for --target", path);
+      *field = *v;
+    }
+  }
+  if (out.tls_cert.empty() != out.tls_key.empty()) {
+    throw UsageError("--tls-cert and --tls-key go together", path);
+  }
+  if ((!out.tls_cert.empty() || !out.tls_server_name.empty()) && out.tls_ca.empty()) {
+    throw UsageError("TLS needs --tls-ca, the CA that signed dermad's certificate", path);
+  }
 }
 
 std::string option_left(const OptionSpec& o) {
@@ -154,7 +168,7 @@ std::string command_rows(std::string_view path, const std::vector<CommandSpec>& 
 
 constexpr std::string_view kGlobalsHint =
     "global options (before the command or among its options): --socket PATH, "
-    "--target HOST:PORT, --json; see dermactl --help\n";
+    "--target HOST:PORT, --tls-*, --json; see dermactl --help\n";
 
 }  // namespace
 
@@ -172,7 +186,11 @@ std::vector<std::string> ParsedArgs::values(const std::string& name) const {
 std::vector<OptionSpec> global_option_specs(const std::string& default_socket) {
   return {
       {"socket", "PATH", "Unix socket of dermad", default_socket},
-      {"target", "HOST:PORT", "reach dermad over TCP instead (no TLS yet)", ""},
+      {"target", "HOST:PORT", "reach dermad over TCP instead (TLS with --tls-ca)", ""},
+      {"tls-ca", "FILE", "with --target: verify dermad's certificate against this CA (PEM)", ""},
+      {"tls-cert", "FILE", "with --target: this client's certificate, for mutual TLS", ""},
+      {"tls-key", "FILE", "with --target: its private key", ""},
+      {"tls-server-name", "NAME", "with --target: the name in dermad's certificate", ""},
       {"json", "", "print JSON (one object per line) instead of text", ""},
   };
 }

@@ -46,6 +46,10 @@ struct CommandSpec {
 struct GlobalOptions {
   std::string socket;  // used when target is empty
   std::string target;  // HOST:PORT over TCP
+  // TLS for --target: the CA that signed dermad's certificate (TLS is on when given), this
+  // client's certificate and key for mutual TLS, and the name to expect in dermad's
+  // certificate when the target is an address.
+  std::string tls_ca, tls_cert, tls_key, tls_server_name;
   bool json = false;
 };
 
