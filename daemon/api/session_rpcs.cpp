@@ -50,6 +50,21 @@ grpc::ServerUnaryReactor* finish(grpc::CallbackServerContext* ctx, Status s) {
   return r;
 }
 
+// The loop's command for a session at `depth`/`speed` in `zone` of `p`: its limits travel
+// with it, so the loop enforces them on its own.
+control::Command session_command(control::CommandKind kind, const treatment::Protocol& p,
+                                 const treatment::ZoneRule& z, int32_t depth, double speed) {
+  control::Command c;
+  c.kind = kind;
+  c.depth_um = depth;
+  c.speed_hz = speed;
+  c.depth_min_um = z.depth_min_um;
+  c.depth_max_um = z.depth_max_um;
+  c.speed_min_hz = p.speed_min_hz;
+  c.speed_max_hz = p.speed_max_hz;
+  return c;
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
@@ -105,15 +120,8 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   }
 
   const treatment::Protocol& p = *protocols_.find(sr.protocol);
-  const treatment::ZoneRule& z = *p.zone(sr.zone);
-  control::Command c;
-  c.kind = control::CommandKind::kArm;
-  c.depth_um = sr.depth_um;
-  c.speed_hz = sr.speed_hz;
-  c.depth_min_um = z.depth_min_um;
-  c.depth_max_um = z.depth_max_um;
-  c.speed_min_hz = p.speed_min_hz;
-  c.speed_max_hz = p.speed_max_hz;
+  const control::Command c =
+      session_command(control::CommandKind::kArm, p, *p.zone(sr.zone), sr.depth_um, sr.speed_hz);
   auto* r = ctx->DefaultReactor();
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   treatment::SessionRecord rec;
@@ -207,14 +215,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
   }
   if (!bad.empty()) return finish(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
 
-  control::Command c;
-  c.kind = control::CommandKind::kUpdate;
-  c.depth_um = depth;
-  c.speed_hz = speed;
-  c.depth_min_um = z->depth_min_um;
-  c.depth_max_um = z->depth_max_um;
-  c.speed_min_hz = p.speed_min_hz;
-  c.speed_max_hz = p.speed_max_hz;
+  const control::Command c = session_command(control::CommandKind::kUpdate, p, *z, depth, speed);
   auto* r = ctx->DefaultReactor();
   auto more = materials(req->materials());
   port_.submit(c, [this, r, resp, zone, depth, speed, more](control::Verdict v, uint32_t d) {
@@ -230,6 +231,67 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
                       now->id);
     }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
+    r->Finish(Status::OK);
+  });
+  return r;
+}
+
+grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerContext* ctx,
+                                                          const v1::ResumeSessionRequest* req,
+                                                          v1::SessionInfo* resp) {
+  const auto cur = book_.current();
+  if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!book_.is_owner(req->owner_token())) {
+    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
+                              "only the client that started the session may resume it"));
+  }
+  std::vector<std::string> why;
+  control::Snapshot snap;
+  port_.core().telemetry().latest(snap);
+  if (snap.state == control::State::kArmed || snap.state == control::State::kRunning) {
+    why.push_back("the session is armed already");
+  } else if (snap.state != control::State::kIdle) {
+    why.push_back("the device is " + std::string(control::to_string(snap.state)) +
+                  ": acknowledge its alarms once their cause is gone, then resume");
+  }
+  if (snap.alarms.active != 0)
+    why.push_back("unresolved alarms: " + alarm_names(snap.alarms.active));
+  // The session's own cartridge, not another: single use, and its needles are the summary's.
+  const auto cart = snap.cartridge_present ? std::optional(hal_.read_cartridge()) : std::nullopt;
+  if (!cart || cart->serial.empty()) {
+    why.push_back("no cartridge: put the session's cartridge " + cur->cartridge.serial +
+                  " back in");
+  } else if (cart->serial != cur->cartridge.serial) {
+    why.push_back("cartridge " + cart->serial + " is not the session's (" + cur->cartridge.serial +
+                  ")");
+  }
+  if (const auto e = journal_.unwritable(); !e.empty()) {
+    why.push_back("the records cannot be written (" + e + ")");
+  }
+  if (!why.empty()) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, join(why)));
+
+  const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
+  const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(cur->zone),
+                                             cur->depth_um, cur->speed_hz);
+  auto* r = ctx->DefaultReactor();
+  const int64_t armed_from_ns = control::MonotonicClock().now_ns();
+  port_.submit(c, [this, r, resp, armed_from_ns](control::Verdict v, uint32_t detail) {
+    if (v != control::Verdict::kAccepted) {
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, detail, "arming")));
+      return;
+    }
+    const auto now = book_.current();
+    if (!now) {
+      r->Finish(Status(StatusCode::FAILED_PRECONDITION, "the session ended meanwhile"));
+      return;
+    }
+    journal_.session_begins(now->id, armed_from_ns);
+    journal_.record("session_resumed", "info",
+                    R"({"zone":")" + json_escape(now->zone) + R"(","depth_um":)" +
+                        std::to_string(now->depth_um) + R"(,"speed_hz":)" +
+                        std::to_string(now->speed_hz) + "}",
+                    now->id);
+    fill_info(*now, v1::STATE_ARMED, *resp);
     r->Finish(Status::OK);
   });
   return r;

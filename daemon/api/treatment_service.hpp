@@ -36,6 +36,9 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   grpc::ServerUnaryReactor* UpdateSession(grpc::CallbackServerContext* ctx,
                                           const v1::UpdateSessionRequest* req,
                                           v1::SessionInfo* resp) override;
+  grpc::ServerUnaryReactor* ResumeSession(grpc::CallbackServerContext* ctx,
+                                          const v1::ResumeSessionRequest* req,
+                                          v1::SessionInfo* resp) override;
   grpc::ServerUnaryReactor* EndSession(grpc::CallbackServerContext* ctx,
                                        const v1::EndSessionRequest* req,
                                        v1::SessionSummary* resp) override;

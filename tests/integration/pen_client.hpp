@@ -109,6 +109,24 @@ class PenClient {
     const grpc::Status st = start(good_request(), out);
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
+  void estop(bool pressed) {
+    grpc::ClientContext ctx;
+    v1::SetSwitchRequest req;
+    req.set_on(pressed);
+    v1::SimAck ack;
+    ASSERT_TRUE(sim->SetEstop(&ctx, req, &ack).ok());
+  }
+  void acknowledge_all() {
+    grpc::ClientContext ctx;
+    v1::AcknowledgeAlarmsResponse acked;
+    ASSERT_TRUE(device->AcknowledgeAlarms(&ctx, {}, &acked).ok());
+  }
+  grpc::Status resume(const std::string& token, v1::SessionInfo& out) {
+    grpc::ClientContext ctx;
+    v1::ResumeSessionRequest req;
+    req.set_owner_token(token);
+    return treatment->ResumeSession(&ctx, req, &out);
+  }
   static bool has_alarm(const v1::Status& s, const std::string& code) {
     for (const auto& a : s.alarms()) {
       if (a.code() == code) return true;

@@ -175,22 +175,13 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
   PenClient pen;
   pen.connect(daemon.channel());
-  auto estop = [&pen](bool on) {
-    grpc::ClientContext ctx;
-    v1::SetSwitchRequest req;
-    req.set_on(on);
-    v1::SimAck ack;
-    ASSERT_TRUE(pen.sim->SetEstop(&ctx, req, &ack).ok());
-  };
   bool failed = false;
   for (int i = 0; i < 400 && !failed; ++i) {
-    estop(true);
+    pen.estop(true);
     std::this_thread::sleep_for(5ms);
-    estop(false);
+    pen.estop(false);
     std::this_thread::sleep_for(5ms);
-    grpc::ClientContext ctx;
-    v1::AcknowledgeAlarmsResponse acked;
-    ASSERT_TRUE(pen.device->AcknowledgeAlarms(&ctx, {}, &acked).ok());
+    pen.acknowledge_all();
     failed = PenClient::has_alarm(pen.status(), "RECORDS_FAILED");
   }
   ASSERT_TRUE(failed) << "80 KiB never filled\n" << daemon.log();

@@ -1,6 +1,7 @@
 // Treatment sessions through the real daemon over gRPC, as the tablet app runs them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -149,6 +150,57 @@ TEST_F(Sessions, OnlyTheOwnerChangesItAndALostLinkStopsTheNeedles) {
       },
       5s));
   trigger(false);
+}
+
+TEST_F(Sessions, AfterAnEstopTheOwnerResumesTheSameSessionWithItsOwnCartridge) {
+  insert_cartridge("C-400");
+  v1::StartSessionResponse started;
+  ASSERT_TRUE(start(good_request(), started).ok());
+  LinkHolder link(*treatment, started.owner_token());
+  trigger(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  std::this_thread::sleep_for(500ms);
+  estop(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ESTOP; }, 5s));
+  trigger(false);
+
+  v1::SessionInfo info;
+  auto st = resume(started.owner_token(), info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("the device is ESTOP"), std::string::npos)
+      << st.error_message();
+  EXPECT_NE(st.error_message().find("unresolved alarms: ESTOP"), std::string::npos)
+      << st.error_message();
+  EXPECT_EQ(resume("not-the-owner", info).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  estop(false);
+  acknowledge_all();
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_IDLE; }, 5s));
+  insert_cartridge("C-OTHER");
+  st = resume(started.owner_token(), info);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("cartridge C-OTHER is not the session's (C-400)"),
+            std::string::npos)
+      << st.error_message();
+
+  insert_cartridge("C-400");
+  st = resume(started.owner_token(), info);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(info.state(), v1::STATE_ARMED);
+  EXPECT_EQ(info.depth_um(), 1000);
+  trigger(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  std::this_thread::sleep_for(500ms);
+  trigger(false);
+
+  grpc::ClientContext ectx;
+  v1::EndSessionRequest end;
+  end.set_owner_token(started.owner_token());
+  v1::SessionSummary sum;
+  ASSERT_TRUE(treatment->EndSession(&ectx, end, &sum).ok());
+  EXPECT_NE(std::find(sum.alarms().begin(), sum.alarms().end(), "ESTOP"), sum.alarms().end());
+  EXPECT_GT(sum.run_s(), 0.8) << "both runs count";
+  EXPECT_EQ(sum.cartridge_serial(), "C-400");
 }
 
 }  // namespace

@@ -117,6 +117,12 @@ const std::vector<CommandSpec>& command_specs() {
        "session has ended. On a terminal the view redraws in place; otherwise one line per\n"
        "message. With --json, one JSON object per line: session_id, protocol, zone, depth_um,\n"
        "speed_hz, state, run_s, strokes, active."},
+      {"session resume",
+       "arm the session again after a fault or the e-stop, once its alarms are acknowledged",
+       "",
+       {},
+       "Same zone, depth, speed and cartridge as before; refused with every reason when the\n"
+       "device is not IDLE, alarms are active or another cartridge is in. Owner only."},
       {"session end",
        "disarm (needles retracted) and print the session summary and aftercare",
        "",

@@ -58,6 +58,7 @@ int run_screen(Context& ctx, const ParsedArgs& args);
 int run_session_start(Context& ctx, const ParsedArgs& args);
 int run_session_update(Context& ctx, const ParsedArgs& args);
 int run_session_attach(Context& ctx, const ParsedArgs& args);
+int run_session_resume(Context& ctx, const ParsedArgs& args);
 int run_session_end(Context& ctx, const ParsedArgs& args);
 int run_session_show(Context& ctx, const ParsedArgs& args);
 

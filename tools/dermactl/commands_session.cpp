@@ -1,5 +1,5 @@
-// session start, update, attach, end, show: TreatmentService sessions. The owner token lives
-// in the session file (session_file.hpp), never on the command line, where `ps` shows it.
+// session start, update, resume, attach, end, show: TreatmentService sessions. The owner token
+// lives in the session file (session_file.hpp), never on the command line, where `ps` shows it.
 #include <unistd.h>
 
 #include <cstdint>
@@ -99,6 +99,22 @@ int run_session_update(Context& ctx, const ParsedArgs& args) {
     ctx.print(session_info_json(info));
   } else {
     ctx.print("session updated\n" + session_info_text(info));
+  }
+  return kExitOk;
+}
+
+int run_session_resume(Context& ctx, const ParsedArgs&) {
+  v1::ResumeSessionRequest req;
+  req.set_owner_token(owned_session(ctx).owner_token);
+  v1::SessionInfo info;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().treatment().ResumeSession(cc, req, &info);
+  });
+  if (!st.ok()) return ctx.fail(st, kReasonPerLine);
+  if (ctx.json()) {
+    ctx.print(session_info_json(info));
+  } else {
+    ctx.print("session resumed\n" + session_info_text(info));
   }
   return kExitOk;
 }

@@ -37,6 +37,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"session start", run_session_start},
       {"session update", run_session_update},
       {"session attach", run_session_attach},
+      {"session resume", run_session_resume},
       {"session end", run_session_end},
       {"session show", run_session_show},
   };
