@@ -117,5 +117,15 @@ TEST_F(EventStoreTest, ANewerSchemaIsRefused) {
   EXPECT_NE(err.find("newer than this dermad"), std::string::npos) << err;
 }
 
+TEST(ChainHash, IsTheDocumentedTextHashedSoOthersCanCheckIt) {
+  // docs/RECORDS.md: PREV|SEQ|WALL_NS|MONO_NS|LEN:KIND|LEN:SEVERITY|LEN:SESSION_ID|LEN:DETAILS
+  const Event e{7, 1700000000123456789, 42, "alarm_raised", "alarm", "", R"({"code":"ESTOP"})", ""};
+  const std::string text = kGenesisHash + "|7|1700000000123456789|42|12:alarm_raised|5:alarm|0:|" +
+                           "16:" + R"({"code":"ESTOP"})";
+  EXPECT_EQ(chain_hash(kGenesisHash, e), sha256_hex(text));
+  // A known SHA-256, so sha256_hex itself is the standard one.
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace dermad::store
