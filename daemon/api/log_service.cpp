@@ -1,5 +1,8 @@
 #include "daemon/api/log_service.hpp"
 
+#include "daemon/api/treatment_convert.hpp"
+#include "daemon/control/alarms.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
@@ -144,6 +147,42 @@ grpc::ServerUnaryReactor* LogService::GetCounters(grpc::CallbackServerContext* c
   resp->set_sessions(static_cast<uint64_t>(c["sessions"]));
   resp->set_faults(static_cast<uint64_t>(c["faults"]));
   auto* r = ctx->DefaultReactor();
+  r->Finish(grpc::Status::OK);
+  return r;
+}
+
+grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListAlarmsRequest* req,
+                                                 v1::ListAlarmsResponse* resp) {
+  auto* r = ctx->DefaultReactor();
+  if (req->limit() > 1000) {
+    r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "limit " + std::to_string(req->limit()) + " is over 1000"));
+    return r;
+  }
+  const int limit = req->limit() == 0 ? 100 : static_cast<int>(req->limit());
+  const auto at = [](int64_t ns) {
+    return ns == 0 ? std::string()
+                   : rfc3339(std::chrono::system_clock::time_point(
+                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                             std::chrono::nanoseconds(ns))));
+  };
+  for (const auto& a : store_.alarm_history(req->session_id(), limit)) {
+    auto* out = resp->add_alarms();
+    out->set_code(a.code);
+    for (const auto& info : control::kAlarmTable) {
+      if (info.code == a.code) {
+        out->set_priority(static_cast<v1::AlarmPriority>(static_cast<int>(info.priority)));
+        out->set_text(std::string(info.text));
+      }
+    }
+    out->set_session_id(a.session_id);
+    out->set_raised_at(at(a.raised_wall_ns));
+    out->set_ended_at(at(a.ended_wall_ns));
+    out->set_ended_by(a.ended_by);
+    out->set_raised_wall_ns(a.raised_wall_ns);
+    out->set_ended_wall_ns(a.ended_wall_ns);
+  }
   r->Finish(grpc::Status::OK);
   return r;
 }

@@ -1,5 +1,7 @@
 // Device counters (strokes, motor run time, sessions, faults) and the alarm history: both
 // kept by the same transactions as the events that change them.
+#include <algorithm>
+
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {
@@ -42,18 +44,19 @@ std::map<std::string, int64_t> Store::counters() {
   return out;
 }
 
-std::vector<AlarmRecord> Store::alarm_history(const std::string& session_id) {
+std::vector<AlarmRecord> Store::alarm_history(const std::string& session_id, int limit) {
   std::lock_guard lock(mu_);
   std::vector<AlarmRecord> out;
   Stmt s(db_,
          "SELECT code, COALESCE(session_id, ''), COALESCE(ended_by, ''), raised_wall_ns, "
          "COALESCE(ended_wall_ns, 0) FROM alarm_history "
-         "WHERE ?1 = '' OR session_id = ?1 ORDER BY id");
+         "WHERE ?1 = '' OR session_id = ?1 ORDER BY id DESC LIMIT ?2");
   if (!s.ok()) return out;
-  s.bind(1, session_id);
+  s.bind(1, session_id).bind(2, static_cast<int64_t>(limit));
   while (s.step() == SQLITE_ROW) {
     out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4)});
   }
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -91,7 +91,8 @@ class Store {
 
   // --- counters and alarm history (counters.cpp) ---
   std::map<std::string, int64_t> counters();
-  std::vector<AlarmRecord> alarm_history(const std::string& session_id = "");
+  // The newest `limit` alarms (only one session's if given), oldest first.
+  std::vector<AlarmRecord> alarm_history(const std::string& session_id = "", int limit = 1000);
 
  private:
   bool migrate(std::string& error);

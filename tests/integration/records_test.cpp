@@ -89,6 +89,24 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   }
   EXPECT_GE(expect, 6);  // started, config, BOOT->HOMING->IDLE, ESTOP state and alarm
 
+  // The e-stop is in the alarm history, still active until it is released and acknowledged.
+  r = ctl({"--json", "alarms", "history"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto a = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(a) << r.out;
+  EXPECT_EQ((*a)["code"].string(), "ESTOP");
+  EXPECT_EQ((*a)["priority"].string(), "high");
+  EXPECT_EQ((*a)["ended_by"].string(), "");
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  r = ctl({"alarms", "history"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("RAISED", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("acknowledged"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Emergency stop pressed"), std::string::npos) << r.out;
+  EXPECT_EQ(ctl({"alarms", "history", "--limit", "5000"}).exit_code, 2);
+
   EXPECT_EQ(ctl({"logs", "--verify"}).exit_code, 0);
   const CommandResult edit =
       run_command({"/usr/bin/sqlite3", daemon.state_dir() + "/dermad.db",

@@ -34,6 +34,14 @@ const std::vector<CommandSpec>& command_specs() {
        "CODE...",
        {{"all", "", "acknowledge every latched alarm instead of the listed CODEs", ""}},
        "Give alarm codes (e.g. ESTOP) or --all."},
+      {"alarms history",
+       "the recorded alarms: when each was raised, when and how it ended",
+       "",
+       {{"session", "ID", "only the alarms of this session", ""},
+        {"limit", "N", "the newest N, 1..1000", "100"}},
+       "Oldest first. HOW is acknowledged (a latching alarm, after its cause went away) or\n"
+       "cleared (its cause went away by itself). With --json, one JSON object per alarm and\n"
+       "line."},
       {"logs",
        "the device's event log: state changes, alarms, sessions, daemon starts and stops",
        "",

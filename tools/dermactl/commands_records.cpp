@@ -1,4 +1,4 @@
-// sessions and counters: the device's records, read from the daemon's store.
+// sessions, counters and alarm history: the device's records, read from the daemon's store.
 #include <limits>
 
 #include "tools/dermactl/commands.hpp"
@@ -46,6 +46,46 @@ int run_counters(Context& ctx, const ParsedArgs&) {
                            {"sessions", std::to_string(c.sessions())},
                            {"faults", std::to_string(c.faults())}}));
   }
+  return kExitOk;
+}
+
+int run_alarms_history(Context& ctx, const ParsedArgs& args) {
+  v1::ListAlarmsRequest req;
+  req.set_session_id(args.value("session").value_or(""));
+  req.set_limit(static_cast<uint32_t>(
+      parse_integer(args.value("limit").value_or("100"), "--limit", ctx.path(), 1, 1000)));
+  v1::ListAlarmsResponse resp;
+  auto st = ctx.client().unary(
+      [&](grpc::ClientContext* cc) { return ctx.client().log().ListAlarms(cc, req, &resp); });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    for (const auto& a : resp.alarms()) {
+      ctx.print(Json::object()
+                    .set("code", a.code())
+                    .set("priority", priority_name(a.priority()))
+                    .set("text", a.text())
+                    .set("session_id", a.session_id())
+                    .set("raised_at", a.raised_at())
+                    .set("ended_at", a.ended_at())
+                    .set("ended_by", a.ended_by()));
+    }
+    return kExitOk;
+  }
+  if (resp.alarms().empty()) {
+    ctx.print(std::string("no alarms recorded"));
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> cells{
+      {"RAISED", "CODE", "PRIORITY", "ENDED", "HOW", "SESSION", "TEXT"}};
+  for (const auto& a : resp.alarms()) {
+    cells.push_back({a.raised_at(), a.code(), priority_name(a.priority()),
+                     a.ended_at().empty() ? "active" : a.ended_at(),
+                     a.ended_by().empty() ? "-" : a.ended_by(),
+                     a.session_id().empty() ? "-" : a.session_id(), a.text()});
+  }
+  std::string out = grid(cells);
+  out.pop_back();
+  ctx.print(out);
   return kExitOk;
 }
 

@@ -33,6 +33,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"logs", run_logs},
       {"sessions", run_sessions},
       {"counters", run_counters},
+      {"alarms history", run_alarms_history},
       {"screen", run_screen},
       {"session start", run_session_start},
       {"session update", run_session_update},

@@ -34,6 +34,8 @@ Json error_json(std::string_view code, std::string_view message);
 std::string fixed(double v, int decimals);
 // "label  value" lines, the values aligned after the widest label.
 std::string label_table(const std::vector<std::pair<std::string, std::string>>& rows);
+// Rows of cells in columns two spaces apart, each line ending in a newline.
+std::string grid(const std::vector<std::vector<std::string>>& cells);
 
 // A table of alarms, their age measured against now_ns (the device's steady clock).
 std::string alarms_text(const Alarms& alarms, std::int64_t now_ns);

@@ -197,19 +197,8 @@ std::string sessions_table(const v1::ListSessionsResponse& r) {
                      or_dash(s.patient_ref()), or_dash(s.cartridge_serial()),
                      std::to_string(s.strokes()), secs(s.run_s())});
   }
-  std::vector<std::size_t> width(cells.front().size(), 0);
-  for (const auto& row : cells) {
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : cells) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    out += (out.empty() ? "" : "\n") + line;
-  }
+  std::string out = grid(cells);
+  out.pop_back();  // printed as one message, which ends the line itself
   return out;
 }
 

@@ -86,18 +86,10 @@ std::string label_table(const Rows& rows) {
   return out;
 }
 
-std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
-  if (alarms.empty()) return "no active alarms\n";
-  std::vector<std::vector<std::string>> cells = {{"PRIORITY", "CODE", "AGE", "STATE", "TEXT"}};
-  for (const auto& a : alarms) {
-    std::string state = a.latched() ? "latched" : "not latched";
-    state += a.condition_active() ? ", active" : ", cleared";
-    std::string prio = priority_name(a.priority());
-    for (char& c : prio) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    cells.push_back({prio, a.code(), seconds(now_ns - a.since_ns()), state, a.text()});
-  }
-  std::vector<std::size_t> width(cells.front().size(), 0);
+std::string grid(const std::vector<std::vector<std::string>>& cells) {
+  std::vector<std::size_t> width;
   for (const auto& row : cells) {
+    width.resize(std::max(width.size(), row.size()), 0);
     for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
   std::string out;
@@ -110,6 +102,19 @@ std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
     out += line + "\n";
   }
   return out;
+}
+
+std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
+  if (alarms.empty()) return "no active alarms\n";
+  std::vector<std::vector<std::string>> cells = {{"PRIORITY", "CODE", "AGE", "STATE", "TEXT"}};
+  for (const auto& a : alarms) {
+    std::string state = a.latched() ? "latched" : "not latched";
+    state += a.condition_active() ? ", active" : ", cleared";
+    std::string prio = priority_name(a.priority());
+    for (char& c : prio) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    cells.push_back({prio, a.code(), seconds(now_ns - a.since_ns()), state, a.text()});
+  }
+  return grid(cells);
 }
 
 std::string status_text(const v1::Status& s) {
