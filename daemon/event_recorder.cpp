@@ -77,13 +77,13 @@ void EventRecorder::schedule() {
     if (ec) return;
     {
       std::lock_guard lock(mu_);
-      drain_locked(++drains_ % 20 == 0);  // counters once a second
+      drain_locked(++drains_ % 20 == 0, false);  // counters once a second
     }
     schedule();
   });
 }
 
-void EventRecorder::drain_locked(bool counters_due) {
+void EventRecorder::drain_locked(bool counters_due, bool forced) {
   const int64_t offset = wall_ns() - control::MonotonicClock().now_ns();
   control::ControlEvent e;
   while (core_.next_event(e)) {
@@ -106,15 +106,17 @@ void EventRecorder::drain_locked(bool counters_due) {
     strokes_seen_ = s.strokes;
     motor_ms_seen_ = s.motor_on_ms;
   }
-  flush_locked();
+  flush_locked(forced);
   // A session's own records go to the store directly; their failure counts too.
   core_.records_ok(pending_.empty() && store_.healthy());
 }
 
-void EventRecorder::flush_locked() {
+void EventRecorder::flush_locked(bool forced) {
   if (pending_.empty() && pending_fx_.counter_deltas.empty() && pending_fx_.alarms.empty()) {
     return;
   }
+  const auto now = std::chrono::steady_clock::now();
+  if (failing_ && !forced && now < retry_at_) return;
   if (lost_ > 0) {
     pending_.push_back({0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning",
                         "",
@@ -128,11 +130,14 @@ void EventRecorder::flush_locked() {
     pending_.clear();
     pending_fx_ = {};
     lost_ = 0;
+    failing_ = false;
     if (!was_healthy) log("INFO", "the records can be written again");
     core_.records_ok(true);
     return;
   }
   if (lost_ > 0) pending_.pop_back();  // counted again on the next attempt
+  failing_ = true;
+  retry_at_ = now + std::chrono::seconds(1);
   if (was_healthy) log("ERROR", "the records cannot be written: " + error);
   core_.records_ok(false);
 }
@@ -141,12 +146,12 @@ void EventRecorder::session_begins(const std::string& id, int64_t since_mono_ns)
   std::lock_guard lock(mu_);
   session_ = id;
   session_since_ns_ = since_mono_ns;
-  drain_locked(false);
+  drain_locked(false, true);
 }
 
 void EventRecorder::session_ends() {
   std::lock_guard lock(mu_);
-  drain_locked(false);
+  drain_locked(false, true);
   session_.clear();
 }
 
@@ -154,14 +159,14 @@ void EventRecorder::record(const std::string& kind, const std::string& severity,
                            const std::string& details, const std::string& session_id) {
   std::lock_guard lock(mu_);
   // The loop's events before it, so the log stays in the order things happened.
-  drain_locked(false);
+  drain_locked(false, true);
   if (pending_.size() >= kMaxPending) {
     ++lost_;
     return;
   }
   pending_.push_back(
       {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, session_id, details, ""});
-  flush_locked();
+  flush_locked(true);
 }
 
 std::string EventRecorder::unwritable() const {
@@ -174,7 +179,7 @@ std::string EventRecorder::unwritable() const {
 void EventRecorder::stop() {
   timer_.cancel();
   std::lock_guard lock(mu_);
-  drain_locked(true);
+  drain_locked(true, true);
 }
 
 }  // namespace dermad

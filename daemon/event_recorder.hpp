@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -36,9 +37,12 @@ class EventRecorder final : public api::Journal {
 
  private:
   void schedule();
-  // Takes the loop's events (and the counters when due) and writes what is pending.
-  void drain_locked(bool counters_due);
-  void flush_locked();
+  // Takes the loop's events (and the counters when due) and writes what is pending. While
+  // writes fail, the timer's drains try once a second (a full store must not keep the I/O
+  // thread busy rewriting a growing backlog); `forced` ones (the daemon's own records,
+  // session boundaries, stop) always try.
+  void drain_locked(bool counters_due, bool forced);
+  void flush_locked(bool forced);
 
   control::ControlCore& core_;
   store::Store& store_;
@@ -50,6 +54,8 @@ class EventRecorder final : public api::Journal {
   std::string session_;           // the active session, for the loop's events
   int64_t session_since_ns_ = 0;  // from its arming on
   int drains_ = 0;
+  bool failing_ = false;
+  std::chrono::steady_clock::time_point retry_at_{};
   bool counted_ = false;  // the baselines below are set
   uint64_t strokes_seen_ = 0;
   int64_t motor_ms_seen_ = 0;

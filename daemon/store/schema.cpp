@@ -1,5 +1,6 @@
 // Opening the store: integrity, durability settings, the size cap, and the migrations that
 // bring any earlier schema to the current one.
+#include <algorithm>
 #include <array>
 
 #include "daemon/store/store.hpp"
@@ -57,17 +58,20 @@ bool Store::open(const std::string& path, std::string& error, int64_t max_bytes)
     return false;
   }
   if (!migrate(error)) return false;
-  if (max_bytes > 0) {
-    Stmt size(db_, "PRAGMA page_size");
-    const int64_t page = size.ok() && size.step() == SQLITE_ROW ? size.int64(0) : 4096;
-    // SQLite never sets the cap below the file's size: a store already past it is full.
-    if (!db_.exec("PRAGMA max_page_count=" + std::to_string(std::max<int64_t>(1, max_bytes / page)),
-                  error)) {
-      error = path + ": " + error;
-      return false;
-    }
+  if (max_bytes > 0 && !set_max_bytes(max_bytes, error)) {
+    error = path + ": " + error;
+    return false;
   }
   return true;
+}
+
+bool Store::set_max_bytes(int64_t max_bytes, std::string& error) {
+  std::lock_guard lock(mu_);
+  Stmt size(db_, "PRAGMA page_size");
+  const int64_t page = size.ok() && size.step() == SQLITE_ROW ? size.int64(0) : 4096;
+  // SQLite's own default when there is no cap.
+  const int64_t pages = max_bytes > 0 ? std::max<int64_t>(1, max_bytes / page) : 1073741823;
+  return db_.exec("PRAGMA max_page_count=" + std::to_string(pages), error);
 }
 
 int Store::schema_version() {

@@ -52,6 +52,9 @@ class Store {
   // file is reported, never replaced. max_bytes > 0 caps the file (SQLite's page limit), so
   // the records can never fill the board's disk; writes past it fail like a full disk.
   bool open(const std::string& path, std::string& error, int64_t max_bytes = 0);
+  // Moves the cap (0: none) on an open store, e.g. after a service engineer freed or added
+  // space. SQLite never sets it below the file's current size.
+  bool set_max_bytes(int64_t max_bytes, std::string& error);
   int schema_version();
   // False after a write failed (full disk, unwritable file), true again after one succeeds.
   bool healthy() const { return healthy_; }

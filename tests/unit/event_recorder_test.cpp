@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/store/store.hpp"
@@ -123,6 +125,47 @@ TEST_F(EventRecorderTest, WhenNothingCanBeWrittenTheLoopRaisesRecordsFailedAndRu
   recorder->record("another", "info", "{}", "");
   EXPECT_EQ(records.last_seq(), stored);
   EXPECT_FALSE(recorder->unwritable().empty());
+}
+
+TEST_F(EventRecorderTest, WhenTheStoreTakesWritesAgainNothingThatWaitedIsLost) {
+  open(1024);
+  while (recorder->unwritable().empty()) recorder->record("filler", "info", "{}", "");
+  const int64_t before = records.last_seq();
+  // Meanwhile the pen goes on: an e-stop, and records of the daemon's own.
+  rig.run_ticks(2);
+  estop_cycle();
+  recorder->record("while_full", "info", R"({"n":1})", "");
+  EXPECT_EQ(records.last_seq(), before);
+
+  // Room again (a service engineer freed space): the next drain writes what waited.
+  std::string err;
+  ASSERT_TRUE(records.set_max_bytes(0, err)) << err;
+  recorder->record("after", "info", "{}", "");
+  EXPECT_EQ(recorder->unwritable(), "");
+  rig.run_ticks(2);
+  recorder->stop();
+  EXPECT_FALSE(rig.latest().alarms.active & control::bit(control::AlarmCode::kRecordsFailed));
+
+  std::vector<std::string> kinds;
+  for (const auto& e : records.read(before, 1000)) {
+    kinds.push_back(e.kind + (e.details.find("ESTOP") != std::string::npos            ? ":ESTOP"
+                              : e.details.find("RECORDS_FAILED") != std::string::npos ? ":RF"
+                                                                                      : ""));
+  }
+  auto has = [&kinds](const std::string& k) {
+    return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
+  };
+  EXPECT_TRUE(has("filler")) << "the one that failed first is written too";
+  EXPECT_TRUE(has("alarm_raised:RF"));
+  EXPECT_TRUE(has("alarm_raised:ESTOP"));
+  EXPECT_TRUE(has("alarm_acknowledged:ESTOP"));
+  EXPECT_TRUE(has("while_full"));
+  EXPECT_TRUE(has("after"));
+  EXPECT_TRUE(has("alarm_cleared:RF"));
+  EXPECT_FALSE(has("events_lost"));
+  EXPECT_LT(std::find(kinds.begin(), kinds.end(), "while_full"),
+            std::find(kinds.begin(), kinds.end(), "after"));
+  EXPECT_TRUE(records.verify().empty());
 }
 
 }  // namespace
