@@ -50,6 +50,12 @@ v1::SessionSummary summary_of(const store::SessionRow& row) {
   return s;
 }
 
+std::string number_text(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+
 std::string json_escape(const std::string& s) {
   std::string out;
   for (const char c : s) {

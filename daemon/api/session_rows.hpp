@@ -15,6 +15,8 @@ int64_t to_wall_ns(std::chrono::system_clock::time_point t);
 store::SessionRow session_row(const treatment::SessionRecord& r, const std::string& state);
 // The stored summary, with what only the row knows (state, end, reason) laid over it.
 v1::SessionSummary summary_of(const store::SessionRow& row);
+// A number as people and JSON read it: 100, 99.5 (not 100.000000).
+std::string number_text(double v);
 // JSON string contents: quotes, backslashes and control characters escaped.
 std::string json_escape(const std::string& s);
 

@@ -153,7 +153,7 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
                                R"({"protocol":")" + json_escape(rec.request.protocol) +
                                    R"(","zone":")" + json_escape(rec.zone) + R"(","depth_um":)" +
                                    std::to_string(rec.depth_um) + R"(,"speed_hz":)" +
-                                   std::to_string(rec.speed_hz) + R"(,"cartridge":")" +
+                                   number_text(rec.speed_hz) + R"(,"cartridge":")" +
                                    json_escape(rec.cartridge.serial) + R"(","operator":")" +
                                    json_escape(rec.request.operator_id) + R"(","patient":")" +
                                    json_escape(rec.request.patient_ref) + "\"}",
@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
                   " um for " + zone);
   }
   if (!(speed >= p.speed_min_hz && speed <= p.speed_max_hz)) {
-    bad.push_back("speed_hz " + std::to_string(speed) + " outside the protocol's range");
+    bad.push_back("speed_hz " + number_text(speed) + " outside the protocol's range");
   }
   for (const auto& m : req->materials()) {
     if (std::find(p.materials.begin(), p.materials.end(), m.name()) == p.materials.end()) {
@@ -227,7 +227,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
     if (const auto now = book_.current()) {
       journal_.record("session_updated", "info",
                       R"({"zone":")" + json_escape(zone) + R"(","depth_um":)" +
-                          std::to_string(depth) + R"(,"speed_hz":)" + std::to_string(speed) + "}",
+                          std::to_string(depth) + R"(,"speed_hz":)" + number_text(speed) + "}",
                       now->id);
     }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
@@ -289,7 +289,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
     journal_.record("session_resumed", "info",
                     R"({"zone":")" + json_escape(now->zone) + R"(","depth_um":)" +
                         std::to_string(now->depth_um) + R"(,"speed_hz":)" +
-                        std::to_string(now->speed_hz) + "}",
+                        number_text(now->speed_hz) + "}",
                     now->id);
     fill_info(*now, v1::STATE_ARMED, *resp);
     r->Finish(Status::OK);
@@ -390,7 +390,7 @@ void TreatmentService::finish_record(const treatment::SessionRecord& r, const st
                         state == "ended" ? "info" : "warning",
                         r.id,
                         R"({"strokes":)" + std::to_string(r.stats.strokes()) + R"(,"run_s":)" +
-                            std::to_string(r.stats.run_s()) +
+                            number_text(r.stats.run_s()) +
                             (reason.empty() ? "" : R"(,"reason":")" + json_escape(reason) + "\"") +
                             "}",
                         ""};
