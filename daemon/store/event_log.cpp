@@ -3,7 +3,6 @@
 
 #include <openssl/evp.h>
 
-#include <cstdio>
 
 #include "daemon/store/store.hpp"
 
@@ -13,11 +12,11 @@ std::string sha256_hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-  std::string hex;
-  char b[3];
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(2 * n, '0');
   for (unsigned int i = 0; i < n; ++i) {
-    std::snprintf(b, sizeof b, "%02x", md[i]);
-    hex += b;
+    hex[2 * i] = kDigits[md[i] >> 4];
+    hex[2 * i + 1] = kDigits[md[i] & 0xF];
   }
   return hex;
 }
