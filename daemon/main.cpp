@@ -94,6 +94,21 @@ int main(int argc, char** argv) {
                        " serves plaintext gRPC; anyone who reaches it can drive the pen");
   }
 
+  if (opts->check) {
+    const std::string db = opts->state_dir + "/dermad.db";
+    std::error_code ec;
+    if (!std::filesystem::exists(db, ec)) {
+      log("INFO", "records: " + db + " does not exist yet; dermad will create it");
+    } else if (std::string report; store::check_file(db, report)) {
+      log("INFO", "records: " + db + ": " + report);
+    } else {
+      log("ERROR", "records: " + report);
+      return 2;
+    }
+    log("INFO", "configuration OK: dermad would start");
+    return 0;
+  }
+
   // The records: opened before anything moves; a damaged file is reported, never replaced.
   std::error_code dir_error;
   std::filesystem::create_directories(opts->state_dir, dir_error);

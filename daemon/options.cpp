@@ -35,6 +35,9 @@ Options:
                         disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
+  --check               check the configuration (protocols file, TLS files, the records
+                        file) without starting anything: exit 0 when dermad would start,
+                        2 naming each problem
   --version             print the version and exit
   -h, --help            this text
 )";
@@ -103,6 +106,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       (name == "--tls-cert"  ? o.tls_cert
        : name == "--tls-key" ? o.tls_key
                              : o.tls_client_ca) = std::string(value);
+    } else if (name == "--check") {
+      o.check = true;
     } else if (name == "--insecure-listen") {
       o.insecure_listen = true;
     } else if (name == "--period-us") {
@@ -137,7 +142,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       return fail("unknown option '" + std::string(a) + "'");
     }
   }
-  if (!o.sim) {
+  if (!o.sim && !o.check) {
     return fail("no hardware backend is built yet: run with --sim for the simulated pen");
   }
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();

@@ -15,6 +15,7 @@ struct Options {
   // clients must present a certificate it signed (the tablet, service laptops).
   std::string tls_cert, tls_key, tls_client_ca;
   bool insecure_listen = false;  // plaintext TCP, for a development bench only
+  bool check = false;            // check the configuration and exit
   uint32_t period_us = 1000;
   int rt_priority = 80;
   uint64_t seed = 1;

@@ -3,7 +3,6 @@
 
 #include <openssl/evp.h>
 
-
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {

@@ -74,6 +74,30 @@ bool Store::set_max_bytes(int64_t max_bytes, std::string& error) {
   return db_.exec("PRAGMA max_page_count=" + std::to_string(pages), error);
 }
 
+bool check_file(const std::string& path, std::string& report) {
+  Db db;
+  if (!db.open_readonly(path, report)) return false;
+  Stmt check(db, "PRAGMA quick_check");
+  if (!check.ok() || check.step() != SQLITE_ROW || check.text(0) != "ok") {
+    report = path + " is damaged (" + (check.ok() ? check.text(0) : db.last_error()) + ")";
+    return false;
+  }
+  Stmt v(db, "PRAGMA user_version");
+  const int64_t version = v.ok() && v.step() == SQLITE_ROW ? v.int64(0) : -1;
+  if (version > kSchemaVersion) {
+    report = path + " has schema " + std::to_string(version) + ", newer than this dermad's " +
+             std::to_string(kSchemaVersion);
+    return false;
+  }
+  Stmt n(db, "SELECT value FROM meta WHERE key='head_seq'");
+  const std::string events = n.ok() && n.step() == SQLITE_ROW ? n.text(0) : "0";
+  report =
+      "schema " + std::to_string(version) + ", " + events + " events, intact" +
+      (version < kSchemaVersion ? " (migrates to " + std::to_string(kSchemaVersion) + " at start)"
+                                : "");
+  return true;
+}
+
 int Store::schema_version() {
   std::lock_guard lock(mu_);
   Stmt v(db_, "PRAGMA user_version");

@@ -18,6 +18,17 @@ bool Db::open(const std::string& path, bool create, std::string& error) {
   return true;
 }
 
+bool Db::open_readonly(const std::string& path, std::string& error) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    error = path + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open");
+    sqlite3_close(db_);
+    db_ = nullptr;
+    return false;
+  }
+  sqlite3_busy_timeout(db_, 2000);
+  return true;
+}
+
 bool Db::exec(const std::string& sql, std::string& error) {
   char* msg = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {

@@ -19,6 +19,8 @@ class Db {
 
   // Opens (creating if asked) the file; false with `error` set when it cannot.
   bool open(const std::string& path, bool create, std::string& error);
+  // Opens an existing file for reading only (a check that must not change it).
+  bool open_readonly(const std::string& path, std::string& error);
   // Runs SQL without results; false with `error` set on failure.
   bool exec(const std::string& sql, std::string& error);
   sqlite3* handle() { return db_; }

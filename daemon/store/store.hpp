@@ -46,6 +46,11 @@ struct AlarmRecord {
   int64_t raised_wall_ns = 0, ended_wall_ns = 0;
 };
 
+// Checks a records file without changing it: readable, intact, a schema this dermad can
+// migrate. True with a one-line description ("schema 2, 1234 events, intact"), else false
+// with the problem.
+bool check_file(const std::string& path, std::string& report);
+
 class Store {
  public:
   // Opens or creates the database: integrity check, WAL, full sync, migrations. A corrupt

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -115,6 +117,49 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   r = ctl({"logs", "--verify"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("event 3 does not match its hash"), std::string::npos) << r.out;
+}
+
+TEST(Records, DermadCheckSaysWhetherItWouldStartWithoutChangingAnything) {
+  char tmpl[] = "/tmp/dermad-check-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  auto check = [&dir](const std::string& protocols) {
+    return run_command(
+        {DERMAD_BIN, "--check", "--protocols", protocols, "--state-dir", dir + "/state"});
+  };
+  auto r = check(DERMAD_PROTOCOLS);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("does not exist yet"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/state")) << "a check creates nothing";
+
+  {
+    DaemonProcess daemon({"--state-dir", dir + "/state"});
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+  }
+  r = check(DERMAD_PROTOCOLS);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("schema 2, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("configuration OK"), std::string::npos) << r.err;
+
+  {
+    std::ofstream bad(dir + "/bad.textproto");
+    bad << "protocols { id: \"general\" speed_max_hz: 900 }\n";
+  }
+  r = check(dir + "/bad.textproto");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.textproto"), std::string::npos) << r.err;
+
+  const std::string db = dir + "/state/dermad.db";
+  std::filesystem::remove(db + "-wal");
+  std::filesystem::remove(db + "-shm");
+  {
+    std::ofstream garbage(db, std::ios::binary | std::ios::trunc);
+    garbage << std::string(8192, 'x');
+  }
+  r = check(DERMAD_PROTOCOLS);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("dermad.db"), std::string::npos) << r.err;
+  EXPECT_EQ(std::filesystem::file_size(db), 8192u) << "the damaged file is left as it was";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
