@@ -23,8 +23,13 @@ void SpeedEstimator::accept(int64_t t_ns) {
   const int64_t next_gap =
       history_[(edges_ - n + 1) % kHistory] - history_[(edges_ - n) % kHistory];
   if (same_gap <= 0) return push(t_ns);
-  if (dt * 2 < same_gap) {
-    ++glitches_;  // a doubled edge (bounce, interference): not a magnet
+  // A doubled edge (bounce, interference) comes far sooner than both the same gap one
+  // revolution ago and the gap just before. An interval short only against the first is the
+  // motor speeding up: from a slow coast the drive can more than double the speed within a
+  // revolution, and dropping those edges would leave the estimate stuck low.
+  const int64_t last_gap = prev - history_[(edges_ - 2) % kHistory];
+  if (dt * 2 < same_gap && dt * 2 < last_gap) {
+    ++glitches_;
     return;
   }
   const int64_t two_gaps = same_gap + (n > 1 ? next_gap : same_gap);

@@ -2,6 +2,7 @@
 // the session's limits. On virtual time against the simulated pen.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "tests/unit/sim_rig.hpp"
@@ -139,6 +140,74 @@ TEST(ArmedRun, CartridgeRemovedWhileRunningFaults) {
   EXPECT_TRUE(s.alarms.active & bit(AlarmCode::kCartridgeRemoved));
   EXPECT_EQ(s.state, State::kFault);
   EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+}
+
+// A clinician pulses the trigger: the drive starts again while the needles still spin down.
+// The speed picks up from where it is, without a fight and without SPEED_TRACKING.
+TEST(ArmedRun, ARestartWhileTheDriveSpinsDownPicksUpWithoutAnAlarm) {
+  for (const int off_ms : {20, 60, 120, 200}) {
+    for (const double hz : {100.0, 150.0}) {
+      SimRig rig;
+      insert_cartridge(rig);
+      ASSERT_TRUE(rig.boot_to_idle());
+      ASSERT_EQ(rig.arm(600, hz), Verdict::kAccepted);
+      rig.run_linked(300);
+      rig.pen.set_trigger(true);
+      rig.run_linked(1500);
+      ASSERT_NEAR(rig.latest().speed_hz, hz, 0.02 * hz);
+      rig.pen.set_trigger(false);
+      rig.run_linked(off_ms);
+      const double coasting = rig.latest().speed_hz;
+      rig.pen.set_trigger(true);
+      int reached = -1;
+      uint32_t alarms = 0;
+      for (int t = 1; t <= 1500; ++t) {
+        rig.run_linked(1);
+        const Snapshot s = rig.latest();
+        alarms |= s.alarms.active;
+        if (reached < 0 && std::abs(s.speed_hz - hz) <= 0.02 * hz) reached = t;
+      }
+      EXPECT_EQ(alarms, 0u) << off_ms << " ms off at " << hz << " Hz, coasting at " << coasting;
+      EXPECT_GE(reached, 0) << off_ms << " ms off at " << hz << " Hz";
+      EXPECT_LE(reached, 300) << off_ms << " ms off at " << hz << " Hz, coasting at " << coasting;
+      EXPECT_NEAR(rig.latest().speed_hz, hz, 0.02 * hz);
+    }
+  }
+}
+
+// Found by the self-test: a service run started while the last one's drive still coasted
+// (~25 Hz) had its tachometer edges dropped as glitches while it sped up, the estimate stuck
+// low, the speed overshot to 140 Hz and SPEED_TRACKING could follow. Back-to-back runs now
+// reach their speed as a run from rest does.
+TEST(ArmedRun, AServiceRunRightAfterAnotherReachesItsSpeedWithoutAnAlarm) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    hal::sim::SimConfig sc;
+    sc.seed = seed;
+    SimRig rig(sc);
+    ASSERT_TRUE(rig.boot_to_idle());
+    const std::pair<int32_t, double> runs[] = {{500, 50.0}, {1000, 100.0}, {2000, 150.0}};
+    for (const auto& [depth, hz] : runs) {
+      ASSERT_EQ(rig.jog(depth, hz, 1500), Verdict::kAccepted) << "seed " << seed;
+      uint32_t alarms = 0;
+      int start = -1, reached = -1;
+      double peak = 0.0;
+      bool seen = false;
+      for (int t = 0; t < 8000; ++t) {
+        rig.run_ticks(1);
+        const Snapshot s = rig.latest();
+        alarms |= s.alarms.active;
+        seen |= s.state == State::kService;
+        if (s.motor_enabled && start < 0) start = t;
+        if (start >= 0 && reached < 0 && std::abs(s.speed_hz - hz) <= 0.02 * hz) reached = t;
+        if (s.motor_enabled) peak = std::max(peak, rig.pen.true_speed_hz());
+        if (seen && s.state != State::kService) break;
+      }
+      EXPECT_EQ(alarms, 0u) << "seed " << seed << ", " << hz << " Hz";
+      ASSERT_GE(reached, 0) << "seed " << seed << ", " << hz << " Hz";
+      EXPECT_LE(reached - start, 200) << "seed " << seed << ", " << hz << " Hz";
+      EXPECT_LE(peak, hz * 1.05) << "seed " << seed << ", " << hz << " Hz: overshoot";
+    }
+  }
 }
 
 }  // namespace
