@@ -164,7 +164,10 @@ int main(int argc, char** argv) {
   api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
   hub.start();
   api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
-  api::EngineeringService engineering(port);
+  api::EngineeringService engineering(
+      port, io, [&recorder](const std::string& kind, const std::string& details) {
+        recorder.record(kind, "info", details, "");
+      });
   api::SimulatorService simulator(pen);
   api::TreatmentService treatment(*protocols.set, port, pen, io, records, recorder);
   api::LogService logs(records, io);

@@ -1,20 +1,31 @@
-// EngineeringService: bounded service runs of the needle drive outside sessions.
+// EngineeringService: bounded service runs of the needle drive outside sessions, and the
+// self-test built on them.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+
 #include "daemon/api/command_port.hpp"
+#include "daemon/api/self_test.hpp"
 #include "dermad/v1/engineering.grpc.pb.h"
 
 namespace dermad::api {
 
 class EngineeringService final : public v1::EngineeringService::CallbackService {
  public:
-  explicit EngineeringService(CommandPort& port) : port_(port) {}
+  EngineeringService(CommandPort& port, boost::asio::io_context& io, SelfTestRecord record)
+      : port_(port), io_(io), record_(std::move(record)) {}
 
   grpc::ServerUnaryReactor* Jog(grpc::CallbackServerContext* ctx, const v1::JogRequest* req,
                                 v1::JogResponse* resp) override;
+  grpc::ServerWriteReactor<v1::SelfTestStep>* SelfTest(grpc::CallbackServerContext*,
+                                                       const v1::SelfTestRequest*) override {
+    return start_self_test(port_, io_, record_);
+  }
 
  private:
   CommandPort& port_;
+  boost::asio::io_context& io_;
+  SelfTestRecord record_;
 };
 
 }  // namespace dermad::api

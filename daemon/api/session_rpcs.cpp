@@ -257,7 +257,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
   if (snap.alarms.active != 0)
     why.push_back("unresolved alarms: " + alarm_names(snap.alarms.active));
   // The session's own cartridge, not another: single use, and its needles are the summary's.
-  const auto cart = snap.cartridge_present ? std::optional(hal_.read_cartridge()) : std::nullopt;
+  const auto cart = snap.cartridge_present ? hal_.read_cartridge() : std::nullopt;
   if (!cart || cart->serial.empty()) {
     why.push_back("no cartridge: put the session's cartridge " + cur->cartridge.serial +
                   " back in");

@@ -28,6 +28,15 @@ const std::vector<CommandSpec>& command_specs() {
            {"duration-ms", "T", "run time, milliseconds, 1..10000", "", true},
        },
        "dermad refuses values outside the device limits (see `dermactl info`)."},
+      {"selftest",
+       "test the sensors and the needle drive (about 5 s; remove the cartridge first)",
+       "",
+       {},
+       "Checks supply, temperature and the home position, then runs the needle drive at\n"
+       "500 um / 50 Hz, 1000 um / 100 Hz and 2000 um / 150 Hz, judging depth and speed at\n"
+       "every tick. Stops at the first failed step. Exit 0 when every step passed, 1 when one\n"
+       "failed, 3 when dermad refuses to start it (not IDLE, alarms, a cartridge in).\n"
+       "With --json, one JSON object per step."},
       {"alarms", "list the active alarms", "", {}, ""},
       {"alarms ack",
        "acknowledge latched alarms whose condition has cleared",

@@ -43,6 +43,7 @@ int run_alarms(Context& ctx, const ParsedArgs& args);
 int run_alarms_ack(Context& ctx, const ParsedArgs& args);
 int run_watch(Context& ctx, const ParsedArgs& args);
 int run_jog(Context& ctx, const ParsedArgs& args);
+int run_selftest(Context& ctx, const ParsedArgs& args);
 int run_sim_trigger(Context& ctx, const ParsedArgs& args);
 int run_sim_pedal(Context& ctx, const ParsedArgs& args);
 int run_sim_estop(Context& ctx, const ParsedArgs& args);

@@ -1,9 +1,10 @@
-// jog: EngineeringService.
+// jog and selftest: EngineeringService.
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 
 #include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/live.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
@@ -33,6 +34,44 @@ int run_jog(Context& ctx, const ParsedArgs& args) {
               std::to_string(req.duration_ms()) + " ms");
   }
   return kExitOk;
+}
+
+int run_selftest(Context& ctx, const ParsedArgs&) {
+  Client& client = ctx.client();
+  if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
+  if (!ctx.json())
+    ctx.print(
+        std::string("self-test: sensors, then the needle drive at three depths (about 5 s)"));
+  grpc::ClientContext call;
+  auto reader = client.engineering().SelfTest(&call, v1::SelfTestRequest{});
+  CancelOnInterrupt interrupt(call);
+  v1::SelfTestStep step;
+  uint32_t seen = 0, total = 0;
+  bool passed = true;
+  while (reader->Read(&step)) {
+    ++seen;
+    total = step.total();
+    passed &= step.passed();
+    if (ctx.json()) {
+      ctx.print(Json::object()
+                    .set("index", step.index())
+                    .set("total", step.total())
+                    .set("name", step.name())
+                    .set("passed", step.passed())
+                    .set("detail", step.detail()));
+    } else {
+      ctx.print("[" + std::to_string(step.index()) + "/" + std::to_string(step.total()) + "] " +
+                (step.passed() ? "PASS " : "FAIL ") + step.name() + ": " + step.detail());
+    }
+  }
+  const grpc::Status st = reader->Finish();
+  if (interrupt.interrupted()) return kExitFailed;
+  if (!st.ok()) return ctx.fail(st, true);
+  passed &= seen == total && total > 0;
+  if (!ctx.json()) {
+    ctx.print(std::string(passed ? "self-test passed" : "self-test FAILED: see the step above"));
+  }
+  return passed ? kExitOk : kExitFailed;
 }
 
 }  // namespace dermad::ctl

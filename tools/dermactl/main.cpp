@@ -20,6 +20,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"info", run_info},
       {"watch", run_watch},
       {"jog", run_jog},
+      {"selftest", run_selftest},
       {"alarms", run_alarms},
       {"alarms ack", run_alarms_ack},
       {"sim trigger", run_sim_trigger},

@@ -1,0 +1,220 @@
+#include "daemon/api/self_test.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "daemon/api/convert.hpp"
+#include "daemon/api/refused_stream.hpp"
+#include "daemon/api/self_test_judge.hpp"
+#include "daemon/api/session_rows.hpp"
+
+namespace dermad::api {
+
+namespace {
+
+struct DriveStep {
+  int32_t depth_um;
+  double speed_hz;
+};
+// Low, middle and high of the device's ranges; 1.5 s of drive each.
+constexpr DriveStep kDriveSteps[] = {{500, 50.0}, {1000, 100.0}, {2000, 150.0}};
+constexpr uint32_t kDriveMs = 1500;
+constexpr auto kPoll = std::chrono::milliseconds(20);
+constexpr int kStepTimeoutPolls = 400;  // 8 s: depth move, ramp, run, retraction
+
+// Between the steps (io thread) and the stream (gRPC threads): finished steps wait here
+// until the stream can write them; one write in flight; Finish exactly once, never while a
+// write is in flight, so the reactor cannot be gone while a step is handed to it.
+class Outbox {
+ public:
+  explicit Outbox(grpc::ServerWriteReactor<v1::SelfTestStep>* r) : reactor_(r) {}
+
+  void push(v1::SelfTestStep step) {
+    std::unique_lock lock(mu_);
+    queue_.push_back(std::move(step));
+    pump(lock);
+  }
+  void close() {
+    std::unique_lock lock(mu_);
+    closed_ = true;
+    pump(lock);
+  }
+  void write_done(bool ok) {
+    std::unique_lock lock(mu_);
+    writing_ = false;
+    if (!ok) cancelled_ = true;
+    pump(lock);
+  }
+  void cancel() {
+    std::unique_lock lock(mu_);
+    cancelled_ = true;
+    pump(lock);
+  }
+  bool cancelled() {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+ private:
+  void pump(std::unique_lock<std::mutex>& lock) {
+    if (writing_ || finished_) return;
+    if (!cancelled_ && !queue_.empty()) {
+      msg_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      lock.unlock();
+      reactor_->StartWrite(&msg_);
+      return;
+    }
+    if (cancelled_ || closed_) {
+      finished_ = true;
+      lock.unlock();
+      reactor_->Finish(cancelled_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+    }
+  }
+
+  std::mutex mu_;
+  grpc::ServerWriteReactor<v1::SelfTestStep>* reactor_;
+  std::deque<v1::SelfTestStep> queue_;
+  v1::SelfTestStep msg_;
+  bool writing_ = false, closed_ = false, cancelled_ = false, finished_ = false;
+};
+
+class SelfTestStream final : public grpc::ServerWriteReactor<v1::SelfTestStep> {
+ public:
+  SelfTestStream() : outbox_(std::make_shared<Outbox>(this)) {}
+  std::shared_ptr<Outbox> outbox() { return outbox_; }
+  void OnWriteDone(bool ok) override { outbox_->write_done(ok); }
+  void OnCancel() override { outbox_->cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<Outbox> outbox_;
+};
+
+// The steps, one after the other on the io thread; keeps itself alive through its timer's
+// handlers. A cancelled call stops it between steps; a service run already started ends by
+// itself (it is bounded).
+class Run : public std::enable_shared_from_this<Run> {
+ public:
+  Run(CommandPort& port, boost::asio::io_context& io, std::shared_ptr<Outbox> out,
+      SelfTestRecord record)
+      : port_(port),
+        timer_(io),
+        out_(std::move(out)),
+        record_(std::move(record)),
+        cursor_(port.core().telemetry().head()) {}
+
+  void start() {
+    control::Snapshot s;
+    port_.core().telemetry().latest(s);
+    emit(check_sensors(s, port_.core().geometry()));
+    next_drive();
+  }
+
+ private:
+  void emit(const StepResult& r) {
+    results_.push_back(r);
+    passed_ &= r.passed;
+    v1::SelfTestStep m;
+    m.set_index(static_cast<uint32_t>(results_.size()));
+    m.set_total(1 + static_cast<uint32_t>(std::size(kDriveSteps)));
+    m.set_name(r.name);
+    m.set_passed(r.passed);
+    m.set_detail(r.detail);
+    out_->push(std::move(m));
+  }
+
+  void next_drive() {
+    if (out_->cancelled()) return finish("cancelled");
+    if (step_ == std::size(kDriveSteps) || !passed_) return finish(passed_ ? "passed" : "failed");
+    const DriveStep d = kDriveSteps[step_];
+    judge_.emplace(d.depth_um, d.speed_hz);
+    control::Command c;
+    c.kind = control::CommandKind::kJog;
+    c.depth_um = d.depth_um;
+    c.speed_hz = d.speed_hz;
+    c.duration_ms = kDriveMs;
+    cursor_ = port_.core().telemetry().head();
+    polls_ = 0;
+    port_.submit(c, [self = shared_from_this()](control::Verdict v, uint32_t detail) {
+      if (v != control::Verdict::kAccepted) {
+        auto r = self->judge_->result();
+        r.passed = false;
+        r.detail = refusal_text(v, detail, "the service run");
+        self->emit(r);
+        return self->finish("failed");
+      }
+      self->poll();
+    });
+  }
+
+  void poll() {
+    control::Snapshot s;
+    uint64_t lost = 0;
+    while (port_.core().telemetry().next(cursor_, s, lost)) judge_->observe(s);
+    if (judge_->finished() || ++polls_ > kStepTimeoutPolls) {
+      auto r = judge_->result();
+      if (!judge_->finished()) {
+        r.passed = false;
+        r.detail = "the run did not end within 8 s (" + r.detail + ")";
+      }
+      emit(r);
+      ++step_;
+      return next_drive();
+    }
+    timer_.expires_after(kPoll);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->poll();
+    });
+  }
+
+  void finish(const std::string& outcome) {
+    std::string steps;
+    for (const auto& r : results_) {
+      steps += std::string(steps.empty() ? "" : ",") + R"({"name":")" + json_escape(r.name) +
+               R"(","passed":)" + (r.passed ? "true" : "false") + R"(,"detail":")" +
+               json_escape(r.detail) + "\"}";
+    }
+    record_("self_test", R"({"outcome":")" + outcome + R"(","steps":[)" + steps + "]}");
+    out_->close();
+  }
+
+  CommandPort& port_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<Outbox> out_;
+  SelfTestRecord record_;
+  uint64_t cursor_;
+  std::size_t step_ = 0;
+  int polls_ = 0;
+  bool passed_ = true;
+  std::optional<DriveJudge> judge_;
+  std::vector<StepResult> results_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::SelfTestStep>* start_self_test(CommandPort& port,
+                                                            boost::asio::io_context& io,
+                                                            SelfTestRecord record) {
+  control::Snapshot s;
+  if (!port.core().telemetry().latest(s)) {
+    return refused_stream<v1::SelfTestStep>(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the control loop has not started"));
+  }
+  if (const auto why = self_test_refusal(s); !why.empty()) {
+    return refused_stream<v1::SelfTestStep>(
+        grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, why));
+  }
+  auto* stream = new SelfTestStream();
+  auto run = std::make_shared<Run>(port, io, stream->outbox(), std::move(record));
+  boost::asio::post(io, [run] { run->start(); });
+  return stream;
+}
+
+}  // namespace dermad::api
