@@ -6,8 +6,7 @@ Db::~Db() {
   if (db_) sqlite3_close(db_);
 }
 
-bool Db::open(const std::string& path, bool create, std::string& error) {
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+bool Db::open_with(const std::string& path, int flags, std::string& error) {
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     error = path + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open");
     sqlite3_close(db_);
@@ -18,15 +17,12 @@ bool Db::open(const std::string& path, bool create, std::string& error) {
   return true;
 }
 
+bool Db::open(const std::string& path, bool create, std::string& error) {
+  return open_with(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), error);
+}
+
 bool Db::open_readonly(const std::string& path, std::string& error) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    error = path + ": " + (db_ ? sqlite3_errmsg(db_) : "cannot open");
-    sqlite3_close(db_);
-    db_ = nullptr;
-    return false;
-  }
-  sqlite3_busy_timeout(db_, 2000);
-  return true;
+  return open_with(path, SQLITE_OPEN_READONLY, error);
 }
 
 bool Db::exec(const std::string& sql, std::string& error) {

@@ -27,6 +27,7 @@ class Db {
   std::string last_error() const { return db_ ? sqlite3_errmsg(db_) : "not open"; }
 
  private:
+  bool open_with(const std::string& path, int flags, std::string& error);
   sqlite3* db_ = nullptr;
 };
 
