@@ -37,7 +37,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     {
       std::lock_guard lock(shared_->mu);
       shared_->finishing = true;
-      now = !shared_->writing;
+      now = !shared_->writing && !shared_->pumping;
     }
     if (now) finish(grpc::Status::CANCELLED);
   }
@@ -55,6 +55,9 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     std::mutex mu;
     EventStream* self = nullptr;
     bool writing = false, finishing = false, finished = false;
+    // The timer's pump runs outside gRPC's reactions, so OnDone does not wait for it: while
+    // it runs nobody else may Finish (OnCancel leaves that to it).
+    bool pumping = false;
     boost::asio::steady_timer timer;
     explicit Shared(boost::asio::io_context& io) : timer(io) {}
   };
@@ -107,8 +110,18 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
         std::lock_guard lock(sh->mu);
         if (!sh->self || sh->finishing || sh->finished || sh->writing) return;
         self = sh->self;
+        sh->pumping = true;
       }
       self->pump();
+      bool cancelled_meanwhile = false;
+      {
+        std::lock_guard lock(sh->mu);
+        sh->pumping = false;
+        // pump() may have finished the call (then `self` may be gone: only `sh` is touched);
+        // if not, a cancel that came meanwhile is done here.
+        cancelled_meanwhile = sh->finishing && !sh->writing && !sh->finished;
+      }
+      if (cancelled_meanwhile) self->finish(grpc::Status::CANCELLED);
     });
   }
 
