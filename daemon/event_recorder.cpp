@@ -87,7 +87,7 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
   const int64_t offset = wall_ns() - control::MonotonicClock().now_ns();
   control::ControlEvent e;
   while (core_.next_event(e)) {
-    if (pending_.size() >= kMaxPending) {
+    if (pending_.size() >= max_pending_) {
       ++lost_;
       continue;
     }
@@ -160,7 +160,7 @@ void EventRecorder::record(const std::string& kind, const std::string& severity,
   std::lock_guard lock(mu_);
   // The loop's events before it, so the log stays in the order things happened.
   drain_locked(false, true);
-  if (pending_.size() >= kMaxPending) {
+  if (pending_.size() >= max_pending_) {
     ++lost_;
     return;
   }

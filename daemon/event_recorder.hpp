@@ -19,11 +19,13 @@ namespace dermad {
 
 class EventRecorder final : public api::Journal {
  public:
-  // Events kept while the store cannot take them; beyond it they are counted as lost.
+  // Events kept while the store cannot take them (about 15 MB at most); beyond it they are
+  // counted as lost, and the count recorded once the store takes writes again.
   static constexpr std::size_t kMaxPending = 65536;
 
-  EventRecorder(control::ControlCore& core, store::Store& store, boost::asio::io_context& io)
-      : core_(core), store_(store), timer_(io) {}
+  EventRecorder(control::ControlCore& core, store::Store& store, boost::asio::io_context& io,
+                std::size_t max_pending = kMaxPending)
+      : core_(core), store_(store), timer_(io), max_pending_(max_pending) {}
 
   void start() { schedule(); }
   // Drains what the loop has left, writes the last counters and stops the timer.
@@ -47,6 +49,7 @@ class EventRecorder final : public api::Journal {
   control::ControlCore& core_;
   store::Store& store_;
   boost::asio::steady_timer timer_;
+  const std::size_t max_pending_;
   mutable std::mutex mu_;  // the timer and RPC completions both record
   std::vector<store::Event> pending_;
   store::Effects pending_fx_;

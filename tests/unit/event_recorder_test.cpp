@@ -168,5 +168,29 @@ TEST_F(EventRecorderTest, WhenTheStoreTakesWritesAgainNothingThatWaitedIsLost) {
   EXPECT_TRUE(records.verify().empty());
 }
 
+TEST_F(EventRecorderTest, BeyondWhatItCanKeepTheLossIsCountedAndRecorded) {
+  open(1024);
+  recorder = std::make_unique<EventRecorder>(*rig.core, records, io, 8);  // room for 8
+  while (recorder->unwritable().empty()) recorder->record("filler", "info", "{}", "");
+  const int64_t before = records.last_seq();
+  for (int i = 0; i < 20; ++i) recorder->record("while_full", "info", "{}", "");
+
+  std::string err;
+  ASSERT_TRUE(records.set_max_bytes(0, err)) << err;
+  recorder->stop();
+  int kept = 0;
+  std::string lost;
+  for (const auto& e : records.read(before, 1000)) {
+    if (e.kind == "while_full") ++kept;
+    if (e.kind == "events_lost") lost = e.details;
+  }
+  // Eight waited (the filler that failed first among them); every other one is counted.
+  EXPECT_GT(kept, 0);
+  EXPECT_LT(kept, 8);
+  EXPECT_NE(lost.find(R"({"count":)" + std::to_string(20 - kept) + ","), std::string::npos)
+      << lost << ", kept " << kept;
+  EXPECT_TRUE(records.verify().empty());
+}
+
 }  // namespace
 }  // namespace dermad
