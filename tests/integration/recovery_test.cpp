@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "dermad/v1/log.grpc.pb.h"
@@ -207,6 +208,33 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   EXPECT_EQ(ctl(daemon, {"logs", "--verify"}).exit_code, 0);
   const int status = daemon.stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
+}
+
+TEST(Recovery, DermactlSaysASessionOverAfterARestartIsOverAndForgetsItsToken) {
+  StateDir state;
+  const std::string session_file = state.path() + "/session.json";
+  setenv("DERMACTL_SESSION_FILE", session_file.c_str(), 1);
+  { std::ofstream(state.path() + "/answers.json") << R"({"consultation_done": true})"; }
+  {
+    DaemonProcess first({"--state-dir", state.path() + "/records"});
+    ASSERT_TRUE(first.wait_ready()) << first.log();
+    ASSERT_EQ(ctl(first, {"sim", "cartridge", "insert"}).exit_code, 0);
+    std::this_thread::sleep_for(50ms);
+    const auto r =
+        ctl(first, {"session", "start", "--protocol", "general", "--zone", "cheeks", "--depth-um",
+                    "1000", "--speed-hz", "100", "--answers", state.path() + "/answers.json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    first.stop(SIGKILL);
+  }
+  DaemonProcess second({"--state-dir", state.path() + "/records"});
+  ASSERT_TRUE(second.wait_ready()) << second.log();
+  const auto r = ctl(second, {"session", "end"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("is over already (aborted: dermad stopped without ending the session"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(session_file));
+  unsetenv("DERMACTL_SESSION_FILE");
 }
 
 }  // namespace

@@ -172,12 +172,33 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
 }
 
 int run_session_end(Context& ctx, const ParsedArgs&) {
+  const SessionRecord owned = owned_session(ctx);
   v1::EndSessionRequest req;
-  req.set_owner_token(owned_session(ctx).owner_token);
+  req.set_owner_token(owned.owner_token);
   v1::SessionSummary summary;
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
     return ctx.client().treatment().EndSession(cc, req, &summary);
   });
+  if (st.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    // Ended already (dermad restarted after a crash, or stopped): say how, and forget the
+    // token, which opens nothing any more.
+    v1::GetSessionRequest get;
+    get.set_session_id(owned.session_id);
+    v1::SessionSummary was;
+    const auto found = ctx.client().unary([&](grpc::ClientContext* cc) {
+      return ctx.client().treatment().GetSession(cc, get, &was);
+    });
+    if (found.ok() && !was.active()) {
+      try {
+        remove_session_file(session_file_path());
+      } catch (const SessionFileError&) {
+      }
+      std::cerr << "dermactl: session " << owned.session_id << " is over already ("
+                << session_state_name(was.state())
+                << (was.end_reason().empty() ? "" : ": " + was.end_reason())
+                << "); see dermactl session show " << owned.session_id << "\n";
+    }
+  }
   if (!st.ok()) return ctx.fail(st, kReasonPerLine);
   try {
     remove_session_file(session_file_path());
