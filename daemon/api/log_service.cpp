@@ -200,4 +200,19 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
   return r;
 }
 
+grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetRecordsInfoRequest*,
+                                                     v1::RecordsInfo* resp) {
+  resp->set_path(store_.path());
+  resp->set_schema(store_.schema_version());
+  resp->set_events(store_.last_seq());
+  resp->set_size_bytes(store_.size_bytes());
+  resp->set_max_bytes(store_.max_bytes());
+  resp->set_writable(store_.healthy());
+  if (!store_.healthy()) resp->set_last_error(store_.last_write_error());
+  auto* r = ctx->DefaultReactor();
+  r->Finish(grpc::Status::OK);
+  return r;
+}
+
 }  // namespace dermad::api

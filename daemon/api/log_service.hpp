@@ -21,6 +21,9 @@ class LogService final : public v1::LogService::CallbackService {
   grpc::ServerUnaryReactor* GetCounters(grpc::CallbackServerContext* ctx,
                                         const v1::GetCountersRequest* req,
                                         v1::Counters* resp) override;
+  grpc::ServerUnaryReactor* GetRecordsInfo(grpc::CallbackServerContext* ctx,
+                                           const v1::GetRecordsInfoRequest* req,
+                                           v1::RecordsInfo* resp) override;
   grpc::ServerUnaryReactor* ListAlarms(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlarmsRequest* req,
                                        v1::ListAlarmsResponse* resp) override;

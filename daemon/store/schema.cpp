@@ -43,6 +43,7 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
 }  // namespace
 
 bool Store::open(const std::string& path, std::string& error, int64_t max_bytes) {
+  path_ = path;
   if (!db_.open(path, true, error)) return false;
   {
     Stmt check(db_, "PRAGMA quick_check");
@@ -71,7 +72,27 @@ bool Store::set_max_bytes(int64_t max_bytes, std::string& error) {
   const int64_t page = size.ok() && size.step() == SQLITE_ROW ? size.int64(0) : 4096;
   // SQLite's own default when there is no cap.
   const int64_t pages = max_bytes > 0 ? std::max<int64_t>(1, max_bytes / page) : 1073741823;
+  capped_ = max_bytes > 0;
   return db_.exec("PRAGMA max_page_count=" + std::to_string(pages), error);
+}
+
+namespace {
+
+int64_t pragma(Db& db, const char* sql) {
+  Stmt s(db, sql);
+  return s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : 0;
+}
+
+}  // namespace
+
+int64_t Store::size_bytes() {
+  std::lock_guard lock(mu_);
+  return pragma(db_, "PRAGMA page_count") * pragma(db_, "PRAGMA page_size");
+}
+
+int64_t Store::max_bytes() {
+  std::lock_guard lock(mu_);
+  return capped_ ? pragma(db_, "PRAGMA max_page_count") * pragma(db_, "PRAGMA page_size") : 0;
 }
 
 bool check_file(const std::string& path, std::string& report) {

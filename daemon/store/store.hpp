@@ -61,6 +61,10 @@ class Store {
   // space. SQLite never sets it below the file's current size.
   bool set_max_bytes(int64_t max_bytes, std::string& error);
   int schema_version();
+  const std::string& path() const { return path_; }
+  // The file's size, and its cap (0: none but the disk), in bytes.
+  int64_t size_bytes();
+  int64_t max_bytes();
   // False after a write failed (full disk, unwritable file), true again after one succeeds.
   bool healthy() const { return healthy_; }
   std::string last_write_error() const;
@@ -121,6 +125,8 @@ class Store {
 
   mutable std::mutex mu_;
   Db db_;
+  std::string path_;
+  bool capped_ = false;
   std::atomic<bool> healthy_{true};
   std::string last_error_;  // under mu_
 };

@@ -204,6 +204,16 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
       << refused.error_message();
   EXPECT_TRUE(started.session_id().empty());
 
+  // The engineer sees why, and how full the records are.
+  const auto info = ctl(daemon, {"records"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  auto j = parse_json(info.out);
+  ASSERT_TRUE(j) << info.out;
+  EXPECT_FALSE((*j)["writable"].boolean());
+  EXPECT_NE((*j)["last_error"].string().find("full"), std::string::npos) << info.out;
+  EXPECT_EQ((*j)["max_bytes"].number(), (*j)["size_bytes"].number()) << info.out;
+  EXPECT_GE((*j)["max_bytes"].number(), 80.0 * 1024 - 4096) << info.out;
+
   // What was written before is whole, and the daemon still stops cleanly.
   EXPECT_EQ(ctl(daemon, {"logs", "--verify"}).exit_code, 0);
   const int status = daemon.stop(SIGTERM);

@@ -68,6 +68,11 @@ const std::vector<CommandSpec>& command_specs() {
        "Oldest first. Aborted sessions are those the daemon stopped or lost (crash, power\n"
        "cut) before they were ended. With --json, one JSON object per session and line (the\n"
        "fields of `session show`)."},
+      {"records",
+       "where the records are, how big, and whether they can be written",
+       "",
+       {},
+       "When RECORDS_FAILED is raised, this says why (e.g. the disk or the cap is full)."},
       {"counters",
        "the device's lifetime counters: strokes, motor run time, sessions, faults",
        "",

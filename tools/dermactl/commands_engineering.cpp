@@ -40,8 +40,7 @@ int run_selftest(Context& ctx, const ParsedArgs&) {
   Client& client = ctx.client();
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
   if (!ctx.json())
-    ctx.print(
-        std::string("self-test: sensors, then the needle drive at three depths (about 5 s)"));
+    ctx.print(std::string("self-test: sensors, then the needle drive at three depths (about 5 s)"));
   grpc::ClientContext call;
   auto reader = client.engineering().SelfTest(&call, v1::SelfTestRequest{});
   CancelOnInterrupt interrupt(call);

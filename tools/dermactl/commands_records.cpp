@@ -89,4 +89,33 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   return kExitOk;
 }
 
+int run_records(Context& ctx, const ParsedArgs&) {
+  v1::RecordsInfo info;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().log().GetRecordsInfo(cc, v1::GetRecordsInfoRequest{}, &info);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json::object()
+                  .set("path", info.path())
+                  .set("schema", info.schema())
+                  .set("events", info.events())
+                  .set("size_bytes", info.size_bytes())
+                  .set("max_bytes", info.max_bytes())
+                  .set("writable", info.writable())
+                  .set("last_error", info.last_error()));
+    return kExitOk;
+  }
+  const auto kib = [](int64_t b) { return fixed(static_cast<double>(b) / 1024.0, 0) + " KiB"; };
+  ctx.print(label_table(
+      {{"file", info.path()},
+       {"schema", std::to_string(info.schema())},
+       {"events", std::to_string(info.events())},
+       {"size", kib(info.size_bytes()) +
+                    (info.max_bytes() > 0 ? " of " + kib(info.max_bytes()) + " (--records-max-kib)"
+                                          : ", no cap but the disk")},
+       {"writable", info.writable() ? std::string("yes") : "NO: " + info.last_error()}}));
+  return kExitOk;
+}
+
 }  // namespace dermad::ctl

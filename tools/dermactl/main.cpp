@@ -34,6 +34,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"logs", run_logs},
       {"sessions", run_sessions},
       {"counters", run_counters},
+      {"records", run_records},
       {"alarms history", run_alarms_history},
       {"screen", run_screen},
       {"session start", run_session_start},
