@@ -5,6 +5,7 @@
 #include "daemon/control/alarms.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/log.hpp"
+#include "daemon/store/json_text.hpp"
 
 namespace dermad {
 
@@ -69,6 +70,34 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
   return r;
 }
 
+const char* type_name(hal::CartridgeType t) {
+  switch (t) {
+    case hal::CartridgeType::kStandard:
+      return "standard";
+    case hal::CartridgeType::kNano:
+      return "nano";
+    case hal::CartridgeType::kGoldNano:
+      return "gold-nano";
+    default:
+      return "unknown";
+  }
+}
+
+// The EEPROM's identity in the insertion's record; read up to a drain (50 ms) after the
+// switch closed, so a cartridge already pulled again reads as unknown.
+void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>& c,
+                        store::Effects& fx) {
+  if (!c || c->serial.empty()) {
+    r.details = R"({"serial":null})";
+    return;
+  }
+  r.details = R"({"serial":")" + store::json_escape(c->serial) + R"(","type":")" +
+              type_name(c->type) + R"(","needles":)" + std::to_string(c->needles) + R"(,"lot":")" +
+              store::json_escape(c->lot) + R"(","expires":")" + store::json_escape(c->expires) +
+              R"(","checksum_ok":)" + (c->checksum_ok ? "true" : "false") + "}";
+  if (c->checksum_ok) fx.cartridges_seen.emplace_back(c->serial, r.wall_ns);
+}
+
 }  // namespace
 
 void EventRecorder::schedule() {
@@ -93,6 +122,9 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
     }
     pending_.push_back(
         to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_));
+    if (e.kind == control::EventKind::kCartridgeInserted && read_cartridge_) {
+      describe_cartridge(pending_.back(), read_cartridge_(), pending_fx_);
+    }
   }
   control::Snapshot s;
   if (counters_due && core_.telemetry().latest(s)) {

@@ -7,7 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,11 @@ class EventRecorder final : public api::Journal {
   EventRecorder(control::ControlCore& core, store::Store& store, boost::asio::io_context& io,
                 std::size_t max_pending = kMaxPending)
       : core_(core), store_(store), timer_(io), max_pending_(max_pending) {}
+
+  // How to read the cartridge that was just inserted (the HAL's EEPROM read: I/O side), so
+  // its insertion is recorded with its identity and the registry sees it.
+  using CartridgeReader = std::function<std::optional<hal::CartridgeInfo>()>;
+  void read_cartridges_with(CartridgeReader reader) { read_cartridge_ = std::move(reader); }
 
   void start() { schedule(); }
   // Drains what the loop has left, writes the last counters and stops the timer.
@@ -50,6 +57,7 @@ class EventRecorder final : public api::Journal {
   store::Store& store_;
   boost::asio::steady_timer timer_;
   const std::size_t max_pending_;
+  CartridgeReader read_cartridge_;
   mutable std::mutex mu_;  // the timer and RPC completions both record
   std::vector<store::Event> pending_;
   store::Effects pending_fx_;

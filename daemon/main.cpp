@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
+  recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); });
   recorder.record(
       "daemon_started", "info",
       std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}",

@@ -1,7 +1,5 @@
 #include "daemon/api/session_rows.hpp"
 
-#include <cstdio>
-
 #include "daemon/api/treatment_convert.hpp"
 
 namespace dermad::api {
@@ -48,29 +46,6 @@ v1::SessionSummary summary_of(const store::SessionRow& row) {
                                        : v1::SESSION_STATE_ENDED);
   s.set_end_reason(row.end_reason);
   return s;
-}
-
-std::string number_text(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.10g", v);
-  return b;
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      out += b;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace dermad::api

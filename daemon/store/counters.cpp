@@ -1,5 +1,5 @@
-// Device counters (strokes, motor run time, sessions, faults) and the alarm history: both
-// kept by the same transactions as the events that change them.
+// Device counters (strokes, motor run time, sessions, faults), the alarm history and the
+// cartridges seen: kept by the same transactions as the events that change them.
 #include <algorithm>
 
 #include "daemon/store/store.hpp"
@@ -14,6 +14,13 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
             "ON CONFLICT(name) DO UPDATE SET value = value + excluded.value");
     up.bind(1, name).bind(2, delta);
     if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
+  }
+  for (const auto& [serial, wall_ns] : fx.cartridges_seen) {
+    Stmt ins(db_,
+             "INSERT INTO cartridges(serial, first_seen_wall_ns) VALUES(?, ?) "
+             "ON CONFLICT(serial) DO NOTHING");
+    ins.bind(1, serial).bind(2, wall_ns);
+    if (!ins.ok() || ins.step() != SQLITE_DONE) return failed(error);
   }
   for (const auto& a : fx.alarms) {
     // An acknowledgement or a clearing ends the newest open raise of that code.

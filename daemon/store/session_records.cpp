@@ -1,6 +1,7 @@
 // Sessions and the cartridge registry. A session's row, its cartridge's "used" mark and its
 // event go in one transaction, so the record and the single-use rule never disagree, even
 // after a power cut.
+#include "daemon/store/json_text.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {
@@ -82,13 +83,8 @@ std::vector<std::string> Store::abort_open_sessions(const std::string& reason, i
               "WHERE id = ?");
       up.bind(1, last_ns).bind(2, reason).bind(3, id);
       if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
-      std::string quoted;
-      for (char c : reason) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-      }
       events.push_back({0, now_wall_ns, now_mono_ns, "session_aborted", "warning", id,
-                        R"({"reason":")" + quoted + "\"}", ""});
+                        R"({"reason":")" + json_escape(reason) + "\"}", ""});
       ids.push_back(id);
     }
     return append_locked(events, error);
@@ -152,6 +148,14 @@ bool Store::cartridge_used(const std::string& serial) {
   Stmt s(db_, "SELECT used FROM cartridges WHERE serial = ?");
   s.bind(1, serial);
   return s.ok() && s.step() == SQLITE_ROW && s.int64(0) != 0;
+}
+
+std::optional<CartridgeRecord> Store::cartridge(const std::string& serial) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT first_seen_wall_ns, sessions, used FROM cartridges WHERE serial = ?");
+  s.bind(1, serial);
+  if (!s.ok() || s.step() != SQLITE_ROW) return std::nullopt;
+  return CartridgeRecord{serial, s.int64(0), s.int64(1), s.int64(2) != 0};
 }
 
 }  // namespace dermad::store

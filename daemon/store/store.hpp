@@ -30,6 +30,8 @@ struct AlarmTransition {
 struct Effects {
   std::map<std::string, int64_t> counter_deltas;  // e.g. "strokes", "faults"
   std::vector<AlarmTransition> alarms;
+  // Cartridges inserted (serial, wall time): registered on first sight.
+  std::vector<std::pair<std::string, int64_t>> cartridges_seen;
 };
 
 struct SessionRow {
@@ -39,6 +41,13 @@ struct SessionRow {
   int64_t started_wall_ns = 0, ended_wall_ns = 0;
   std::string end_reason;  // why an aborted session stopped
   std::string summary;     // the API layer's serialized summary, last checkpoint
+};
+
+struct CartridgeRecord {
+  std::string serial;
+  int64_t first_seen_wall_ns = 0;
+  int64_t sessions = 0;
+  bool used = false;
 };
 
 struct AlarmRecord {
@@ -100,6 +109,7 @@ class Store {
   // Sessions started at or after since_wall_ns, oldest first; the newest `limit` of them.
   std::vector<SessionRow> sessions(int64_t since_wall_ns, int limit);
   bool cartridge_used(const std::string& serial);
+  std::optional<CartridgeRecord> cartridge(const std::string& serial);
 
   // --- counters and alarm history (counters.cpp) ---
   std::map<std::string, int64_t> counters();

@@ -192,5 +192,34 @@ TEST_F(EventRecorderTest, BeyondWhatItCanKeepTheLossIsCountedAndRecorded) {
   EXPECT_TRUE(records.verify().empty());
 }
 
+TEST_F(EventRecorderTest, AnInsertedCartridgeIsRecordedWithItsIdentityAndRegistered) {
+  open();
+  recorder->read_cartridges_with([this] { return rig.pen.read_cartridge(); });
+  rig.pen.insert_cartridge({"C-77", hal::CartridgeType::kGoldNano, 36, "L9", "2030-01-01"});
+  rig.run_ticks(3);
+  rig.pen.remove_cartridge();
+  rig.run_ticks(3);
+  recorder->stop();  // drained after the removal: the EEPROM is gone by then
+  std::string inserted;
+  for (const auto& e : records.read(0, 100)) {
+    if (e.kind == "cartridge_inserted") inserted = e.details;
+  }
+  EXPECT_EQ(inserted, R"({"serial":null})") << "read after it was pulled: unknown, not invented";
+
+  rig.pen.insert_cartridge({"C-77", hal::CartridgeType::kGoldNano, 36, "L9", "2030-01-01"});
+  rig.run_ticks(3);
+  recorder->stop();
+  for (const auto& e : records.read(0, 100)) {
+    if (e.kind == "cartridge_inserted") inserted = e.details;
+  }
+  EXPECT_EQ(inserted, R"({"serial":"C-77","type":"gold-nano","needles":36,"lot":"L9",)"
+                      R"("expires":"2030-01-01","checksum_ok":true})");
+  const auto c = records.cartridge("C-77");
+  ASSERT_TRUE(c);
+  EXPECT_GT(c->first_seen_wall_ns, 0);
+  EXPECT_FALSE(c->used) << "seen is not used: only a session uses it";
+  EXPECT_EQ(c->sessions, 0);
+}
+
 }  // namespace
 }  // namespace dermad
