@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   notify_systemd("STOPPING=1");
   if (!reach_safe_state(*core)) log("ERROR", "safe state not confirmed within 3 s");
   hub.close_streams();
+  treatment.stopping();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   work.reset();
   io.stop();

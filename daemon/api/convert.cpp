@@ -127,6 +127,17 @@ std::string refusal_text(control::Verdict v, uint32_t detail, const std::string&
       o << what << " refused while alarms are active (" << alarm_names(detail)
         << "); acknowledge them once their cause is gone";
       break;
+    case control::Verdict::kRefusedCartridge:
+      if (detail == control::kCartridgeInserted) {
+        o << what << " refused: a cartridge is inserted; service runs drive the needles "
+          << "outside any session and never run with a cartridge in: remove it";
+      } else {
+        o << what << " refused: no cartridge";
+      }
+      break;
+    case control::Verdict::kPending:
+      o << what << ": the control loop did not take the request";
+      break;
     default:
       o << what << " refused";
   }

@@ -1,7 +1,9 @@
 #include "daemon/api/device_service.hpp"
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/input_bounds.hpp"
 #include "daemon/api/refused_stream.hpp"
+#include "daemon/api/status_codes.hpp"
 
 namespace dermad::api {
 
@@ -58,14 +60,18 @@ grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerC
                                                            v1::AcknowledgeAlarmsResponse* resp) {
   auto* r = ctx->DefaultReactor();
   uint32_t mask = 0;
-  std::string unknown;
+  std::vector<std::string> unknown;
   for (const auto& code : req->codes()) {
     const uint32_t b = alarm_bit(code);
-    if (b == 0) unknown += (unknown.empty() ? "" : ", ") + code;
+    // An empty or unknown code is a mistake, never "all": only an empty list means all.
+    if (b == 0) unknown.push_back("'" + quoted_prefix(code) + "'");
     mask |= b;
   }
   if (!unknown.empty()) {
-    r->Finish(Status(StatusCode::INVALID_ARGUMENT, "unknown alarm code(s): " + unknown));
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    r->Finish(Status(StatusCode::INVALID_ARGUMENT,
+                     "codes: unknown alarm code(s) " + list + " (an empty list acknowledges all)"));
     return r;
   }
   control::Command c;
@@ -73,7 +79,7 @@ grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerC
   c.alarm_mask = mask;
   port_.submit(c, [this, r, resp, mask](control::Verdict v, uint32_t cleared) {
     if (v != control::Verdict::kAccepted) {
-      r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
+      r->Finish(verdict_status(v, cleared, "the acknowledgement"));
       return;
     }
     for (std::size_t i = 0; i < control::kAlarmCount; ++i) {

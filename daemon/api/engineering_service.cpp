@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/status_codes.hpp"
 
 namespace dermad::api {
 
@@ -48,26 +49,14 @@ grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* c
   c.duration_ms = req->duration_ms();
   const v1::JogRequest copy = *req;
   port_.submit(c, [this, r, resp, copy](control::Verdict v, uint32_t detail) {
-    switch (v) {
-      case control::Verdict::kAccepted: {
-        control::Snapshot s;
-        if (port_.core().telemetry().latest(s)) resp->set_started_t_ns(s.t_ns);
-        r->Finish(Status::OK);
-        return;
-      }
-      case control::Verdict::kRefusedLimits:
-        r->Finish(Status(StatusCode::INVALID_ARGUMENT,
-                         limits_text(detail, copy, port_.core().config().limits)));
-        return;
-      case control::Verdict::kRefusedState:
-      case control::Verdict::kRefusedAlarms:
-      case control::Verdict::kRefusedCartridge:
-        r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, detail, "jog")));
-        return;
-      case control::Verdict::kPending:
-        r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
-        return;
+    if (v == control::Verdict::kAccepted) {
+      control::Snapshot s;
+      if (port_.core().telemetry().latest(s)) resp->set_started_t_ns(s.t_ns);
     }
+    r->Finish(verdict_status(v, detail, "jog",
+                             v == control::Verdict::kRefusedLimits
+                                 ? limits_text(detail, copy, port_.core().config().limits)
+                                 : ""));
   });
   return r;
 }

@@ -1,5 +1,6 @@
 #include "daemon/api/session_link.hpp"
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "daemon/api/convert.hpp"
@@ -8,88 +9,128 @@
 
 namespace dermad::api {
 
+using grpc::Status;
+using grpc::StatusCode;
+
 SessionLink::SessionLink(control::ControlCore& core, treatment::SessionBook& book,
-                         boost::asio::io_context& io, std::string token)
-    : core_(core), book_(book), token_(std::move(token)), shared_(std::make_shared<Shared>(io)) {
-  shared_->self = this;
-  schedule(shared_);
+                         boost::asio::io_context& io, const std::atomic<bool>& stopping)
+    : core_(core), book_(book), io_(io), stopping_(stopping), timer_(io) {
+  reading_ = true;
+  StartRead(&in_);
 }
 
-void SessionLink::schedule(const std::shared_ptr<Shared>& sh) {
-  sh->timer.expires_after(std::chrono::milliseconds(100));
-  sh->timer.async_wait([sh](const boost::system::error_code& ec) {
-    if (!ec) on_timer(sh);
+void SessionLink::OnReadDone(bool ok) {
+  boost::asio::post(io_, [this, ok] { read_done(ok); });
+}
+void SessionLink::OnWriteDone(bool ok) {
+  boost::asio::post(io_, [this, ok] { write_done(ok); });
+}
+void SessionLink::OnCancel() {
+  boost::asio::post(io_,
+                    [this] { finish(Status(StatusCode::CANCELLED, "the link was cancelled")); });
+}
+void SessionLink::OnDone() {
+  boost::asio::post(io_, [this] {
+    done_ = true;
+    timer_.cancel();
+    reap_if_done();
   });
 }
 
-void SessionLink::on_timer(const std::shared_ptr<Shared>& sh) {
-  SessionLink* self = nullptr;
-  bool end = false;
-  {
-    std::lock_guard lock(sh->mu);
-    if (!sh->self || sh->finished || sh->finishing) return;  // gone or going: no more ticks
-    self = sh->self;
-    const auto cur = self->book_.current();
-    if (!cur || cur->owner_token != self->token_) {
-      // The session ended (or another began): the link has nothing more to carry.
-      if (sh->writing) {
-        sh->finishing = true;
-      } else {
-        sh->finished = true;
-        end = true;
-      }
-    } else if (!sh->writing) {
-      control::Snapshot s;
-      const int state = self->core_.telemetry().latest(s) ? to_proto(s.state) : 0;
-      fill_info(*cur, state, self->msg_);
-      sh->writing = true;
-    } else {
-      self = nullptr;  // the last write is still out: a slow client, no beat this time
-    }
-  }
-  if (end) {
-    self->Finish(grpc::Status::OK);
+void SessionLink::reap_if_done() {
+  if (done_ && !timer_armed_) delete this;
+}
+
+void SessionLink::finish(Status st) {
+  if (finished_) return;
+  finished_ = true;
+  timer_.cancel();
+  Finish(std::move(st));
+}
+
+void SessionLink::read_done(bool ok) {
+  reading_ = false;
+  if (finished_) return;
+  if (!ok) {
+    // The tablet closed its side: it lets go of the link.
+    finish(Status::OK);
     return;
   }
-  if (self) self->StartWrite(&self->msg_);
-  schedule(sh);
+  beat(in_);
+  if (finished_) return;
+  reading_ = true;
+  StartRead(&in_);
 }
 
-void SessionLink::OnWriteDone(bool ok) {
-  bool finish = false;
-  {
-    std::lock_guard lock(shared_->mu);
-    shared_->writing = false;
-    // The client took this state: the owner is there.
-    if (ok && book_.is_owner(token_)) core_.link_beat(control::MonotonicClock().now_ns());
-    if ((!ok || shared_->finishing) && !shared_->finished) {
-      shared_->finished = true;
-      finish = true;
+void SessionLink::beat(const v1::LinkBeat& b) {
+  if (!linked_) {
+    const auto cur = book_.current();
+    if (!cur) return finish(Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+    if (b.owner_token().empty() || !book_.is_owner(b.owner_token())) {
+      return finish(Status(StatusCode::PERMISSION_DENIED,
+                           "only the client that started the session may hold its link "
+                           "(owner_token does not match the active session)"));
     }
-  }
-  if (finish) Finish(ok ? grpc::Status::OK : grpc::Status::CANCELLED);
-}
-
-void SessionLink::OnCancel() {
-  bool finish = false;
-  {
-    std::lock_guard lock(shared_->mu);
-    shared_->finishing = true;
-    if (!shared_->writing && !shared_->finished) {
-      shared_->finished = true;
-      finish = true;
+    if (b.ack_seq() != 0) {
+      return finish(
+          Status(StatusCode::INVALID_ARGUMENT, "the first beat acknowledges nothing (ack_seq 0)"));
     }
+    token_ = b.owner_token();
+    linked_ = true;
+    tick();  // the first state at once
+    return;
+  } else if (!b.owner_token().empty() && b.owner_token() != token_) {
+    return finish(Status(StatusCode::PERMISSION_DENIED, "owner_token changed on the link"));
   }
-  if (finish) Finish(grpc::Status::CANCELLED);
+  if (b.ack_seq() > sent_) {
+    return finish(Status(StatusCode::INVALID_ARGUMENT,
+                         "ack_seq " + std::to_string(b.ack_seq()) +
+                             " was never sent on this link (newest: " + std::to_string(sent_) +
+                             ")"));
+  }
+  if (b.ack_seq() <= acked_) return;  // nothing newer read: not a beat
+  acked_ = b.ack_seq();
+  // The tablet has read the state sent at this time: it was alive and reading then, and no
+  // later. The loop keeps the newest such time it is told.
+  if (book_.is_owner(token_)) core_.link_beat(sent_ns_[acked_ % sent_ns_.size()]);
 }
 
-void SessionLink::OnDone() {
-  {
-    std::lock_guard lock(shared_->mu);
-    shared_->self = nullptr;
+void SessionLink::write_done(bool ok) {
+  writing_ = false;
+  if (!ok) finish(Status(StatusCode::CANCELLED, "the tablet is gone"));
+}
+
+void SessionLink::schedule() {
+  timer_armed_ = true;
+  timer_.expires_after(std::chrono::nanoseconds(kStatePeriodNs));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    timer_armed_ = false;
+    if (done_) return reap_if_done();
+    if (!ec) tick();
+  });
+}
+
+void SessionLink::tick() {
+  if (finished_) return;
+  if (stopping_.load()) {
+    return finish(Status(StatusCode::UNAVAILABLE, "dermad is stopping; the session is aborted"));
   }
-  shared_->timer.cancel();
-  delete this;
+  const auto cur = book_.current();
+  if (!cur || cur->owner_token != token_) {
+    // The session ended: the link has nothing more to carry.
+    return finish(Status::OK);
+  }
+  if (!timer_armed_) schedule();
+  // One write at a time, and no more than kMaxUnacked ahead of what the tablet has read: a
+  // reader that falls behind gets no pile of old states, and its beats lapse.
+  if (writing_ || sent_ - acked_ >= kMaxUnacked) return;
+  control::Snapshot s;
+  const int state = core_.telemetry().latest(s) ? to_proto(s.state) : 0;
+  fill_info(*cur, state, out_);
+  out_.set_seq(++sent_);
+  sent_ns_[sent_ % sent_ns_.size()] = control::MonotonicClock().now_ns();
+  writing_ = true;
+  StartWrite(&out_);
 }
 
 }  // namespace dermad::api

@@ -1,12 +1,20 @@
-// The session owner's link: a server stream that writes the session's state every 100 ms.
-// Each write that the client takes is a heartbeat for the control loop; a client that is
-// gone or stops reading stops the beats, and 500 ms later the needles stop (LINK_LOST).
+// The session owner's link, both ways (treatment.proto, Link). The device sends the
+// session's state every 100 ms with a sequence number; the tablet acknowledges each state it
+// reads. A beat counts from the time the device sent the state it acknowledges, so a tablet
+// whose connection is open but whose app has stopped reading (frozen UI, SIGSTOP, a reader
+// falling behind HTTP/2's buffers) stops the beats, and the loop stops the needles
+// (LINK_LOST). gRPC's own write completions prove nothing about the reader and are not used.
+//
+// Every reaction is posted to the I/O side's io_context and handled there, one at a time:
+// gRPC may run a reaction inline inside StartWrite, and this way no lock is held across a
+// gRPC call and no Start* can follow Finish.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <memory>
-#include <mutex>
+#include <cstdint>
 #include <string>
 
 #include "daemon/control/control_core.hpp"
@@ -15,32 +23,47 @@
 
 namespace dermad::api {
 
-class SessionLink final : public grpc::ServerWriteReactor<v1::SessionInfo> {
+class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo> {
  public:
-  SessionLink(control::ControlCore& core, treatment::SessionBook& book, boost::asio::io_context& io,
-              std::string token);
+  static constexpr int64_t kStatePeriodNs = 100'000'000;
+  static constexpr uint64_t kMaxUnacked = 10;  // states sent ahead of the last acknowledged
 
+  // `stopping` turns true when the daemon stops: the link ends UNAVAILABLE.
+  SessionLink(control::ControlCore& core, treatment::SessionBook& book, boost::asio::io_context& io,
+              const std::atomic<bool>& stopping);
+
+  void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
 
  private:
-  // What the timer needs, outliving the reactor: it sees `self` cleared once it is gone.
-  struct Shared {
-    std::mutex mu;
-    SessionLink* self = nullptr;
-    bool writing = false, finishing = false, finished = false;
-    boost::asio::steady_timer timer;
-    explicit Shared(boost::asio::io_context& io) : timer(io) {}
-  };
-  static void schedule(const std::shared_ptr<Shared>& sh);
-  static void on_timer(const std::shared_ptr<Shared>& sh);
+  // On the io_context only.
+  void read_done(bool ok);
+  void beat(const v1::LinkBeat& b);
+  void write_done(bool ok);
+  void tick();
+  void schedule();
+  void finish(grpc::Status st);
+  void reap_if_done();
 
   control::ControlCore& core_;
   treatment::SessionBook& book_;
-  const std::string token_;
-  v1::SessionInfo msg_;
-  std::shared_ptr<Shared> shared_;
+  boost::asio::io_context& io_;
+  const std::atomic<bool>& stopping_;
+  boost::asio::steady_timer timer_;
+  v1::LinkBeat in_;
+  v1::SessionInfo out_;
+  std::string token_;
+  bool linked_ = false;   // the first beat named the owner's token
+  bool writing_ = false;  // a state is out with gRPC
+  bool reading_ = false;  // a beat read is out with gRPC
+  bool finished_ = false;
+  bool done_ = false;  // OnDone came: delete once the timer has let go
+  bool timer_armed_ = false;
+  uint64_t sent_ = 0;                               // seq of the newest state sent
+  uint64_t acked_ = 0;                              // newest seq the tablet acknowledged
+  std::array<int64_t, kMaxUnacked + 1> sent_ns_{};  // send time by seq % size
 };
 
 }  // namespace dermad::api

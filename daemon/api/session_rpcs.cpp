@@ -7,9 +7,9 @@
 #include <set>
 
 #include "daemon/api/convert.hpp"
-#include "daemon/api/refused_stream.hpp"
 #include "daemon/api/session_link.hpp"
 #include "daemon/api/session_rows.hpp"
+#include "daemon/api/status_codes.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/api/treatment_service.hpp"
 #include "daemon/control/clock.hpp"
@@ -136,11 +136,7 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   rec.cartridge = *device.cartridge;
   port_.submit(c, [this, r, resp, rec, armed_from_ns](control::Verdict v, uint32_t detail) mutable {
     if (v != control::Verdict::kAccepted) {
-      const std::string why = v == control::Verdict::kRefusedCartridge ? "no cartridge"
-                              : v == control::Verdict::kPending
-                                  ? "the control loop did not take the request"
-                                  : refusal_text(v, detail, "arming");
-      r->Finish(Status(StatusCode::FAILED_PRECONDITION, why));
+      r->Finish(verdict_status(v, detail, "arming"));
       return;
     }
     rec.started = std::chrono::system_clock::now();
@@ -220,7 +216,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
   auto more = materials(req->materials());
   port_.submit(c, [this, r, resp, zone, depth, speed, more](control::Verdict v, uint32_t d) {
     if (v != control::Verdict::kAccepted) {
-      r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, d, "the update")));
+      r->Finish(verdict_status(v, d, "the update"));
       return;
     }
     book_.update(zone, depth, speed, more);
@@ -277,7 +273,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   port_.submit(c, [this, r, resp, armed_from_ns](control::Verdict v, uint32_t detail) {
     if (v != control::Verdict::kAccepted) {
-      r->Finish(Status(StatusCode::FAILED_PRECONDITION, refusal_text(v, detail, "arming")));
+      r->Finish(verdict_status(v, detail, "arming"));
       return;
     }
     const auto now = book_.current();
@@ -313,7 +309,7 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
   const std::string token = req->owner_token();
   port_.submit(c, [this, r, resp, token](control::Verdict v, uint32_t) {
     if (v != control::Verdict::kAccepted) {
-      r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop did not take the request"));
+      r->Finish(verdict_status(v, 0, "ending the session"));
       return;
     }
     journal_.session_ends();
@@ -407,13 +403,10 @@ void TreatmentService::abort_active(const std::string& reason) {
   }
 }
 
-grpc::ServerWriteReactor<v1::SessionInfo>* TreatmentService::Link(grpc::CallbackServerContext*,
-                                                                  const v1::LinkRequest* req) {
-  if (!book_.is_owner(req->owner_token())) {
-    return refused_stream<v1::SessionInfo>(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                                                        "no active session with this owner token"));
-  }
-  return new SessionLink(port_.core(), book_, io_, req->owner_token());
+grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* TreatmentService::Link(
+    grpc::CallbackServerContext*) {
+  // The owner's token comes in the first beat; the link checks it there.
+  return new SessionLink(port_.core(), book_, io_, stopping_);
 }
 
 }  // namespace dermad::api

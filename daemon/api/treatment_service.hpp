@@ -48,8 +48,11 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* ctx,
                                          const v1::ListSessionsRequest* req,
                                          v1::ListSessionsResponse* resp) override;
-  grpc::ServerWriteReactor<v1::SessionInfo>* Link(grpc::CallbackServerContext* ctx,
-                                                  const v1::LinkRequest* req) override;
+  grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* Link(
+      grpc::CallbackServerContext* ctx) override;
+
+  // The daemon is stopping: open links end UNAVAILABLE within one state period.
+  void stopping() { stopping_.store(true); }
 
   // The daemon is stopping: an active session is recorded as aborted, with `reason`.
   void abort_active(const std::string& reason);
@@ -74,6 +77,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   // Session numbers go on from the records' count, so ids stay unique across restarts.
   std::atomic<uint64_t> next_id_{1};
   int feeds_ = 0;
+  std::atomic<bool> stopping_{false};
   std::shared_ptr<boost::asio::steady_timer> feeder_;
 };
 

@@ -4,6 +4,8 @@ namespace dermad::control {
 
 void ArmedRun::arm(int32_t depth_um, double speed_hz, const SessionLimits& lim) {
   armed_ = true;
+  held_before_ = true;
+  intent_ = false;
   depth_um_ = depth_um;
   speed_hz_ = speed_hz;
   lim_ = lim;
@@ -25,14 +27,20 @@ bool ArmedRun::set(int32_t depth_um, double speed_hz, const SessionLimits& lim) 
   return false;
 }
 
-ArmedRun::Decision ArmedRun::step(const hal::Inputs& in, bool depth_reached,
-                                  bool link_alive) const {
+ArmedRun::Decision ArmedRun::step(const hal::Inputs& in, bool depth_reached, bool link_alive) {
   Decision d;
   d.depth_um = depth_um_;
-  const bool dead_man = in.trigger || in.pedal;
-  const bool may_run = armed_ && dead_man && in.cartridge_present && !in.estop_pressed &&
-                       link_alive && depth_reached;
-  if (may_run) {
+  const bool held = in.trigger || in.pedal;
+  const bool ready =
+      armed_ && in.cartridge_present && !in.estop_pressed && link_alive && depth_reached;
+  const bool pressed = held && !held_before_;
+  held_before_ = held;
+  if (!held || !ready) {
+    intent_ = false;
+  } else if (pressed) {
+    intent_ = true;
+  }
+  if (intent_) {
     d.want = State::kRunning;
     d.speed_hz = speed_hz_;
   }

@@ -2,6 +2,12 @@
 // session set, the limits the session may move them in, and the dead-man rule. Needles run
 // (RUNNING) only while the trigger or pedal is held, a cartridge is in, the depth is
 // reached and the owner's link is alive; anything else holds them at ARMED, drive off.
+//
+// No restart without intent (ISO 12100): the operator's press is a latch that sets only on
+// a rising edge of trigger-or-pedal while every other condition holds, and drops the moment
+// any of them goes (release, link lapse, depth moving, cartridge out, e-stop). A switch held
+// through the arming, a resume, a link loss or a depth move therefore never starts the
+// needles: it must be released and pressed again.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +24,7 @@ struct SessionLimits {
 
 class ArmedRun {
  public:
+  // Arms with the press latch open and the switch taken as held: the first run needs a press.
   void arm(int32_t depth_um, double speed_hz, const SessionLimits& lim);
   void disarm() { armed_ = false; }
   bool armed() const { return armed_; }
@@ -33,11 +40,15 @@ class ArmedRun {
     int32_t depth_um = 0;
     double speed_hz = 0.0;
   };
-  // What this tick allows, in ARMED or RUNNING.
-  Decision step(const hal::Inputs& in, bool depth_reached, bool link_alive) const;
+  // What this tick allows, in ARMED or RUNNING; called once a tick while armed.
+  Decision step(const hal::Inputs& in, bool depth_reached, bool link_alive);
+  // Whether the operator has pressed since everything was ready (the latch).
+  bool pressed_with_intent() const { return intent_; }
 
  private:
   bool armed_ = false;
+  bool held_before_ = true;  // trigger or pedal at the last step
+  bool intent_ = false;      // the latch: set by a press while ready, dropped by anything
   int32_t depth_um_ = 0;
   double speed_hz_ = 0.0;
   SessionLimits lim_;

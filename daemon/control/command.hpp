@@ -36,6 +36,8 @@ enum class Verdict : uint8_t {
 };
 inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
 inline constexpr uint32_t kLimitSession = 8;  // outside the limits the session was armed with
+// kRefusedCartridge's detail: arming needs a cartridge; a service run needs none.
+inline constexpr uint32_t kCartridgeMissing = 0, kCartridgeInserted = 1;
 
 // Verdicts the loop posts by command id; the submitter polls its slot. Ids wrap over
 // 2^24 so a slot is never confused with the one 64 commands earlier.

@@ -1,5 +1,7 @@
 #include "daemon/control/control_core.hpp"
 
+#include "daemon/control/drive_outputs.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -53,6 +55,12 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       }
       if (out_of_limits != 0) {
         verdicts_.post(c.id, Verdict::kRefusedLimits, out_of_limits);
+        return;
+      }
+      // A service run drives the needles with no session, screening or dead-man: never
+      // with a cartridge that could touch a patient.
+      if (in_.cartridge_present) {
+        verdicts_.post(c.id, Verdict::kRefusedCartridge, kCartridgeInserted);
         return;
       }
       if (supervisor_.alarms().active != 0) {
@@ -171,7 +179,9 @@ void ControlCore::arm(const Command& c) {
   if (supervisor_.alarms().active != 0) {
     return verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
   }
-  if (!in_.cartridge_present) return verdicts_.post(c.id, Verdict::kRefusedCartridge);
+  if (!in_.cartridge_present) {
+    return verdicts_.post(c.id, Verdict::kRefusedCartridge, kCartridgeMissing);
+  }
   if (s != State::kIdle || stopping_ || !depth_.homed() || !supervisor_.request(State::kArmed)) {
     return verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
   }
@@ -259,16 +269,19 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   const double current = in_.motor_current_ma.ok ? in_.motor_current_ma.value : 0.0;
   if (speed_target > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
   speed_target_ = speed_target;
-  out_.motor_duty = speed_.update(speed_target, measured, estimator_.measured_at_ns(), now_ns,
-                                  supply, current, dt);
-  out_.motor_enable = speed_target > 0.0;
-  out_.motor_brake = !out_.motor_enable;
+  const double duty = speed_.update(speed_target, measured, estimator_.measured_at_ns(), now_ns,
+                                    supply, current, dt);
+  const DriveOutputs drive =
+      drive_outputs(after, speed_target > 0.0, duty,
+                    (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) == 0);
+  out_.motor_enable = drive.enable;
+  out_.motor_duty = drive.duty;
+  out_.motor_brake = drive.brake;
+  if (drive.kick_watchdog) out_.watchdog = !out_.watchdog;
   const double sensor =
       in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();
   out_.stepper_steps = depth_.update(depth_target, in_.home_switch, sensor, dt);
   out_.stepper_enable = true;
-  out_.watchdog =
-      (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) ? out_.watchdog : !out_.watchdog;
   out_.buzzer = supervisor_.alarms().any_high();
   switch (after) {
     case State::kFault:

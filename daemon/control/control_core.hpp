@@ -47,8 +47,13 @@ class ControlCore {
   Verdict verdict(uint32_t id, uint32_t* detail = nullptr) const {
     return verdicts_.get(id, detail);
   }
-  // The session owner's heartbeat (steady-clock time it was last heard), any thread.
-  void link_beat(int64_t now_ns) { link_beat_ns_.store(now_ns, std::memory_order_relaxed); }
+  // The session owner's heartbeat, any thread: the steady-clock time of the newest state the
+  // owner is known to have read. An older time than one already given changes nothing.
+  void link_beat(int64_t t_ns) {
+    int64_t cur = link_beat_ns_.load(std::memory_order_relaxed);
+    while (t_ns > cur && !link_beat_ns_.compare_exchange_weak(cur, t_ns)) {
+    }
+  }
   // Whether the durable records can be written (the recorder's last write), any thread.
   void records_ok(bool ok) { records_ok_.store(ok, std::memory_order_relaxed); }
   const TelemetryRing& telemetry() const { return ring_; }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "dermad/v1/device.grpc.pb.h"
+#include "dermad/v1/engineering.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 
@@ -19,30 +20,57 @@ namespace dermad::test {
 
 using namespace std::chrono_literals;
 
-// Holds the owner's link open and reads it, as the tablet does, until stopped.
+// Holds the owner's link open as the tablet does: reads each state and acknowledges it,
+// until stopped. freeze() stops reading (the connection stays open), as a frozen app would;
+// read_every() makes it a slow reader.
 class LinkHolder {
  public:
   LinkHolder(v1::TreatmentService::Stub& stub, const std::string& token) {
-    v1::LinkRequest req;
-    req.set_owner_token(token);
-    reader_ = stub.Link(&ctx_, req);
+    stream_ = stub.Link(&ctx_);
+    v1::LinkBeat first;
+    first.set_owner_token(token);
+    stream_->Write(first);
     thread_ = std::thread([this] {
       v1::SessionInfo info;
-      while (reader_->Read(&info)) ++messages_;
+      while (true) {
+        while (frozen_.load()) std::this_thread::sleep_for(5ms);
+        if (!stream_->Read(&info)) break;
+        ++messages_;
+        last_seq_.store(info.seq());
+        std::this_thread::sleep_for(std::chrono::milliseconds(read_gap_ms_.load()));
+        v1::LinkBeat b;
+        b.set_ack_seq(info.seq());
+        if (!stream_->Write(b)) break;
+      }
+      ended_.store(true);
     });
   }
   ~LinkHolder() { stop(); }
+  void freeze() { frozen_.store(true); }
+  void read_every(int ms) { read_gap_ms_.store(ms); }
   void stop() {
     if (!thread_.joinable()) return;
     ctx_.TryCancel();
+    frozen_.store(false);
     thread_.join();
   }
+  // The stream's end status, once it has ended by itself (false until then).
+  bool ended() const { return ended_.load(); }
+  grpc::Status finish() {
+    stop();
+    return stream_->Finish();
+  }
   int messages() const { return messages_; }
+  uint64_t last_seq() const { return last_seq_; }
 
  private:
   grpc::ClientContext ctx_;
-  std::unique_ptr<grpc::ClientReader<v1::SessionInfo>> reader_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::LinkBeat, v1::SessionInfo>> stream_;
   std::atomic<int> messages_{0};
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<bool> frozen_{false};
+  std::atomic<bool> ended_{false};
+  std::atomic<int> read_gap_ms_{0};
   std::thread thread_;
 };
 
@@ -52,6 +80,7 @@ class PenClient {
     device = v1::DeviceService::NewStub(channel);
     sim = v1::Simulator::NewStub(channel);
     treatment = v1::TreatmentService::NewStub(channel);
+    engineering = v1::EngineeringService::NewStub(channel);
   }
 
   void insert_cartridge(const std::string& serial,
@@ -73,6 +102,21 @@ class PenClient {
     req.set_on(on);
     v1::SimAck ack;
     ASSERT_TRUE(sim->SetTrigger(&ctx, req, &ack).ok());
+  }
+  // Presses the trigger as a clinician does when the needles do not start (a press counts
+  // only once the session is ready: depth reached, link alive): released and pressed again
+  // until RUNNING, for up to `limit`. Leaves it held.
+  bool press_until_running(std::chrono::seconds limit = 5s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      trigger(false);
+      std::this_thread::sleep_for(20ms);
+      trigger(true);
+      if (wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 1s)) {
+        return true;
+      }
+    }
+    return false;
   }
   v1::Status status() {
     grpc::ClientContext ctx;
@@ -137,6 +181,7 @@ class PenClient {
   std::unique_ptr<v1::DeviceService::Stub> device;
   std::unique_ptr<v1::Simulator::Stub> sim;
   std::unique_ptr<v1::TreatmentService::Stub> treatment;
+  std::unique_ptr<v1::EngineeringService::Stub> engineering;
 };
 
 }  // namespace dermad::test

@@ -54,9 +54,7 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
     ASSERT_NO_FATAL_FAILURE(pen.arm_session("C-KILL", started));
     session_id = started.session_id();
     LinkHolder link(*pen.treatment, started.owner_token());
-    pen.trigger(true);
-    ASSERT_TRUE(
-        pen.wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+    ASSERT_TRUE(pen.press_until_running());
     std::this_thread::sleep_for(2500ms);  // past two checkpoints and counter writes
     const int status = first.stop(SIGKILL);
     ASSERT_TRUE(WIFSIGNALED(status)) << first.log();

@@ -36,8 +36,7 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
       wait_for([](const v1::Status& s) { return std::abs(s.depth_um() - 1000) <= 10; }, 5s));
 
   LinkHolder link(*treatment, started.owner_token());
-  trigger(true);
-  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  ASSERT_TRUE(press_until_running());
   std::this_thread::sleep_for(3s);
 
   // Zone change while running: the depth goes to chin's default, inside chin's limits.
@@ -49,6 +48,8 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
   ASSERT_TRUE(treatment->UpdateSession(&uctx, up, &info).ok());
   EXPECT_EQ(info.zone(), "chin");
   EXPECT_EQ(info.depth_um(), 800);
+  // A new depth holds the needles until it is reached and the trigger pressed again.
+  ASSERT_TRUE(press_until_running());
   std::this_thread::sleep_for(2s);
   trigger(false);
   ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ARMED; }, 5s));
@@ -122,12 +123,13 @@ TEST_F(Sessions, OnlyTheOwnerChangesItAndALostLinkStopsTheNeedles) {
   // Only the owner may hold the link.
   {
     grpc::ClientContext lctx;
-    v1::LinkRequest lreq;
-    lreq.set_owner_token("not-the-owner");
-    auto reader = treatment->Link(&lctx, lreq);
+    auto stream = treatment->Link(&lctx);
+    v1::LinkBeat first;
+    first.set_owner_token("not-the-owner");
+    stream->Write(first);
     v1::SessionInfo msg;
-    EXPECT_FALSE(reader->Read(&msg));
-    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_FALSE(stream->Read(&msg));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
   }
   // Without the owner's link the trigger does nothing.
   trigger(true);
@@ -135,20 +137,25 @@ TEST_F(Sessions, OnlyTheOwnerChangesItAndALostLinkStopsTheNeedles) {
   EXPECT_EQ(status().state(), v1::STATE_ARMED);
   {
     LinkHolder link(*treatment, started.owner_token());
-    ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+    ASSERT_TRUE(press_until_running());
     link.stop();  // the tablet goes away
-    ASSERT_TRUE(wait_for([](const v1::Status& s) { return has_alarm(s, "LINK_LOST"); }, 5s));
+    ASSERT_TRUE(wait_for([](const v1::Status& s) { return has_alarm(s, "LINK_LOST"); }, 5s))
+        << status().ShortDebugString();
     const v1::Status s = status();
     EXPECT_EQ(s.state(), v1::STATE_ARMED);
     EXPECT_FALSE(s.motor_enabled());
   }
-  // The owner comes back: the session goes on.
+  // The owner comes back: the alarm clears, but the trigger held through the loss does not
+  // restart the needles (finding 2 of #9); a new press does.
   LinkHolder again(*treatment, started.owner_token());
-  ASSERT_TRUE(wait_for(
-      [](const v1::Status& s) {
-        return s.state() == v1::STATE_RUNNING && !has_alarm(s, "LINK_LOST");
-      },
-      5s));
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return !has_alarm(s, "LINK_LOST"); }, 5s));
+  for (int i = 0; i < 50; ++i) {
+    const v1::Status s = status();
+    ASSERT_EQ(s.state(), v1::STATE_ARMED);
+    ASSERT_FALSE(s.motor_enabled());
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(press_until_running());
   trigger(false);
 }
 
@@ -157,8 +164,7 @@ TEST_F(Sessions, AfterAnEstopTheOwnerResumesTheSameSessionWithItsOwnCartridge) {
   v1::StartSessionResponse started;
   ASSERT_TRUE(start(good_request(), started).ok());
   LinkHolder link(*treatment, started.owner_token());
-  trigger(true);
-  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  ASSERT_TRUE(press_until_running());
   std::this_thread::sleep_for(500ms);
   estop(true);
   ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ESTOP; }, 5s));
@@ -188,8 +194,7 @@ TEST_F(Sessions, AfterAnEstopTheOwnerResumesTheSameSessionWithItsOwnCartridge) {
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(info.state(), v1::STATE_ARMED);
   EXPECT_EQ(info.depth_um(), 1000);
-  trigger(true);
-  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 5s));
+  ASSERT_TRUE(press_until_running());
   std::this_thread::sleep_for(500ms);
   trigger(false);
 

@@ -182,7 +182,14 @@ TEST(AlarmFaults, SpeedThatCannotFollowItsTargetIsSpeedTracking) {
 TEST(AlarmFaults, CartridgeRemovedWhileTheDriveRuns) {
   SimRig rig;
   rig.pen.insert_cartridge({"C-9", hal::CartridgeType::kStandard, 12, "L", "2030-01-01"});
-  jog_at_speed(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  // A service run never runs with a cartridge in (#9): the drive runs in a session.
+  EXPECT_EQ(rig.jog(1000, 100, 1000), Verdict::kRefusedCartridge);
+  ASSERT_EQ(rig.arm(1000, 100), Verdict::kAccepted);
+  rig.run_linked(300);
+  rig.pen.set_trigger(true);
+  rig.run_linked(500);
+  ASSERT_EQ(rig.latest().state, State::kRunning);
   rig.pen.remove_cartridge();
   EXPECT_EQ(ticks_until(rig, AlarmCode::kCartridgeRemoved, 5), 1);
   expect_safe(rig.latest());

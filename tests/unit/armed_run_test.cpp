@@ -61,7 +61,7 @@ TEST(ArmedRun, NeedlesRunOnlyWhileTheTriggerOrPedalIsHeld) {
   EXPECT_EQ(rig.latest().state, State::kArmed);
 }
 
-TEST(ArmedRun, LostLinkStopsTheNeedlesAndANewLinkLetsTheSessionGoOn) {
+TEST(ArmedRun, LostLinkStopsTheNeedlesAndANewLinkWithANewPressLetsTheSessionGoOn) {
   SimRig rig;
   insert_cartridge(rig);
   ASSERT_TRUE(rig.boot_to_idle());
@@ -81,11 +81,18 @@ TEST(ArmedRun, LostLinkStopsTheNeedlesAndANewLinkLetsTheSessionGoOn) {
   EXPECT_EQ(s.speed_target_hz, 0.0);
   rig.run_ticks(200);
   EXPECT_EQ(rig.latest().state, State::kArmed);
-  // The owner's link is back: the alarm clears and, trigger still held, the needles run.
-  rig.run_linked(2);
+  // The owner's link is back: the alarm clears, but the trigger held all along does not
+  // restart the needles; a new press does.
+  rig.run_linked(200);
   s = rig.latest();
   EXPECT_EQ(s.alarms.active & bit(AlarmCode::kLinkLost), 0u);
-  EXPECT_EQ(s.state, State::kRunning);
+  EXPECT_EQ(s.state, State::kArmed);
+  EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+  rig.pen.set_trigger(false);
+  rig.run_linked(1);
+  rig.pen.set_trigger(true);
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kRunning);
 }
 
 TEST(ArmedRun, UpdatesStayInsideTheSessionLimitsAndDisarmRetracts) {

@@ -135,7 +135,9 @@ const std::vector<CommandSpec>& command_specs() {
        "",
        {{"count", "N", "stop after N messages (about 10 per second); 0 = until Ctrl-C", "0"}},
        "The needles may run only while this link is open: letting go (Ctrl-C, exit 0) stops\n"
-       "them within 0.5 s with LINK_LOST; attach again to resume. Stops by itself once the\n"
+       "them within 0.5 s with LINK_LOST; attach again, then release and press the trigger\n"
+       "again to go on. Each state read is acknowledged to the device: a stopped dermactl\n"
+       "(Ctrl-Z) stops the needles like a closed one. Stops by itself once the\n"
        "session has ended. On a terminal the view redraws in place; otherwise one line per\n"
        "message. With --json, one JSON object per line: session_id, protocol, zone, depth_um,\n"
        "speed_hz, state, run_s, strokes, active."},

@@ -129,10 +129,12 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
 
   grpc::ClientContext call;
-  v1::LinkRequest req;
-  req.set_owner_token(record.owner_token);
-  auto reader = client.treatment().Link(&call, req);
+  auto link = client.treatment().Link(&call);
   CancelOnInterrupt interrupt(call);
+  v1::LinkBeat beat;
+  beat.set_owner_token(record.owner_token);
+  link->Write(beat);
+  beat.clear_owner_token();
 
   const bool live = !ctx.json() && isatty(STDOUT_FILENO);
   LiveView<v1::SessionInfo> view("session " + record.session_id + " at " + client.target() +
@@ -141,8 +143,11 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
   v1::SessionInfo info;
   std::int64_t received = 0;
   bool ended = false;
-  while (reader->Read(&info)) {
+  while (link->Read(&info)) {
     ++received;
+    // Each state read is acknowledged at once: that is the heartbeat the device counts.
+    beat.set_ack_seq(info.seq());
+    if (!link->Write(beat)) break;
     if (ctx.json()) {
       ctx.print(session_info_json(info));
     } else if (live) {
@@ -160,9 +165,9 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
   if (live) view.finish();
   const bool stopped_here = ended || (count > 0 && received >= count) || interrupt.interrupted();
   // Finish is only valid once no more messages will arrive.
-  while (reader->Read(&info)) {
+  while (link->Read(&info)) {
   }
-  const grpc::Status st = reader->Finish();
+  const grpc::Status st = link->Finish();
   if (!stopped_here && !st.ok()) return ctx.fail(st, kReasonPerLine);
   if (!ctx.json() && received > 0 && !ended) {
     std::cerr << "dermactl: link let go: the needles stop until `dermactl session attach` "

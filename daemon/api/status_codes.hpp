@@ -1,0 +1,22 @@
+// One gRPC status code per meaning, in one place (DESIGN.md "Units and words"): the loop's
+// verdicts and the treatment layer's refusals are mapped here and nowhere else.
+//   a value outside its limits          INVALID_ARGUMENT
+//   the device's state, alarms, cartridge, an absent session   FAILED_PRECONDITION
+//   a role or owner that may not        PERMISSION_DENIED
+//   the loop did not answer; stopping   UNAVAILABLE
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <string>
+
+#include "daemon/control/command.hpp"
+
+namespace dermad::api {
+
+// What `what` (e.g. "jog") gets for the loop's verdict; `limits` says which values were
+// outside their limits, for kRefusedLimits.
+grpc::Status verdict_status(control::Verdict v, uint32_t detail, const std::string& what,
+                            const std::string& limits = "");
+
+}  // namespace dermad::api

@@ -1,0 +1,240 @@
+// Issue #9's findings, each through the real daemon as a tablet app, a hostile client or a
+// clinician would meet them. Lapses are measured on the device's own clock (the alarm's
+// since_ns against the status time taken when the tablet stopped), never on the test's.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/integration/daemon_process.hpp"
+#include "tests/integration/pen_client.hpp"
+
+namespace dermad::test {
+namespace {
+
+constexpr int64_t kLapseBoundMs = 600;  // --link-timeout-ms 500 plus one 100 ms state period
+
+class SafetyEdges : public ::testing::Test, public PenClient {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+    connect(daemon.channel());
+  }
+
+  const v1::Alarm* alarm(const v1::Status& s, const std::string& code) {
+    for (const auto& a : s.alarms()) {
+      if (a.code() == code) {
+        last_alarm = a;
+        return &last_alarm;
+      }
+    }
+    return nullptr;
+  }
+
+  // Device time from `t0_ns` until LINK_LOST was raised, with the needles stopped; -1 if
+  // it never came within 5 s.
+  int64_t link_lost_after_ms(int64_t t0_ns) {
+    if (!wait_for([](const v1::Status& s) { return has_alarm(s, "LINK_LOST"); }, 5s)) {
+      ADD_FAILURE() << "no LINK_LOST: " << status().ShortDebugString();
+      return -1;
+    }
+    const v1::Status s = status();
+    EXPECT_EQ(s.state(), v1::STATE_ARMED);
+    EXPECT_FALSE(s.motor_enabled());
+    return (alarm(s, "LINK_LOST")->since_ns() - t0_ns) / 1'000'000;
+  }
+
+  DaemonProcess daemon;
+  v1::Alarm last_alarm;
+};
+
+TEST_F(SafetyEdges, ATabletThatStopsReadingItsLinkStopsTheNeedlesWithinTheLapse) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-1", started));
+  LinkHolder link(*treatment, started.owner_token());
+  ASSERT_TRUE(press_until_running());
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(status().state(), v1::STATE_RUNNING);
+  link.freeze();  // the UI thread hangs; the connection stays open
+  const int64_t t0 = status().t_ns();
+  const int64_t ms = link_lost_after_ms(t0);
+  EXPECT_GE(ms, 0) << "still running with a frozen tablet";
+  EXPECT_LE(ms, kLapseBoundMs);
+  // It stays stopped while the tablet stays frozen.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(status().state(), v1::STATE_ARMED);
+}
+
+TEST_F(SafetyEdges, ATabletProcessStoppedWithSigstopStopsTheNeedlesWithinTheLapse) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-2", started));
+  const pid_t tablet = fork();
+  if (tablet == 0) {
+    execl(TABLET_LINK_BIN, TABLET_LINK_BIN, daemon.target().c_str(), started.owner_token().c_str(),
+          nullptr);
+    _exit(127);
+  }
+  ASSERT_TRUE(press_until_running());
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(status().state(), v1::STATE_RUNNING);
+  ASSERT_EQ(kill(tablet, SIGSTOP), 0);
+  const int64_t t0 = status().t_ns();
+  const int64_t ms = link_lost_after_ms(t0);
+  kill(tablet, SIGKILL);
+  kill(tablet, SIGCONT);
+  waitpid(tablet, nullptr, 0);
+  EXPECT_GE(ms, 0) << "still running with a stopped tablet";
+  EXPECT_LE(ms, kLapseBoundMs);
+}
+
+TEST_F(SafetyEdges, ATabletThatReadsOneStateEveryTwoSecondsStopsTheNeedlesWithinTheLapse) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-3", started));
+  LinkHolder link(*treatment, started.owner_token());
+  ASSERT_TRUE(press_until_running());
+  std::this_thread::sleep_for(500ms);
+  link.read_every(2000);
+  const int64_t t0 = status().t_ns();
+  const int64_t ms = link_lost_after_ms(t0);
+  EXPECT_GE(ms, 0) << "still running with a slow reader";
+  EXPECT_LE(ms, kLapseBoundMs + 100);  // it may take one more state after the switch
+  // Its beats name stale states: the needles stay stopped, whatever the trigger does.
+  for (int i = 0; i < 3; ++i) {
+    trigger(false);
+    std::this_thread::sleep_for(20ms);
+    trigger(true);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(status().state(), v1::STATE_ARMED);
+  }
+}
+
+TEST_F(SafetyEdges, ALinkOpenedButNeverReadNeverLetsTheNeedlesRun) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-4", started));
+  grpc::ClientContext ctx;
+  auto stream = treatment->Link(&ctx);
+  v1::LinkBeat first;
+  first.set_owner_token(started.owner_token());
+  ASSERT_TRUE(stream->Write(first));
+  for (int i = 0; i < 5; ++i) {
+    trigger(false);
+    std::this_thread::sleep_for(20ms);
+    trigger(true);
+    std::this_thread::sleep_for(400ms);
+    const v1::Status s = status();
+    EXPECT_EQ(s.state(), v1::STATE_ARMED);
+    EXPECT_EQ(s.strokes(), 0u);
+  }
+  ctx.TryCancel();
+}
+
+TEST_F(SafetyEdges, ABeatForAStateNeverSentEndsTheLinkWithInvalidArgument) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-5", started));
+  grpc::ClientContext ctx;
+  auto stream = treatment->Link(&ctx);
+  v1::LinkBeat b;
+  b.set_owner_token(started.owner_token());
+  ASSERT_TRUE(stream->Write(b));
+  v1::SessionInfo info;
+  ASSERT_TRUE(stream->Read(&info));
+  EXPECT_EQ(info.seq(), 1u);
+  b.clear_owner_token();
+  b.set_ack_seq(1000);  // a beat made up, not read
+  stream->Write(b);
+  while (stream->Read(&info)) {
+  }
+  const grpc::Status st = stream->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("ack_seq 1000 was never sent"), std::string::npos)
+      << st.error_message();
+}
+
+TEST_F(SafetyEdges, ATriggerHeldThroughAnEstopItsAcknowledgementAndAResumeDoesNotRestart) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-6", started));
+  LinkHolder link(*treatment, started.owner_token());
+  ASSERT_TRUE(press_until_running());
+  estop(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ESTOP; }, 5s));
+  estop(false);
+  acknowledge_all();
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_IDLE; }, 5s));
+  v1::SessionInfo info;
+  const grpc::Status st = resume(started.owner_token(), info);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  // The trigger was held all along: nothing starts, for as long as it stays held.
+  for (int i = 0; i < 100; ++i) {
+    const v1::Status s = status();
+    ASSERT_NE(s.state(), v1::STATE_RUNNING) << "after " << i * 10 << " ms";
+    ASSERT_FALSE(s.motor_enabled());
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(status().inputs().trigger());
+  ASSERT_TRUE(press_until_running());
+}
+
+TEST_F(SafetyEdges, ALinkWithoutASessionIsAPreconditionAndAnotherTokenIsPermission) {
+  {
+    grpc::ClientContext ctx;
+    auto stream = treatment->Link(&ctx);
+    v1::LinkBeat b;
+    b.set_owner_token("stale-token");
+    stream->Write(b);
+    v1::SessionInfo info;
+    EXPECT_FALSE(stream->Read(&info));
+    const grpc::Status st = stream->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  }
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-7", started));
+  grpc::ClientContext ctx;
+  auto stream = treatment->Link(&ctx);
+  v1::LinkBeat b;
+  b.set_owner_token("stale-token");
+  stream->Write(b);
+  v1::SessionInfo info;
+  EXPECT_FALSE(stream->Read(&info));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(SafetyEdges, AJogWithACartridgeInIsRefusedAndTheNeedlesStayStill) {
+  insert_cartridge("E-8");
+  const uint64_t strokes = status().strokes();
+  grpc::ClientContext ctx;
+  v1::JogRequest req;
+  req.set_depth_um(1500);
+  req.set_speed_hz(120);
+  req.set_duration_ms(2000);
+  v1::JogResponse resp;
+  const grpc::Status st = engineering->Jog(&ctx, req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(st.error_message().find("a cartridge is inserted"), std::string::npos)
+      << st.error_message();
+  std::this_thread::sleep_for(300ms);
+  const v1::Status s = status();
+  EXPECT_EQ(s.state(), v1::STATE_IDLE);
+  EXPECT_FALSE(s.motor_enabled());
+  EXPECT_EQ(s.strokes(), strokes);
+}
+
+TEST_F(SafetyEdges, AnEmptyAlarmCodeAcknowledgesNothing) {
+  estop(true);
+  ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ESTOP; }, 5s));
+  estop(false);
+  std::this_thread::sleep_for(50ms);
+  grpc::ClientContext ctx;
+  v1::AcknowledgeAlarmsRequest req;
+  req.add_codes("");
+  v1::AcknowledgeAlarmsResponse resp;
+  const grpc::Status st = device->AcknowledgeAlarms(&ctx, req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("codes: unknown alarm code(s) ''"), std::string::npos)
+      << st.error_message();
+  std::this_thread::sleep_for(50ms);
+  const v1::Status s = status();
+  EXPECT_EQ(s.state(), v1::STATE_ESTOP);
+  EXPECT_TRUE(has_alarm(s, "ESTOP"));
+}
+
+}  // namespace
+}  // namespace dermad::test
