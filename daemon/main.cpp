@@ -1,4 +1,8 @@
 // dermad: wiring only. Options, the pen, the control loop, the gRPC server, signals.
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
@@ -38,6 +42,24 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// A group by name or number; -1 when there is no such group.
+long group_id(const std::string& g) {
+  if (!g.empty() && g.find_first_not_of("0123456789") == std::string::npos) {
+    return std::stol(g);
+  }
+  const struct group* gr = getgrnam(g.c_str());
+  return gr ? static_cast<long>(gr->gr_gid) : -1;
+}
+
+// The records hold patient references: readable by dermad alone. A new file is made 0600
+// before SQLite opens it (SQLite gives its WAL and shared-memory files the same mode), and
+// files of an older install are brought to 0600.
+void keep_records_private(const std::string& db) {
+  const int fd = ::open(db.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) ::chmod((db + suffix).c_str(), 0600);
 }
 
 // Drive off and needles retracted before anything else stops; gives up after 3 s.
@@ -91,7 +113,8 @@ int main(int argc, char** argv) {
   }
   if (opts->insecure_listen) {
     log("WARNING", "--insecure-listen: " + opts->listen +
-                       " serves plaintext gRPC; anyone who reaches it can drive the pen");
+                       " serves plaintext gRPC; anyone who reaches it can watch the pen (callers "
+                       "without a certificate are viewers)");
   }
 
   if (opts->check) {
@@ -113,6 +136,7 @@ int main(int argc, char** argv) {
   std::error_code dir_error;
   std::filesystem::create_directories(opts->state_dir, dir_error);
   store::Store records;
+  keep_records_private(opts->state_dir + "/dermad.db");
   if (std::string error; !records.open(opts->state_dir + "/dermad.db", error,
                                        static_cast<int64_t>(opts->records_max_kib) * 1024)) {
     log("ERROR", error);
@@ -164,19 +188,29 @@ int main(int argc, char** argv) {
   if (!rt.granted) log("WARNING", "control loop runs without real-time guarantees: " + rt.note);
   api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
   hub.start();
-  api::DeviceService device(port, hub, {pen.name(), rt.granted, rt.note});
+  api::GateConfig gate_cfg;
+  gate_cfg.service_gid = group_id(opts->service_group);
+  gate_cfg.clinic_gid = group_id(opts->clinic_group);
+  for (const auto* g : {&opts->service_group, &opts->clinic_group}) {
+    if (group_id(*g) < 0) log("WARNING", "group " + *g + " does not exist: nobody is in it");
+  }
+  api::Gate gate(gate_cfg, [&recorder](const std::string& kind, const std::string& details) {
+    recorder.record(kind, "warning", details, "");
+  });
+  api::UnixAcceptor unix_socket;
+  api::DeviceService device(gate, port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(
-      port, io, [&recorder](const std::string& kind, const std::string& details) {
+      gate, port, io, [&recorder](const std::string& kind, const std::string& details) {
         recorder.record(kind, "info", details, "");
       });
-  api::SimulatorService simulator(pen);
-  api::TreatmentService treatment(*protocols.set, port, pen, io, records, recorder);
-  api::LogService logs(records, io);
+  api::SimulatorService simulator(gate, pen);
+  api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder);
+  api::LogService logs(gate, records, io);
 
   std::string error;
   int tcp_port = 0;
   auto server = api::start_server(endpoints, {&device, &engineering, &simulator, &treatment, &logs},
-                                  tcp_port, error);
+                                  unix_socket, gate, tcp_port, error);
   if (!server) {
     log("ERROR", error);
     reach_safe_state(*core);
@@ -209,6 +243,7 @@ int main(int argc, char** argv) {
   if (!reach_safe_state(*core)) log("ERROR", "safe state not confirmed within 3 s");
   hub.close_streams();
   treatment.stopping();
+  unix_socket.stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   work.reset();
   io.stop();

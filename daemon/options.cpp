@@ -35,6 +35,12 @@ Options:
                         disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
+  --service-group G     unix callers in group G (name or number) are engineers: service
+                        runs and the full records (default: dermad-service; root and
+                        dermad's own user always are)
+  --clinic-group G      unix callers in group G are clinicians: screening, sessions,
+                        acknowledgements (default: dermad-clinic); anyone else may only
+                        read status and telemetry. TLS callers: see docs/API.md
   --check               check the configuration (protocols file, TLS files, the records
                         file) without starting anything: exit 0 when dermad would start,
                         2 naming each problem
@@ -136,6 +142,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
           o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {
         return fail("--link-timeout-ms needs a number of milliseconds in 100..5000");
       }
+    } else if (name == "--service-group" || name == "--clinic-group") {
+      if (!need_value(value) || value.empty()) return fail(name + " needs a group name or number");
+      (name == "--service-group" ? o.service_group : o.clinic_group) = std::string(value);
     } else if (name == "--seed") {
       if (!need_value(value) || !parse_number(value, o.seed)) return fail("--seed needs a number");
     } else {

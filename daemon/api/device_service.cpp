@@ -11,8 +11,11 @@ using grpc::Status;
 using grpc::StatusCode;
 
 grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerContext* ctx,
-                                                       const v1::GetDeviceInfoRequest*,
+                                                       const v1::GetDeviceInfoRequest* req,
                                                        v1::DeviceInfo* resp) {
+  if (auto refused = gate_.admit(ctx, "DeviceService.GetDeviceInfo", req)) {
+    return finish_now(ctx, *refused);
+  }
   const auto& cfg = port_.core().config();
   const auto& geo = port_.core().geometry();
   resp->set_version(DERMAD_VERSION);
@@ -31,7 +34,11 @@ grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* ctx,
-                                                   const v1::GetStatusRequest*, v1::Status* resp) {
+                                                   const v1::GetStatusRequest* req,
+                                                   v1::Status* resp) {
+  if (auto refused = gate_.admit(ctx, "DeviceService.GetStatus", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto* r = ctx->DefaultReactor();
   control::Snapshot s;
   if (!port_.core().telemetry().latest(s)) {
@@ -44,7 +51,11 @@ grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* 
 }
 
 grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
-    grpc::CallbackServerContext*, const v1::StreamTelemetryRequest* req) {
+    grpc::CallbackServerContext* ctx, const v1::StreamTelemetryRequest* req) {
+  Gate::Ticket ticket;
+  if (auto refused = gate_.admit_stream(ctx, "DeviceService.StreamTelemetry", req, ticket)) {
+    return refused_stream<v1::TelemetrySample>(*refused);
+  }
   double rate = req->rate_hz() == 0.0 ? 50.0 : req->rate_hz();
   if (!(rate >= 1.0 && rate <= hub_.loop_hz())) {
     return refused_stream<v1::TelemetrySample>(Status(
@@ -52,12 +63,15 @@ grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
                                           std::to_string(static_cast<int>(hub_.loop_hz())) +
                                           " Hz"));
   }
-  return hub_.open(rate);
+  return hub_.open(rate, std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerContext* ctx,
                                                            const v1::AcknowledgeAlarmsRequest* req,
                                                            v1::AcknowledgeAlarmsResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "DeviceService.AcknowledgeAlarms", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto* r = ctx->DefaultReactor();
   uint32_t mask = 0;
   std::vector<std::string> unknown;

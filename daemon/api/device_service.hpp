@@ -4,6 +4,7 @@
 #include <string>
 
 #include "daemon/api/command_port.hpp"
+#include "daemon/api/gate.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "dermad/v1/device.grpc.pb.h"
 
@@ -17,8 +18,8 @@ struct DeviceFacts {
 
 class DeviceService final : public v1::DeviceService::CallbackService {
  public:
-  DeviceService(CommandPort& port, TelemetryHub& hub, DeviceFacts facts)
-      : port_(port), hub_(hub), facts_(std::move(facts)) {}
+  DeviceService(Gate& gate, CommandPort& port, TelemetryHub& hub, DeviceFacts facts)
+      : gate_(gate), port_(port), hub_(hub), facts_(std::move(facts)) {}
 
   grpc::ServerUnaryReactor* GetDeviceInfo(grpc::CallbackServerContext* ctx,
                                           const v1::GetDeviceInfoRequest* req,
@@ -32,6 +33,7 @@ class DeviceService final : public v1::DeviceService::CallbackService {
                                               v1::AcknowledgeAlarmsResponse* resp) override;
 
  private:
+  Gate& gate_;
   CommandPort& port_;
   TelemetryHub& hub_;
   DeviceFacts facts_;

@@ -41,6 +41,9 @@ std::string limits_text(uint32_t bad, const v1::JogRequest& req, const control::
 grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* ctx,
                                                   const v1::JogRequest* req,
                                                   v1::JogResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "EngineeringService.Jog", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto* r = ctx->DefaultReactor();
   control::Command c;
   c.kind = control::CommandKind::kJog;

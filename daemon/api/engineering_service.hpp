@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/api/command_port.hpp"
+#include "daemon/api/gate.hpp"
+#include "daemon/api/refused_stream.hpp"
 #include "daemon/api/self_test.hpp"
 #include "dermad/v1/engineering.grpc.pb.h"
 
@@ -12,17 +14,22 @@ namespace dermad::api {
 
 class EngineeringService final : public v1::EngineeringService::CallbackService {
  public:
-  EngineeringService(CommandPort& port, boost::asio::io_context& io, SelfTestRecord record)
-      : port_(port), io_(io), record_(std::move(record)) {}
+  EngineeringService(Gate& gate, CommandPort& port, boost::asio::io_context& io,
+                     SelfTestRecord record)
+      : gate_(gate), port_(port), io_(io), record_(std::move(record)) {}
 
   grpc::ServerUnaryReactor* Jog(grpc::CallbackServerContext* ctx, const v1::JogRequest* req,
                                 v1::JogResponse* resp) override;
-  grpc::ServerWriteReactor<v1::SelfTestStep>* SelfTest(grpc::CallbackServerContext*,
-                                                       const v1::SelfTestRequest*) override {
+  grpc::ServerWriteReactor<v1::SelfTestStep>* SelfTest(grpc::CallbackServerContext* ctx,
+                                                       const v1::SelfTestRequest* req) override {
+    if (auto refused = gate_.admit(ctx, "EngineeringService.SelfTest", req)) {
+      return refused_stream<v1::SelfTestStep>(*refused);
+    }
     return start_self_test(port_, io_, record_);
   }
 
  private:
+  Gate& gate_;
   CommandPort& port_;
   boost::asio::io_context& io_;
   SelfTestRecord record_;

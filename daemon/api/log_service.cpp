@@ -1,5 +1,8 @@
 #include "daemon/api/log_service.hpp"
 
+#include "daemon/api/refused_stream.hpp"
+#include "daemon/api/status_codes.hpp"
+
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/control/alarms.hpp"
 
@@ -136,14 +139,20 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackServerContext*,
+grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackServerContext* ctx,
                                                                const v1::ReadEventsRequest* req) {
+  if (auto refused = gate_.admit(ctx, "LogService.ReadEvents", req)) {
+    return refused_stream<v1::LogEvent>(*refused);
+  }
   return new EventStream(store_, io_, *req);
 }
 
 grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx,
-                                                const v1::VerifyLogRequest*,
+                                                const v1::VerifyLogRequest* req,
                                                 v1::VerifyLogResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.VerifyLog", req)) {
+    return finish_now(ctx, *refused);
+  }
   for (const auto& p : store_.verify()) resp->add_problems(p);
   resp->set_events(store_.last_seq());
   auto* r = ctx->DefaultReactor();
@@ -152,8 +161,11 @@ grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx
 }
 
 grpc::ServerUnaryReactor* LogService::GetCounters(grpc::CallbackServerContext* ctx,
-                                                  const v1::GetCountersRequest*,
+                                                  const v1::GetCountersRequest* req,
                                                   v1::Counters* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.GetCounters", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto c = store_.counters();
   resp->set_strokes(static_cast<uint64_t>(c["strokes"]));
   resp->set_motor_run_s(static_cast<double>(c["motor_run_ms"]) / 1000.0);
@@ -167,6 +179,9 @@ grpc::ServerUnaryReactor* LogService::GetCounters(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ctx,
                                                  const v1::ListAlarmsRequest* req,
                                                  v1::ListAlarmsResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.ListAlarms", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto* r = ctx->DefaultReactor();
   if (req->limit() > 1000) {
     r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -201,8 +216,11 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
 }
 
 grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext* ctx,
-                                                     const v1::GetRecordsInfoRequest*,
+                                                     const v1::GetRecordsInfoRequest* req,
                                                      v1::RecordsInfo* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.GetRecordsInfo", req)) {
+    return finish_now(ctx, *refused);
+  }
   resp->set_path(store_.path());
   resp->set_schema(store_.schema_version());
   resp->set_events(store_.last_seq());

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "daemon/api/gate.hpp"
 #include "daemon/store/store.hpp"
 #include "dermad/v1/log.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace dermad::api {
 
 class LogService final : public v1::LogService::CallbackService {
  public:
-  LogService(store::Store& store, boost::asio::io_context& io) : store_(store), io_(io) {}
+  LogService(Gate& gate, store::Store& store, boost::asio::io_context& io)
+      : gate_(gate), store_(store), io_(io) {}
 
   grpc::ServerWriteReactor<v1::LogEvent>* ReadEvents(grpc::CallbackServerContext* ctx,
                                                      const v1::ReadEventsRequest* req) override;
@@ -29,6 +31,7 @@ class LogService final : public v1::LogService::CallbackService {
                                        v1::ListAlarmsResponse* resp) override;
 
  private:
+  Gate& gate_;
   store::Store& store_;
   boost::asio::io_context& io_;
 };

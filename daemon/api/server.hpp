@@ -1,5 +1,5 @@
-// The gRPC server: a unix socket always (its file's permissions guard it), TCP only when
-// asked, with TLS.
+// The gRPC server: a unix socket always (accepted by dermad, so each caller's credentials
+// give its role), TCP only when asked, with TLS (the client certificate gives the role).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -7,6 +7,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "daemon/api/gate.hpp"
+#include "daemon/api/unix_acceptor.hpp"
 
 namespace dermad::api {
 
@@ -17,10 +20,12 @@ struct Endpoints {
   std::string tls_cert, tls_key, tls_client_ca;
 };
 
-// Builds and starts the server with `services`. On failure returns null and says why.
+// Builds and starts the server with `services`, the unix socket accepted by `unix_socket`
+// with each caller's role given to `gate`. On failure returns null and says why.
 // `tcp_port` is the port `listen` got (it may ask for 0).
 std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
                                            const std::vector<grpc::Service*>& services,
-                                           int& tcp_port, std::string& error);
+                                           UnixAcceptor& unix_socket, Gate& gate, int& tcp_port,
+                                           std::string& error);
 
 }  // namespace dermad::api

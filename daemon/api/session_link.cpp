@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/input_bounds.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/control/clock.hpp"
 
@@ -13,8 +14,14 @@ using grpc::Status;
 using grpc::StatusCode;
 
 SessionLink::SessionLink(control::ControlCore& core, treatment::SessionBook& book,
-                         boost::asio::io_context& io, const std::atomic<bool>& stopping)
-    : core_(core), book_(book), io_(io), stopping_(stopping), timer_(io) {
+                         boost::asio::io_context& io, const std::atomic<bool>& stopping,
+                         std::shared_ptr<void> ticket)
+    : core_(core),
+      book_(book),
+      io_(io),
+      stopping_(stopping),
+      ticket_(std::move(ticket)),
+      timer_(io) {
   reading_ = true;
   StartRead(&in_);
 }
@@ -63,6 +70,9 @@ void SessionLink::read_done(bool ok) {
 }
 
 void SessionLink::beat(const v1::LinkBeat& b) {
+  if (auto why = text_problem("owner_token", b.owner_token())) {
+    return finish(Status(StatusCode::INVALID_ARGUMENT, *why));
+  }
   if (!linked_) {
     const auto cur = book_.current();
     if (!cur) return finish(Status(StatusCode::FAILED_PRECONDITION, "no active session"));
@@ -131,6 +141,14 @@ void SessionLink::tick() {
   sent_ns_[sent_ % sent_ns_.size()] = control::MonotonicClock().now_ns();
   writing_ = true;
   StartWrite(&out_);
+}
+
+grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* refused_link(grpc::Status status) {
+  struct Refused : grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo> {
+    explicit Refused(grpc::Status s) { Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(std::move(status));
 }
 
 }  // namespace dermad::api

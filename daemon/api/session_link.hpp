@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "daemon/control/control_core.hpp"
@@ -30,7 +31,7 @@ class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::Sessi
 
   // `stopping` turns true when the daemon stops: the link ends UNAVAILABLE.
   SessionLink(control::ControlCore& core, treatment::SessionBook& book, boost::asio::io_context& io,
-              const std::atomic<bool>& stopping);
+              const std::atomic<bool>& stopping, std::shared_ptr<void> ticket);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -51,6 +52,7 @@ class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::Sessi
   treatment::SessionBook& book_;
   boost::asio::io_context& io_;
   const std::atomic<bool>& stopping_;
+  const std::shared_ptr<void> ticket_;  // the caller's stream allowance, while the link lives
   boost::asio::steady_timer timer_;
   v1::LinkBeat in_;
   v1::SessionInfo out_;
@@ -65,5 +67,8 @@ class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::Sessi
   uint64_t acked_ = 0;                              // newest seq the tablet acknowledged
   std::array<int64_t, kMaxUnacked + 1> sent_ns_{};  // send time by seq % size
 };
+
+// A link refused before it starts: finishes with `status` and deletes itself.
+grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* refused_link(grpc::Status status);
 
 }  // namespace dermad::api

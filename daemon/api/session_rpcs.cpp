@@ -76,6 +76,9 @@ std::string join(const std::vector<std::string>& v) {
 grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerContext* ctx,
                                                          const v1::StartSessionRequest* req,
                                                          v1::StartSessionResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.StartSession", req)) {
+    return finish_now(ctx, *refused);
+  }
   treatment::StartRequest sr;
   sr.protocol = req->protocol();
   sr.zone = req->zone();
@@ -178,6 +181,9 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerContext* ctx,
                                                           const v1::UpdateSessionRequest* req,
                                                           v1::SessionInfo* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.UpdateSession", req)) {
+    return finish_now(ctx, *refused);
+  }
   const auto cur = book_.current();
   if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   if (!book_.is_owner(req->owner_token())) {
@@ -235,6 +241,9 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerContext* ctx,
                                                           const v1::ResumeSessionRequest* req,
                                                           v1::SessionInfo* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.ResumeSession", req)) {
+    return finish_now(ctx, *refused);
+  }
   const auto cur = book_.current();
   if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   if (!book_.is_owner(req->owner_token())) {
@@ -296,6 +305,9 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerContext* ctx,
                                                        const v1::EndSessionRequest* req,
                                                        v1::SessionSummary* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.EndSession", req)) {
+    return finish_now(ctx, *refused);
+  }
   if (!book_.current()) {
     return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   }
@@ -328,6 +340,9 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerContext* ctx,
                                                        const v1::GetSessionRequest* req,
                                                        v1::SessionSummary* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.GetSession", req)) {
+    return finish_now(ctx, *refused);
+  }
   const auto cur = book_.current();
   if (cur && (req->session_id().empty() || req->session_id() == cur->id)) {
     fill_summary(*cur, *resp);
@@ -347,6 +362,9 @@ grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerContext* ctx,
                                                          const v1::ListSessionsRequest* req,
                                                          v1::ListSessionsResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.ListSessions", req)) {
+    return finish_now(ctx, *refused);
+  }
   int64_t since_ns = 0;
   if (!req->since().empty()) {
     const auto d = treatment::parse_date(req->since());
@@ -404,9 +422,13 @@ void TreatmentService::abort_active(const std::string& reason) {
 }
 
 grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* TreatmentService::Link(
-    grpc::CallbackServerContext*) {
+    grpc::CallbackServerContext* ctx) {
+  Gate::Ticket ticket;
+  if (auto refused = gate_.admit_stream(ctx, "TreatmentService.Link", nullptr, ticket)) {
+    return refused_link(*refused);
+  }
   // The owner's token comes in the first beat; the link checks it there.
-  return new SessionLink(port_.core(), book_, io_, stopping_);
+  return new SessionLink(port_.core(), book_, io_, stopping_, std::move(ticket));
 }
 
 }  // namespace dermad::api

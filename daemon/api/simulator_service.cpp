@@ -1,6 +1,7 @@
 #include "daemon/api/simulator_service.hpp"
 
 #include <regex>
+#include "daemon/api/status_codes.hpp"
 
 namespace dermad::api {
 
@@ -20,18 +21,27 @@ grpc::ServerUnaryReactor* done(grpc::CallbackServerContext* ctx, Status s = Stat
 grpc::ServerUnaryReactor* SimulatorService::SetTrigger(grpc::CallbackServerContext* ctx,
                                                        const v1::SetSwitchRequest* req,
                                                        v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetTrigger", req)) {
+    return finish_now(ctx, *refused);
+  }
   pen_.set_trigger(req->on());
   return done(ctx);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::SetPedal(grpc::CallbackServerContext* ctx,
                                                      const v1::SetSwitchRequest* req, v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetPedal", req)) {
+    return finish_now(ctx, *refused);
+  }
   pen_.set_pedal(req->on());
   return done(ctx);
 }
 
 grpc::ServerUnaryReactor* SimulatorService::SetEstop(grpc::CallbackServerContext* ctx,
                                                      const v1::SetSwitchRequest* req, v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetEstop", req)) {
+    return finish_now(ctx, *refused);
+  }
   pen_.set_estop(req->on());
   return done(ctx);
 }
@@ -39,6 +49,9 @@ grpc::ServerUnaryReactor* SimulatorService::SetEstop(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServerContext* ctx,
                                                             const v1::InsertCartridgeRequest* req,
                                                             v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.InsertCartridge", req)) {
+    return finish_now(ctx, *refused);
+  }
   hal::CartridgeInfo c;
   c.serial = req->serial();
   c.needles = req->needles();
@@ -75,8 +88,11 @@ grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* SimulatorService::RemoveCartridge(grpc::CallbackServerContext* ctx,
-                                                            const v1::RemoveCartridgeRequest*,
+                                                            const v1::RemoveCartridgeRequest* req,
                                                             v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.RemoveCartridge", req)) {
+    return finish_now(ctx, *refused);
+  }
   pen_.remove_cartridge();
   return done(ctx);
 }
@@ -84,6 +100,9 @@ grpc::ServerUnaryReactor* SimulatorService::RemoveCartridge(grpc::CallbackServer
 grpc::ServerUnaryReactor* SimulatorService::SetContactForce(grpc::CallbackServerContext* ctx,
                                                             const v1::SetContactForceRequest* req,
                                                             v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetContactForce", req)) {
+    return finish_now(ctx, *refused);
+  }
   const double f = req->force_n();
   if (!(f >= 0.0 && f <= 20.0)) {
     return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
@@ -95,6 +114,9 @@ grpc::ServerUnaryReactor* SimulatorService::SetContactForce(grpc::CallbackServer
 
 grpc::ServerUnaryReactor* SimulatorService::SetFault(grpc::CallbackServerContext* ctx,
                                                      const v1::SetFaultRequest* req, v1::SimAck*) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetFault", req)) {
+    return finish_now(ctx, *refused);
+  }
   // The proto's values follow hal::sim::SimFault, one up (0 is "unspecified").
   const int kind = static_cast<int>(req->fault()) - 1;
   if (kind < 0 || kind >= static_cast<int>(hal::sim::kSimFaultCount)) {

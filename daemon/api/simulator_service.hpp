@@ -1,6 +1,7 @@
 // Simulator: scripted events on the simulated pen (served only with --sim).
 #pragma once
 
+#include "daemon/api/gate.hpp"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "hal/sim/sim_pen.hpp"
 
@@ -8,7 +9,7 @@ namespace dermad::api {
 
 class SimulatorService final : public v1::Simulator::CallbackService {
  public:
-  explicit SimulatorService(hal::sim::SimPen& pen) : pen_(pen) {}
+  SimulatorService(Gate& gate, hal::sim::SimPen& pen) : gate_(gate), pen_(pen) {}
 
   grpc::ServerUnaryReactor* SetTrigger(grpc::CallbackServerContext* ctx,
                                        const v1::SetSwitchRequest* req, v1::SimAck*) override;
@@ -29,6 +30,7 @@ class SimulatorService final : public v1::Simulator::CallbackService {
                                      const v1::SetFaultRequest* req, v1::SimAck*) override;
 
  private:
+  Gate& gate_;
   hal::sim::SimPen& pen_;
 };
 

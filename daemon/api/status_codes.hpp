@@ -6,7 +6,7 @@
 //   the loop did not answer; stopping   UNAVAILABLE
 #pragma once
 
-#include <grpcpp/support/status.h>
+#include <grpcpp/grpcpp.h>
 
 #include <string>
 
@@ -18,5 +18,12 @@ namespace dermad::api {
 // outside their limits, for kRefusedLimits.
 grpc::Status verdict_status(control::Verdict v, uint32_t detail, const std::string& what,
                             const std::string& limits = "");
+
+// Finishes a unary call at once with `st`.
+inline grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* ctx, grpc::Status st) {
+  auto* r = ctx->DefaultReactor();
+  r->Finish(std::move(st));
+  return r;
+}
 
 }  // namespace dermad::api

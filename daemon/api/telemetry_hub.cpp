@@ -140,8 +140,8 @@ void TelemetryHub::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-TelemetryStream* TelemetryHub::open(double rate_hz) {
-  auto* s = new TelemetryStream(loop_hz_ / rate_hz);
+TelemetryStream* TelemetryHub::open(double rate_hz, std::shared_ptr<void> ticket) {
+  auto* s = new TelemetryStream(loop_hz_ / rate_hz, std::move(ticket));
   bool closed;
   {
     std::lock_guard lock(mu_);

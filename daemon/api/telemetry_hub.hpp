@@ -24,7 +24,9 @@ class TelemetryStream final : public grpc::ServerWriteReactor<v1::TelemetrySampl
  public:
   static constexpr std::size_t kQueueDepth = 256;
 
-  explicit TelemetryStream(double ticks_per_sample) : ticks_per_sample_(ticks_per_sample) {}
+  // `ticket` holds the caller's stream allowance until the stream is gone.
+  TelemetryStream(double ticks_per_sample, std::shared_ptr<void> ticket)
+      : ticks_per_sample_(ticks_per_sample), ticket_(std::move(ticket)) {}
 
   // Pump thread: the snapshot of tick `s.tick`; `lost_ticks` the ticks the pump missed.
   void offer(const control::Snapshot& s, uint64_t lost_ticks);
@@ -42,6 +44,7 @@ class TelemetryStream final : public grpc::ServerWriteReactor<v1::TelemetrySampl
   void act(Next n);
 
   const double ticks_per_sample_;
+  const std::shared_ptr<void> ticket_;
   double next_tick_ = -1.0;
   std::mutex mu_;
   std::deque<v1::TelemetrySample> queue_;
@@ -66,7 +69,7 @@ class TelemetryHub {
   void stop();
 
   // A new stream at `rate_hz` (already validated), reaped by the pump once done.
-  TelemetryStream* open(double rate_hz);
+  TelemetryStream* open(double rate_hz, std::shared_ptr<void> ticket = nullptr);
   double loop_hz() const { return loop_hz_; }
   std::size_t streams() const;
 

@@ -2,6 +2,7 @@
 
 #include "daemon/api/convert.hpp"
 #include "daemon/api/session_rows.hpp"
+#include "daemon/api/status_codes.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/treatment/screening.hpp"
 
@@ -10,10 +11,11 @@ namespace dermad::api {
 using grpc::Status;
 using grpc::StatusCode;
 
-TreatmentService::TreatmentService(treatment::ProtocolSet protocols, CommandPort& port,
+TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                                    hal::Hal& hal, boost::asio::io_context& io,
                                    store::Store& records, Journal& journal)
-    : protocols_(std::move(protocols)),
+    : gate_(gate),
+      protocols_(std::move(protocols)),
       port_(port),
       hal_(hal),
       io_(io),
@@ -54,8 +56,11 @@ int TreatmentService::state() const {
 }
 
 grpc::ServerUnaryReactor* TreatmentService::ListProtocols(grpc::CallbackServerContext* ctx,
-                                                          const v1::ListProtocolsRequest*,
+                                                          const v1::ListProtocolsRequest* req,
                                                           v1::ListProtocolsResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.ListProtocols", req)) {
+    return finish_now(ctx, *refused);
+  }
   for (const auto& p : protocols_.protocols) fill_protocol(p, *resp->add_protocols());
   const auto& w = protocols_.screening;
   auto* sw = resp->mutable_screening();
@@ -71,6 +76,9 @@ grpc::ServerUnaryReactor* TreatmentService::ListProtocols(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* TreatmentService::ScreenPatient(grpc::CallbackServerContext* ctx,
                                                           const v1::ScreenPatientRequest* req,
                                                           v1::ScreenPatientResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "TreatmentService.ScreenPatient", req)) {
+    return finish_now(ctx, *refused);
+  }
   auto* r = ctx->DefaultReactor();
   treatment::Answers a;
   std::string errors;

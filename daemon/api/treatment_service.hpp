@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "daemon/api/command_port.hpp"
+#include "daemon/api/gate.hpp"
 #include "daemon/api/journal.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
@@ -20,7 +21,7 @@ namespace dermad::api {
 
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
-  TreatmentService(treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
+  TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
                    boost::asio::io_context& io, store::Store& records, Journal& journal);
   ~TreatmentService() override;
 
@@ -66,6 +67,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   void finish_record(const treatment::SessionRecord& r, const std::string& state,
                      const std::string& reason);
 
+  Gate& gate_;
   const treatment::ProtocolSet protocols_;
   CommandPort& port_;
   hal::Hal& hal_;

@@ -14,6 +14,7 @@ void ArmedRun::arm(int32_t depth_um, double speed_hz, const SessionLimits& lim) 
 bool ArmedRun::set(int32_t depth_um, double speed_hz) {
   if (depth_um < lim_.depth_min_um || depth_um > lim_.depth_max_um) return false;
   if (!(speed_hz >= lim_.speed_min_hz && speed_hz <= lim_.speed_max_hz)) return false;
+  if (depth_um != depth_um_) intent_ = false;  // a new depth: reached first, then a new press
   depth_um_ = depth_um;
   speed_hz_ = speed_hz;
   return true;
@@ -31,13 +32,14 @@ ArmedRun::Decision ArmedRun::step(const hal::Inputs& in, bool depth_reached, boo
   Decision d;
   d.depth_um = depth_um_;
   const bool held = in.trigger || in.pedal;
-  const bool ready =
-      armed_ && in.cartridge_present && !in.estop_pressed && link_alive && depth_reached;
+  const bool ok = armed_ && in.cartridge_present && !in.estop_pressed && link_alive;
   const bool pressed = held && !held_before_;
   held_before_ = held;
-  if (!held || !ready) {
+  // The depth must be reached for a press to count; once running, the depth controller's
+  // own small corrections do not stop the needles (a stall of the stop is DEPTH_TRACKING).
+  if (!held || !ok) {
     intent_ = false;
-  } else if (pressed) {
+  } else if (pressed && depth_reached) {
     intent_ = true;
   }
   if (intent_) {

@@ -4,10 +4,11 @@
 // reached and the owner's link is alive; anything else holds them at ARMED, drive off.
 //
 // No restart without intent (ISO 12100): the operator's press is a latch that sets only on
-// a rising edge of trigger-or-pedal while every other condition holds, and drops the moment
-// any of them goes (release, link lapse, depth moving, cartridge out, e-stop). A switch held
-// through the arming, a resume, a link loss or a depth move therefore never starts the
-// needles: it must be released and pressed again.
+// a rising edge of trigger-or-pedal while every other condition holds (the depth reached
+// among them), and drops the moment any goes (release, link lapse, cartridge out, e-stop)
+// or the session's depth changes. A switch held through the arming, a resume, a link loss
+// or a depth change therefore never starts the needles: it must be released and pressed
+// again.
 #pragma once
 
 #include <cstdint>

@@ -29,12 +29,19 @@ class Tls : public ::testing::Test {
           "-out", at("ca.pem"), "-days", "2", "-subj", "/CN=dermad-test-ca"});
     ossl({"req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", at("other.key"),
           "-out", at("other-ca.pem"), "-days", "2", "-subj", "/CN=someone-else"});
-    for (const std::string who : {"server", "client"}) {
+    // A client's role is a URI SAN of its certificate (docs/API.md); "client" has none.
+    for (const std::string role : {"clinician", "engineer"}) {
+      std::ofstream(dir_ + "/" + role + ".cnf")
+          << "subjectAltName=URI:urn:dermad:role:" << role << "\n";
+    }
+    for (const std::string who : {"server", "client", "clinician", "engineer"}) {
       ossl({"req", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-keyout", at(who + ".key"), "-out",
-            at(who + ".csr"), "-subj", who == "server" ? "/CN=localhost" : "/CN=tablet-1"});
+            at(who + ".csr"), "-subj", who == "server" ? "/CN=localhost" : "/CN=" + who + "-1"});
       ossl({"x509", "-req", "-in", at(who + ".csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"),
             "-CAcreateserial", "-out", at(who + ".pem"), "-days", "2",
-            who == "server" ? "-extfile " + at("san.cnf") : ""});
+            who == "server"   ? "-extfile " + at("san.cnf")
+            : who == "client" ? ""
+                              : "-extfile " + at(who + ".cnf")});
     }
   }
   static void TearDownTestSuite() {
@@ -57,11 +64,16 @@ class Tls : public ::testing::Test {
     const auto from = at + prefix.size();
     return log.substr(from, log.find_first_not_of("0123456789", from) - from);
   }
-  CommandResult ctl(const std::string& port, std::vector<std::string> tls) {
+  CommandResult ctl(const std::string& port, std::vector<std::string> tls,
+                    std::vector<std::string> command = {"info"}) {
     std::vector<std::string> argv = {DERMACTL_BIN, "--target", "127.0.0.1:" + port};
     argv.insert(argv.end(), tls.begin(), tls.end());
-    argv.push_back("info");
+    argv.insert(argv.end(), command.begin(), command.end());
     return run_command(argv);
+  }
+  static std::vector<std::string> as(const std::string& who) {
+    return {"--tls-ca",  at("ca.pem"),     "--tls-cert",        at(who + ".pem"),
+            "--tls-key", at(who + ".key"), "--tls-server-name", "localhost"};
   }
 
   static std::string dir_;
@@ -92,6 +104,32 @@ TEST_F(Tls, OnlyAClientWithACertificateFromTheClinicCaGetsIn) {
   EXPECT_EQ(r.exit_code, 4) << r.out;
 }
 
+TEST_F(Tls, TheClientCertificateNamesTheRoleAndWithoutOneACallerOnlyWatches) {
+  DaemonProcess daemon({"--listen", "127.0.0.1:0", "--tls-cert", at("server.pem"), "--tls-key",
+                        at("server.key"), "--tls-client-ca", at("ca.pem")});
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+  const std::string port = port_of(daemon);
+  ASSERT_FALSE(port.empty()) << daemon.log();
+  const std::vector<std::string> ack = {"alarms", "ack", "--all"};
+  const std::vector<std::string> jog = {"jog", "--depth-um",    "500", "--speed-hz",
+                                        "50",  "--duration-ms", "100"};
+
+  auto r = ctl(port, as("client"), {"status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;  // a viewer watches
+  r = ctl(port, as("client"), ack);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.err.find("needs the clinician role"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tls CN=client-1"), std::string::npos) << r.err;
+
+  EXPECT_EQ(ctl(port, as("clinician"), ack).exit_code, 0);
+  r = ctl(port, as("clinician"), jog);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.err.find("needs the engineer role"), std::string::npos) << r.err;
+
+  r = ctl(port, as("engineer"), jog);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(Tls, TcpWithoutTlsIsRefusedUnlessAskedForByNameAndBadSettingsAreNamed) {
   auto r = run_command({DERMAD_BIN, "--sim", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(r.exit_code, 2);
@@ -102,7 +140,7 @@ TEST_F(Tls, TcpWithoutTlsIsRefusedUnlessAskedForByNameAndBadSettingsAreNamed) {
   {
     DaemonProcess bench({"--listen", "127.0.0.1:0", "--insecure-listen"});
     ASSERT_TRUE(bench.wait_ready()) << bench.log();
-    EXPECT_NE(bench.log().find("anyone who reaches it can drive the pen"), std::string::npos);
+    EXPECT_NE(bench.log().find("anyone who reaches it can watch the pen"), std::string::npos);
     const std::string port = port_of(bench, "INSECURE tcp:");
     ASSERT_FALSE(port.empty()) << bench.log();
     EXPECT_EQ(ctl(port, {}).exit_code, 0);

@@ -27,7 +27,8 @@ const std::vector<CommandSpec>& command_specs() {
            {"speed-hz", "F", "needle speed, strokes per second (Hz)", "", true},
            {"duration-ms", "T", "run time, milliseconds, 1..10000", "", true},
        },
-       "dermad refuses values outside the device limits (see `dermactl info`)."},
+       "dermad refuses values outside the device limits (see `dermactl info`), and any jog\n"
+       "while a cartridge is inserted (remove it first). Needs the engineer role."},
       {"selftest",
        "test the sensors and the needle drive (about 5 s; remove the cartridge first)",
        "",
