@@ -111,15 +111,17 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
     return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "a session is active already"));
   }
   if (!refusals.empty()) {
+    // Every reason is given; the code says what to fix first: a request with a value out of
+    // its bounds is INVALID_ARGUMENT whatever the device's state.
     std::vector<std::string> texts;
-    bool precondition = false;
+    bool invalid = false;
     for (const auto& r : refusals) {
       texts.push_back(r.text);
-      precondition |= r.kind == treatment::Refusal::kPrecondition;
+      invalid |= r.kind == treatment::Refusal::kInvalid;
     }
-    return finish(
-        ctx, Status(precondition ? StatusCode::FAILED_PRECONDITION : StatusCode::INVALID_ARGUMENT,
-                    join(texts)));
+    return finish(ctx,
+                  Status(invalid ? StatusCode::INVALID_ARGUMENT : StatusCode::FAILED_PRECONDITION,
+                         join(texts)));
   }
 
   const treatment::Protocol& p = *protocols_.find(sr.protocol);

@@ -40,7 +40,7 @@ TelemetryStream::Next TelemetryStream::next_locked() {
     writing_ = false;
     if (finishing_ && !finished_) {
       finished_ = true;
-      return Next::kFinishOk;
+      return Next::kFinishStopping;
     }
     return Next::kNothing;
   }
@@ -58,8 +58,9 @@ void TelemetryStream::act(Next n) {
     case Next::kWrite:
       StartWrite(&in_flight_);
       return;
-    case Next::kFinishOk:
-      Finish(grpc::Status::OK);
+    case Next::kFinishStopping:
+      // The same code as the link's: a tablet tells a shutdown from the end of a stream.
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "dermad is stopping"));
       return;
     case Next::kFinishCancelled:
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
@@ -76,7 +77,7 @@ void TelemetryStream::close() {
     queue_.clear();
     if (!writing_) {
       finished_ = true;
-      n = Next::kFinishOk;
+      n = Next::kFinishStopping;
     }
   }
   act(n);

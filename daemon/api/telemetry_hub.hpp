@@ -30,7 +30,7 @@ class TelemetryStream final : public grpc::ServerWriteReactor<v1::TelemetrySampl
 
   // Pump thread: the snapshot of tick `s.tick`; `lost_ticks` the ticks the pump missed.
   void offer(const control::Snapshot& s, uint64_t lost_ticks);
-  // Ends the stream with OK once the write in flight is done (daemon shutdown).
+  // Ends the stream UNAVAILABLE ("dermad is stopping") once the write in flight is done.
   void close();
 
   void OnWriteDone(bool ok) override;
@@ -39,7 +39,7 @@ class TelemetryStream final : public grpc::ServerWriteReactor<v1::TelemetrySampl
   bool done() const { return done_.load(); }
 
  private:
-  enum class Next { kNothing, kWrite, kFinishOk, kFinishCancelled };
+  enum class Next { kNothing, kWrite, kFinishStopping, kFinishCancelled };
   Next next_locked();
   void act(Next n);
 
@@ -64,7 +64,7 @@ class TelemetryHub {
   ~TelemetryHub();
 
   void start();
-  // Ends every stream with OK and refuses new ones (daemon shutdown).
+  // Ends every stream UNAVAILABLE and refuses new ones (daemon shutdown).
   void close_streams();
   void stop();
 

@@ -25,12 +25,17 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
     out.push_back({Refusal::kPrecondition, std::move(t)});
   };
 
-  for (const auto& e : check_answers(r.answers, today)) invalid(e);
-  for (const auto& f : screen(r.answers, protocols.screening, today)) {
-    if (f.severity == Severity::kBlock) {
-      precondition("screening rule " + f.rule + " blocks treatment: " + f.reason);
-    } else if (!r.acknowledged.count(f.rule)) {
-      precondition("screening rule " + f.rule + " must be acknowledged: " + f.reason);
+  const auto bad_answers = check_answers(r.answers, today);
+  for (const auto& e : bad_answers) invalid(e);
+  // Answers that cannot be true (a dose in the future) are not screened: their findings
+  // would be nonsense ("taken -355 days ago").
+  if (bad_answers.empty()) {
+    for (const auto& f : screen(r.answers, protocols.screening, today)) {
+      if (f.severity == Severity::kBlock) {
+        precondition("screening rule " + f.rule + " blocks treatment: " + f.reason);
+      } else if (!r.acknowledged.count(f.rule)) {
+        precondition("screening rule " + f.rule + " must be acknowledged: " + f.reason);
+      }
     }
   }
 

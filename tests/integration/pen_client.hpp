@@ -56,7 +56,9 @@ class LinkHolder {
   }
   // The stream's end status, once it has ended by itself (false until then).
   bool ended() const { return ended_.load(); }
+  // The stream's status; cancels it first unless it has ended by itself.
   grpc::Status finish() {
+    if (ended_.load() && thread_.joinable()) thread_.join();
     stop();
     return stream_->Finish();
   }

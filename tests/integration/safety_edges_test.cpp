@@ -236,5 +236,28 @@ TEST_F(SafetyEdges, AnEmptyAlarmCodeAcknowledgesNothing) {
   EXPECT_TRUE(has_alarm(s, "ESTOP"));
 }
 
+TEST_F(SafetyEdges, OnSigtermTheLinkAndTelemetryBothEndUnavailableSayingDermadStops) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("E-9", started));
+  LinkHolder link(*treatment, started.owner_token());
+  grpc::ClientContext tctx;
+  auto telemetry = device->StreamTelemetry(&tctx, {});
+  v1::TelemetrySample sample;
+  ASSERT_TRUE(telemetry->Read(&sample));
+  ASSERT_TRUE(wait_for([&](const v1::Status&) { return link.messages() > 2; }, 5s));
+  const int status = daemon.stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
+  while (telemetry->Read(&sample)) {
+  }
+  const grpc::Status t = telemetry->Finish();
+  EXPECT_EQ(t.error_code(), grpc::StatusCode::UNAVAILABLE) << t.error_message();
+  EXPECT_NE(t.error_message().find("dermad is stopping"), std::string::npos) << t.error_message();
+  for (int i = 0; i < 100 && !link.ended(); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(link.ended());
+  const grpc::Status l = link.finish();
+  EXPECT_EQ(l.error_code(), grpc::StatusCode::UNAVAILABLE) << l.error_message();
+  EXPECT_NE(l.error_message().find("dermad is stopping"), std::string::npos) << l.error_message();
+}
+
 }  // namespace
 }  // namespace dermad::test
