@@ -50,20 +50,14 @@ grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* 
   return r;
 }
 
-grpc::ServerWriteReactor<v1::TelemetrySample>* DeviceService::StreamTelemetry(
-    grpc::CallbackServerContext* ctx, const v1::StreamTelemetryRequest* req) {
+grpc::ServerBidiReactor<v1::StreamTelemetryRequest, v1::TelemetrySample>*
+DeviceService::StreamTelemetry(grpc::CallbackServerContext* ctx) {
   Gate::Ticket ticket;
-  if (auto refused = gate_.admit_stream(ctx, "DeviceService.StreamTelemetry", req, ticket)) {
-    return refused_stream<v1::TelemetrySample>(*refused);
+  if (auto refused = gate_.admit_stream(ctx, "DeviceService.StreamTelemetry", nullptr, ticket)) {
+    return refused_bidi<v1::StreamTelemetryRequest, v1::TelemetrySample>(*refused);
   }
-  double rate = req->rate_hz() == 0.0 ? 50.0 : req->rate_hz();
-  if (!(rate >= 1.0 && rate <= hub_.loop_hz())) {
-    return refused_stream<v1::TelemetrySample>(Status(
-        StatusCode::INVALID_ARGUMENT, "rate_hz " + std::to_string(req->rate_hz()) + " outside 1.." +
-                                          std::to_string(static_cast<int>(hub_.loop_hz())) +
-                                          " Hz"));
-  }
-  return hub_.open(rate, std::move(ticket));
+  // The rate and window come in the stream's first request; the stream checks them.
+  return hub_.open(std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerContext* ctx,

@@ -26,8 +26,8 @@ class DeviceService final : public v1::DeviceService::CallbackService {
                                           v1::DeviceInfo* resp) override;
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
                                       const v1::GetStatusRequest* req, v1::Status* resp) override;
-  grpc::ServerWriteReactor<v1::TelemetrySample>* StreamTelemetry(
-      grpc::CallbackServerContext* ctx, const v1::StreamTelemetryRequest* req) override;
+  grpc::ServerBidiReactor<v1::StreamTelemetryRequest, v1::TelemetrySample>* StreamTelemetry(
+      grpc::CallbackServerContext* ctx) override;
   grpc::ServerUnaryReactor* AcknowledgeAlarms(grpc::CallbackServerContext* ctx,
                                               const v1::AcknowledgeAlarmsRequest* req,
                                               v1::AcknowledgeAlarmsResponse* resp) override;

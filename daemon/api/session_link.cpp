@@ -143,12 +143,4 @@ void SessionLink::tick() {
   StartWrite(&out_);
 }
 
-grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* refused_link(grpc::Status status) {
-  struct Refused : grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo> {
-    explicit Refused(grpc::Status s) { Finish(std::move(s)); }
-    void OnDone() override { delete this; }
-  };
-  return new Refused(std::move(status));
-}
-
 }  // namespace dermad::api

@@ -68,7 +68,4 @@ class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::Sessi
   std::array<int64_t, kMaxUnacked + 1> sent_ns_{};  // send time by seq % size
 };
 
-// A link refused before it starts: finishes with `status` and deletes itself.
-grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* refused_link(grpc::Status status);
-
 }  // namespace dermad::api

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/api/convert.hpp"
+#include "daemon/api/refused_stream.hpp"
 #include "daemon/api/session_link.hpp"
 #include "daemon/api/session_rows.hpp"
 #include "daemon/api/status_codes.hpp"
@@ -427,7 +428,7 @@ grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* TreatmentService::Link(
     grpc::CallbackServerContext* ctx) {
   Gate::Ticket ticket;
   if (auto refused = gate_.admit_stream(ctx, "TreatmentService.Link", nullptr, ticket)) {
-    return refused_link(*refused);
+    return refused_bidi<v1::LinkBeat, v1::SessionInfo>(*refused);
   }
   // The owner's token comes in the first beat; the link checks it there.
   return new SessionLink(port_.core(), book_, io_, stopping_, std::move(ticket));

@@ -7,114 +7,111 @@
 
 namespace dermad::api {
 
+using grpc::Status;
+using grpc::StatusCode;
+
+TelemetryStream::TelemetryStream(double loop_hz, std::shared_ptr<void> ticket)
+    : loop_hz_(loop_hz), ticket_(std::move(ticket)) {
+  StartRead(&in_);  // the first request: rate and window
+}
+
+void TelemetryStream::finish(Status st) {
+  if (finished_) return;
+  finished_ = true;
+  queue_.clear();
+  if (writing_) {
+    final_ = std::make_unique<Status>(std::move(st));  // once the write out is done
+  } else {
+    Finish(std::move(st));
+  }
+}
+
+void TelemetryStream::request(const v1::StreamTelemetryRequest& r) {
+  if (!configured_) {
+    const double rate = r.rate_hz() == 0.0 ? 50.0 : r.rate_hz();
+    const uint32_t window = r.window() == 0 ? kDefaultWindow : r.window();
+    std::string bad;
+    if (!(rate >= 1.0 && rate <= loop_hz_)) {
+      bad = "rate_hz " + std::to_string(r.rate_hz()) + " outside 1.." +
+            std::to_string(static_cast<int>(loop_hz_)) + " Hz";
+    }
+    if (window > kMaxWindow) {
+      bad += (bad.empty() ? "" : "; ") + std::string("window ") + std::to_string(window) +
+             " outside 1.." + std::to_string(kMaxWindow) + " samples";
+    }
+    if (!bad.empty()) return finish(Status(StatusCode::INVALID_ARGUMENT, bad));
+    ticks_per_sample_ = loop_hz_ / rate;
+    window_ = window;
+    configured_ = true;
+    return;
+  }
+  if (r.ack_seq() > sent_) {
+    return finish(Status(StatusCode::INVALID_ARGUMENT,
+                         "ack_seq " + std::to_string(r.ack_seq()) +
+                             " was never sent on this stream (newest: " + std::to_string(sent_) +
+                             ")"));
+  }
+  if (r.ack_seq() > acked_) acked_ = r.ack_seq();
+}
+
+void TelemetryStream::service(bool closing) {
+  const int w = write_.exchange(kNone);
+  if (w != kNone) {
+    writing_ = false;
+    if (final_) {
+      Finish(std::move(*final_));
+      final_.reset();
+      return;
+    }
+    if (w == kFailed) finish(Status(StatusCode::CANCELLED, "client gone"));
+  }
+  if (finished_) return;
+  if (closing) return finish(Status(StatusCode::UNAVAILABLE, "dermad is stopping"));
+  if (cancelled_.load()) return finish(Status(StatusCode::CANCELLED, "client gone"));
+  const int r = read_.exchange(kNone);
+  if (r == kFailed) {
+    // The client closed its side: it can acknowledge nothing more.
+    return finish(Status::OK);
+  }
+  if (r == kOk) {
+    request(in_);
+    if (finished_) return;
+    StartRead(&in_);
+  }
+  try_send();
+}
+
 void TelemetryStream::offer(const control::Snapshot& s, uint64_t lost_ticks) {
-  Next n = Next::kNothing;
-  {
-    std::lock_guard lock(mu_);
-    if (finishing_ || finished_) return;
-    const auto tick = static_cast<double>(s.tick);
-    if (next_tick_ < 0) next_tick_ = tick;
-    // Samples that fell due during ticks the pump lost are lost to this client too.
-    if (lost_ticks > 0 && tick > next_tick_) {
-      const auto missed = static_cast<uint64_t>((tick - next_tick_) / ticks_per_sample_);
-      dropped_ += missed;
-      next_tick_ += static_cast<double>(missed) * ticks_per_sample_;
-    }
-    if (tick + 1e-9 < next_tick_) return;
-    next_tick_ += ticks_per_sample_;
-    if (next_tick_ <= tick) next_tick_ = tick + ticks_per_sample_;
-
-    if (queue_.size() >= kQueueDepth) {
-      queue_.pop_front();
-      ++dropped_;
-    }
-    queue_.emplace_back();
-    fill_sample(s, queue_.back());
-    if (!writing_) n = next_locked();
+  if (!configured_ || finished_) return;
+  const auto tick = static_cast<double>(s.tick);
+  if (next_tick_ < 0) next_tick_ = tick;
+  // Samples that fell due during ticks the pump lost are lost to this client too.
+  if (lost_ticks > 0 && tick > next_tick_) {
+    const auto missed = static_cast<uint64_t>((tick - next_tick_) / ticks_per_sample_);
+    dropped_ += missed;
+    next_tick_ += static_cast<double>(missed) * ticks_per_sample_;
   }
-  act(n);
+  if (tick + 1e-9 < next_tick_) return;
+  next_tick_ += ticks_per_sample_;
+  if (next_tick_ <= tick) next_tick_ = tick + ticks_per_sample_;
+
+  if (queue_.size() >= window_) {
+    queue_.pop_front();
+    ++dropped_;
+  }
+  queue_.emplace_back();
+  fill_sample(s, queue_.back());
+  try_send();
 }
 
-TelemetryStream::Next TelemetryStream::next_locked() {
-  if (queue_.empty()) {
-    writing_ = false;
-    if (finishing_ && !finished_) {
-      finished_ = true;
-      return Next::kFinishStopping;
-    }
-    return Next::kNothing;
-  }
-  in_flight_ = std::move(queue_.front());
+void TelemetryStream::try_send() {
+  if (writing_ || finished_ || queue_.empty() || sent_ - acked_ >= window_) return;
+  out_ = std::move(queue_.front());
   queue_.pop_front();
-  in_flight_.set_dropped(dropped_);
+  out_.set_seq(++sent_);
+  out_.set_dropped(dropped_);
   writing_ = true;
-  return Next::kWrite;
-}
-
-void TelemetryStream::act(Next n) {
-  switch (n) {
-    case Next::kNothing:
-      return;
-    case Next::kWrite:
-      StartWrite(&in_flight_);
-      return;
-    case Next::kFinishStopping:
-      // The same code as the link's: a tablet tells a shutdown from the end of a stream.
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "dermad is stopping"));
-      return;
-    case Next::kFinishCancelled:
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
-      return;
-  }
-}
-
-void TelemetryStream::close() {
-  Next n = Next::kNothing;
-  {
-    std::lock_guard lock(mu_);
-    if (finishing_ || finished_) return;
-    finishing_ = true;
-    queue_.clear();
-    if (!writing_) {
-      finished_ = true;
-      n = Next::kFinishStopping;
-    }
-  }
-  act(n);
-}
-
-void TelemetryStream::OnWriteDone(bool ok) {
-  Next n = Next::kNothing;
-  {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) {
-      // The client went away; OnCancel and OnDone follow.
-      queue_.clear();
-      finishing_ = true;
-      if (!finished_) {
-        finished_ = true;
-        n = Next::kFinishCancelled;
-      }
-    } else {
-      n = next_locked();
-    }
-  }
-  act(n);
-}
-
-void TelemetryStream::OnCancel() {
-  Next n = Next::kNothing;
-  {
-    std::lock_guard lock(mu_);
-    queue_.clear();
-    finishing_ = true;
-    if (!finished_ && !writing_) {
-      finished_ = true;
-      n = Next::kFinishCancelled;
-    }
-  }
-  act(n);
+  StartWrite(&out_);
 }
 
 void TelemetryHub::start() {
@@ -127,37 +124,16 @@ TelemetryHub::~TelemetryHub() {
   for (auto* s : streams_) delete s;
 }
 
-void TelemetryHub::close_streams() {
-  // Under the lock so the pump cannot reap a stream while it is being closed; close()
-  // never waits on gRPC, and a reaction run inline only sets a flag.
-  std::lock_guard lock(mu_);
-  closed_ = true;
-  reap_locked();
-  for (auto* s : streams_) s->close();
-}
-
 void TelemetryHub::stop() {
   running_.store(false);
   if (thread_.joinable()) thread_.join();
 }
 
-TelemetryStream* TelemetryHub::open(double rate_hz, std::shared_ptr<void> ticket) {
-  auto* s = new TelemetryStream(loop_hz_ / rate_hz, std::move(ticket));
-  bool closed;
-  {
-    std::lock_guard lock(mu_);
-    closed = closed_;
-    streams_.insert(s);
-  }
-  if (closed) s->close();
-  return s;
-}
-
-std::size_t TelemetryHub::streams() const {
+TelemetryStream* TelemetryHub::open(std::shared_ptr<void> ticket) {
+  auto* s = new TelemetryStream(loop_hz_, std::move(ticket));
   std::lock_guard lock(mu_);
-  std::size_t n = 0;
-  for (auto* s : streams_) n += s->done() ? 0 : 1;
-  return n;
+  streams_.insert(s);
+  return s;
 }
 
 void TelemetryHub::reap_locked() {
@@ -178,9 +154,11 @@ void TelemetryHub::pump() {
   while (running_.load(std::memory_order_relaxed)) {
     uint64_t lost = 0;
     bool idle;
+    const bool closing = closed_.load();
     {
       std::lock_guard lock(mu_);
       reap_locked();
+      for (auto* s : streams_) s->service(closing);
       idle = streams_.empty();
     }
     if (idle) {

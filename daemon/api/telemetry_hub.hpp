@@ -1,14 +1,18 @@
-// Telemetry fan-out. One pump thread reads each loop snapshot once from the ring and
-// offers it to every stream; each stream decimates to its rate, keeps a bounded queue that
-// drops its oldest samples (counted), and has at most one write in flight. Nothing here
-// can slow the control loop: the loop only ever writes the ring. gRPC calls (StartWrite,
-// Finish) are made with no lock held, and OnDone only flags the stream: the pump reaps it,
-// so no reaction, even one run inline, can deadlock or free a stream in use.
+// Telemetry fan-out. One pump thread reads each loop snapshot once from the ring and offers
+// it to every stream; each stream decimates to its rate and is paced by its client's
+// acknowledgements: at most `window` samples unacknowledged, the newest `window` waiting
+// (older ones dropped and counted). Nothing here can slow the control loop: the loop only
+// ever writes the ring.
+//
+// gRPC's reactions only note what happened (atomics); the pump thread acts on them and makes
+// every StartRead, StartWrite and Finish itself. So a reaction that gRPC runs inline inside
+// StartWrite cannot deadlock or re-enter, and nothing is started after Finish.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,42 +22,49 @@
 
 namespace dermad::api {
 
-class TelemetryHub;
-
-class TelemetryStream final : public grpc::ServerWriteReactor<v1::TelemetrySample> {
+class TelemetryStream final
+    : public grpc::ServerBidiReactor<v1::StreamTelemetryRequest, v1::TelemetrySample> {
  public:
-  static constexpr std::size_t kQueueDepth = 256;
+  static constexpr uint32_t kDefaultWindow = 64;
+  static constexpr uint32_t kMaxWindow = 1024;
 
   // `ticket` holds the caller's stream allowance until the stream is gone.
-  TelemetryStream(double ticks_per_sample, std::shared_ptr<void> ticket)
-      : ticks_per_sample_(ticks_per_sample), ticket_(std::move(ticket)) {}
+  TelemetryStream(double loop_hz, std::shared_ptr<void> ticket);
 
-  // Pump thread: the snapshot of tick `s.tick`; `lost_ticks` the ticks the pump missed.
-  void offer(const control::Snapshot& s, uint64_t lost_ticks);
-  // Ends the stream UNAVAILABLE ("dermad is stopping") once the write in flight is done.
-  void close();
-
-  void OnWriteDone(bool ok) override;
-  void OnCancel() override;
+  void OnReadDone(bool ok) override { read_.store(ok ? kOk : kFailed); }
+  void OnWriteDone(bool ok) override { write_.store(ok ? kOk : kFailed); }
+  void OnCancel() override { cancelled_.store(true); }
   void OnDone() override { done_.store(true); }
   bool done() const { return done_.load(); }
 
- private:
-  enum class Next { kNothing, kWrite, kFinishStopping, kFinishCancelled };
-  Next next_locked();
-  void act(Next n);
+  // Pump thread only: act on what gRPC reported (`closing`: dermad is stopping).
+  void service(bool closing);
+  // Pump thread only: the snapshot of tick `s.tick`; `lost_ticks` the ticks the pump missed.
+  void offer(const control::Snapshot& s, uint64_t lost_ticks);
 
-  const double ticks_per_sample_;
+ private:
+  enum : int { kNone = 0, kOk = 1, kFailed = 2 };
+  void request(const v1::StreamTelemetryRequest& r);
+  void try_send();
+  void finish(grpc::Status st);
+
+  const double loop_hz_;
   const std::shared_ptr<void> ticket_;
-  double next_tick_ = -1.0;
-  std::mutex mu_;
+  std::atomic<int> read_{kNone}, write_{kNone};
+  std::atomic<bool> cancelled_{false}, done_{false};
+
+  // The pump's own, from here on.
+  v1::StreamTelemetryRequest in_;
+  v1::TelemetrySample out_;
   std::deque<v1::TelemetrySample> queue_;
-  v1::TelemetrySample in_flight_;
+  bool configured_ = false;  // the first request set the rate and window
+  double ticks_per_sample_ = 1.0;
+  uint32_t window_ = kDefaultWindow;
+  double next_tick_ = -1.0;
+  uint64_t sent_ = 0, acked_ = 0, dropped_ = 0;
   bool writing_ = false;
-  bool finishing_ = false;
-  bool finished_ = false;
-  uint64_t dropped_ = 0;
-  std::atomic<bool> done_{false};
+  bool finished_ = false;                // Finish called, or waiting for the write out to call it
+  std::unique_ptr<grpc::Status> final_;  // the status to finish with once the write is done
 };
 
 class TelemetryHub {
@@ -65,13 +76,12 @@ class TelemetryHub {
 
   void start();
   // Ends every stream UNAVAILABLE and refuses new ones (daemon shutdown).
-  void close_streams();
+  void close_streams() { closed_.store(true); }
   void stop();
 
-  // A new stream at `rate_hz` (already validated), reaped by the pump once done.
-  TelemetryStream* open(double rate_hz, std::shared_ptr<void> ticket = nullptr);
+  // A new stream, reaped by the pump once done.
+  TelemetryStream* open(std::shared_ptr<void> ticket = nullptr);
   double loop_hz() const { return loop_hz_; }
-  std::size_t streams() const;
 
  private:
   void pump();
@@ -82,7 +92,7 @@ class TelemetryHub {
   mutable std::mutex mu_;
   std::set<TelemetryStream*> streams_;
   std::atomic<bool> running_{false};
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
   std::thread thread_;
 };
 

@@ -1,4 +1,5 @@
 #include "tests/bench/loop_timing_load.hpp"
+#include "tools/dermactl/telemetry_subscription.hpp"
 
 #include "dermad/v1/device.grpc.pb.h"
 
@@ -38,16 +39,14 @@ void ClientLoad::subscribe(Subscriber& s, int index) {
   const bool record = index == 0;
   auto channel = own_channel(index + 1);
   auto stub = v1::DeviceService::NewStub(channel);
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(rate_hz_);
-  auto reader = stub->StreamTelemetry(s.ctx.get(), req);
+  ctl::TelemetrySubscription reader(*stub, *s.ctx, rate_hz_);
   v1::TelemetrySample sample;
-  while (reader->Read(&sample)) {
+  while (reader.read(sample)) {
     if (record) recorded_.push_back({sample.tick(), sample.loop_late_us()});
     s.dropped.store(sample.dropped(), std::memory_order_relaxed);
     s.received.fetch_add(1, std::memory_order_relaxed);
   }
-  const grpc::Status st = reader->Finish();
+  const grpc::Status st = reader.finish();
   if (!stopping_.load()) {
     note_error("a telemetry stream ended early: " + std::to_string(st.error_code()) + " " +
                st.error_message());

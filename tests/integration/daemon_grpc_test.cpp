@@ -14,6 +14,7 @@
 #include "dermad/v1/engineering.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
+#include "tools/dermactl/telemetry_subscription.hpp"
 
 namespace dermad::test {
 namespace {
@@ -74,12 +75,10 @@ TEST_F(DaemonGrpc, StatusAndDeviceInfo) {
 
 TEST_F(DaemonGrpc, OneSecondOfTelemetryAt500Hz) {
   grpc::ClientContext ctx;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(500);
-  auto reader = device->StreamTelemetry(&ctx, req);
+  ctl::TelemetrySubscription reader(*device, ctx, 500);
   v1::TelemetrySample s;
   std::vector<v1::TelemetrySample> got;
-  while (got.size() < 500 && reader->Read(&s)) got.push_back(s);
+  while (got.size() < 500 && reader.read(s)) got.push_back(s);
   ctx.TryCancel();
   ASSERT_EQ(got.size(), 500u);
   for (std::size_t i = 1; i < got.size(); ++i) {
@@ -102,14 +101,12 @@ TEST_F(DaemonGrpc, JogReachesItsTargetsAndEstopCutsTheDrive) {
   EXPECT_EQ(jog(800, 100.0, 3000).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 
   grpc::ClientContext ctx;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(1000);
-  auto reader = device->StreamTelemetry(&ctx, req);
+  ctl::TelemetrySubscription reader(*device, ctx, 1000);
   v1::TelemetrySample s;
   bool on_target = false;
   // Within 2.5 s of device time the run must be at 100 Hz +/-2 % and 800 um +/-20 um.
   int64_t first_t = -1;
-  while (reader->Read(&s)) {
+  while (reader.read(s)) {
     if (first_t < 0) first_t = s.t_ns();
     if (s.state() == v1::STATE_SERVICE && std::abs(s.speed_hz() - 100.0) <= 2.0 &&
         std::abs(s.depth_um() - 800) <= 20) {
@@ -123,7 +120,7 @@ TEST_F(DaemonGrpc, JogReachesItsTargetsAndEstopCutsTheDrive) {
   set_estop(true);
   // The first sample that sees the button pressed already has the drive off.
   bool seen = false;
-  while (reader->Read(&s)) {
+  while (reader.read(s)) {
     if (s.inputs().estop()) {
       seen = true;
       EXPECT_EQ(s.state(), v1::STATE_ESTOP);
@@ -152,29 +149,34 @@ TEST_F(DaemonGrpc, JogReachesItsTargetsAndEstopCutsTheDrive) {
   EXPECT_EQ(st.alarms_size(), 0);
 }
 
-TEST_F(DaemonGrpc, SlowClientLosesItsOldestSamplesCountedAndTheLoopGoesOn) {
+// #9 finding 4: a client that stops reading for seconds must not then be fed seconds-old
+// samples. With a window of 64 it reads at most the 64 already on their way, then the 64
+// newest that waited, then live ones; everything in between is counted in `dropped`.
+TEST_F(DaemonGrpc, ASlowClientGetsFreshSamplesAfterAPauseAndTheDropsAreCounted) {
   const uint64_t ticks_before = status().loop().ticks();
   grpc::ClientContext ctx;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(1000);
-  auto reader = device->StreamTelemetry(&ctx, req);
+  ctl::TelemetrySubscription reader(*device, ctx, 1000, 64);
   v1::TelemetrySample s, prev;
-  ASSERT_TRUE(reader->Read(&prev));
-  // Not reading for 6 s: far more than the transport buffers hold at 1 kHz.
-  std::this_thread::sleep_for(std::chrono::seconds(6));
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(reader.read(prev));
+  // Not reading for 5 s: at 1 kHz, far more than the transport buffers hold.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const uint64_t resumed_at = status().loop().ticks();
+  int stale = 0;
   uint64_t read = 0;
-  while (read < 8000 && reader->Read(&s)) {
+  while (read < 400 && reader.read(s)) {
     ++read;
     // Every gap in the ticks is owned up to in `dropped`.
     ASSERT_EQ(s.tick() - prev.tick(), s.dropped() - prev.dropped() + 1) << "after " << read;
     prev = s;
-    // Stop once the backlog is read and the samples are live again.
-    if (read % 100 == 0 && status().loop().ticks() - s.tick() < 50) break;
+    if (s.tick() + 200 < resumed_at) ++stale;
   }
   ctx.TryCancel();
-  EXPECT_GT(s.dropped(), 0u);
-  // The loop kept its period meanwhile: about 6000 ticks passed.
-  EXPECT_GT(status().loop().ticks() - ticks_before, 5500u);
+  // Only the window that was on its way when the client paused is older than 200 ms.
+  EXPECT_LE(stale, 64);
+  EXPECT_GT(s.tick(), resumed_at);
+  EXPECT_GT(s.dropped(), 4500u);
+  // The loop kept its period meanwhile: about 5000 ticks passed.
+  EXPECT_GT(status().loop().ticks() - ticks_before, 4500u);
 }
 
 TEST_F(DaemonGrpc, RefusalsSayWhy) {
@@ -186,12 +188,10 @@ TEST_F(DaemonGrpc, RefusalsSayWhy) {
       << bad.error_message();
 
   grpc::ClientContext ctx;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(5000);
-  auto reader = device->StreamTelemetry(&ctx, req);
+  ctl::TelemetrySubscription reader(*device, ctx, 5000);
   v1::TelemetrySample s;
-  EXPECT_FALSE(reader->Read(&s));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_FALSE(reader.read(s));
+  EXPECT_EQ(reader.finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   set_estop(true);
   grpc::ClientContext ack_ctx;
@@ -208,18 +208,16 @@ TEST_F(DaemonGrpc, RefusalsSayWhy) {
 TEST_F(DaemonGrpc, SigtermDuringAJogStopsTheDriveClosesStreamsAndExitsZero) {
   ASSERT_TRUE(jog(1000, 120.0, 8000).ok());
   grpc::ClientContext ctx;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(100);
-  auto reader = device->StreamTelemetry(&ctx, req);
+  ctl::TelemetrySubscription reader(*device, ctx, 100);
   v1::TelemetrySample s;
-  while (reader->Read(&s) && !s.motor_enabled()) {
+  while (reader.read(s) && !s.motor_enabled()) {
   }
   ASSERT_TRUE(s.motor_enabled());
   const int status = daemon.stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status)) << daemon.log();
   EXPECT_EQ(WEXITSTATUS(status), 0) << daemon.log();
   // The stream ended with the daemon, cleanly or as the server went.
-  while (reader->Read(&s)) {
+  while (reader.read(s)) {
   }
   EXPECT_FALSE(s.motor_enabled());
   EXPECT_NE(daemon.log().find("drive off, needles retracting"), std::string::npos);

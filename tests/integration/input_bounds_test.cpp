@@ -4,6 +4,7 @@
 #include "dermad/v1/log.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/pen_client.hpp"
+#include "tools/dermactl/telemetry_subscription.hpp"
 
 namespace dermad::test {
 namespace {
@@ -133,45 +134,37 @@ TEST_F(InputBounds, AViewerHammeringTheDeviceIsSlowedAndItsStreamsAreCounted) {
 
   std::this_thread::sleep_for(2s);  // the bucket fills again
   std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
-  std::vector<std::unique_ptr<grpc::ClientReader<v1::TelemetrySample>>> streams;
+  std::vector<std::unique_ptr<ctl::TelemetrySubscription>> streams;
   v1::TelemetrySample sample;
   for (int i = 0; i < 8; ++i) {
     ctxs.push_back(std::make_unique<grpc::ClientContext>());
-    streams.push_back(dev->StreamTelemetry(ctxs.back().get(), {}));
-    ASSERT_TRUE(streams.back()->Read(&sample)) << "stream " << i;
+    streams.push_back(std::make_unique<ctl::TelemetrySubscription>(*dev, *ctxs.back(), 50));
+    ASSERT_TRUE(streams.back()->read(sample)) << "stream " << i;
   }
   {
     grpc::ClientContext ctx;
-    auto ninth = dev->StreamTelemetry(&ctx, {});
-    EXPECT_FALSE(ninth->Read(&sample));
-    const grpc::Status st = ninth->Finish();
+    ctl::TelemetrySubscription ninth(*dev, ctx, 50);
+    EXPECT_FALSE(ninth.read(sample));
+    const grpc::Status st = ninth.finish();
     EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
     EXPECT_NE(st.error_message().find("8 streams are open"), std::string::npos)
         << st.error_message();
   }
   // One ends: its allowance is free again.
   ctxs[0]->TryCancel();
-  while (streams[0]->Read(&sample)) {
-  }
-  streams[0]->Finish();
+  streams[0]->finish();
   bool reopened = false;
   for (int i = 0; i < 50 && !reopened; ++i) {
     grpc::ClientContext ctx;
-    auto again = dev->StreamTelemetry(&ctx, {});
-    reopened = again->Read(&sample);
+    ctl::TelemetrySubscription again(*dev, ctx, 50);
+    reopened = again.read(sample);
     ctx.TryCancel();
-    while (again->Read(&sample)) {
-    }
-    again->Finish();
+    again.finish();
     if (!reopened) std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(reopened);
   for (std::size_t i = 1; i < ctxs.size(); ++i) ctxs[i]->TryCancel();
-  for (std::size_t i = 1; i < streams.size(); ++i) {
-    while (streams[i]->Read(&sample)) {
-    }
-    streams[i]->Finish();
-  }
+  for (std::size_t i = 1; i < streams.size(); ++i) streams[i]->finish();
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
        [&] {
          grpc::ClientContext ctx;
          prepare(ctx);
-         auto r = dev->StreamTelemetry(&ctx, {});
+         auto r = dev->StreamTelemetry(&ctx);
+         r->Write({});
          v1::TelemetrySample m;
          return drain(ctx, r, m);
        }},

@@ -7,6 +7,7 @@
 
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/pen_client.hpp"
+#include "tools/dermactl/telemetry_subscription.hpp"
 
 namespace dermad::test {
 namespace {
@@ -241,15 +242,13 @@ TEST_F(SafetyEdges, OnSigtermTheLinkAndTelemetryBothEndUnavailableSayingDermadSt
   ASSERT_NO_FATAL_FAILURE(arm_session("E-9", started));
   LinkHolder link(*treatment, started.owner_token());
   grpc::ClientContext tctx;
-  auto telemetry = device->StreamTelemetry(&tctx, {});
+  ctl::TelemetrySubscription telemetry(*device, tctx, 50);
   v1::TelemetrySample sample;
-  ASSERT_TRUE(telemetry->Read(&sample));
+  ASSERT_TRUE(telemetry.read(sample));
   ASSERT_TRUE(wait_for([&](const v1::Status&) { return link.messages() > 2; }, 5s));
   const int status = daemon.stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
-  while (telemetry->Read(&sample)) {
-  }
-  const grpc::Status t = telemetry->Finish();
+  const grpc::Status t = telemetry.finish();
   EXPECT_EQ(t.error_code(), grpc::StatusCode::UNAVAILABLE) << t.error_message();
   EXPECT_NE(t.error_message().find("dermad is stopping"), std::string::npos) << t.error_message();
   for (int i = 0; i < 100 && !link.ended(); ++i) std::this_thread::sleep_for(20ms);

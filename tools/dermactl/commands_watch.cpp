@@ -8,6 +8,7 @@
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/live.hpp"
 #include "tools/dermactl/render.hpp"
+#include "tools/dermactl/telemetry_subscription.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
@@ -24,9 +25,7 @@ int run_watch(Context& ctx, const ParsedArgs& args) {
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
 
   grpc::ClientContext call;
-  v1::StreamTelemetryRequest req;
-  req.set_rate_hz(rate_hz);
-  auto reader = client.device().StreamTelemetry(&call, req);
+  TelemetrySubscription reader(client.device(), call, rate_hz);
   CancelOnInterrupt interrupt(call);
 
   const bool live = !ctx.json() && isatty(STDOUT_FILENO);
@@ -38,7 +37,7 @@ int run_watch(Context& ctx, const ParsedArgs& args) {
   v1::TelemetrySample sample;
   std::int64_t received = 0;
   bool reached_count = false;
-  while (reader->Read(&sample)) {
+  while (reader.read(sample)) {
     if (ctx.json()) {
       ctx.print(sample_json(sample));
     } else if (live) {
@@ -53,10 +52,7 @@ int run_watch(Context& ctx, const ParsedArgs& args) {
     }
   }
   if (live) view.finish();
-  // Finish is only valid once no more messages will arrive.
-  while (reader->Read(&sample)) {
-  }
-  const grpc::Status st = reader->Finish();
+  const grpc::Status st = reader.finish();
   if (reached_count || interrupt.interrupted()) return kExitOk;
   if (!st.ok()) return ctx.fail(st);
   return kExitOk;
