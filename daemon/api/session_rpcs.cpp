@@ -45,12 +45,6 @@ std::vector<treatment::Material> materials(
   return out;
 }
 
-grpc::ServerUnaryReactor* finish(grpc::CallbackServerContext* ctx, Status s) {
-  auto* r = ctx->DefaultReactor();
-  r->Finish(std::move(s));
-  return r;
-}
-
 // The loop's command for a session at `depth`/`speed` in `zone` of `p`: its limits travel
 // with it, so the loop enforces them on its own.
 control::Command session_command(control::CommandKind kind, const treatment::Protocol& p,
@@ -87,7 +81,8 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   sr.speed_hz = req->speed_hz();
   std::string date_errors;
   answers_from_proto(req->answers(), sr.answers, date_errors);
-  if (!date_errors.empty()) return finish(ctx, Status(StatusCode::INVALID_ARGUMENT, date_errors));
+  if (!date_errors.empty())
+    return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT, date_errors));
   sr.acknowledged.insert(req->acknowledged().begin(), req->acknowledged().end());
   sr.operator_id = req->operator_id();
   sr.patient_ref = req->patient_ref();
@@ -109,21 +104,9 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   const auto day = today();
   const auto refusals = treatment::start_refusals(sr, protocols_, device, used, day);
   if (book_.current()) {
-    return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "a session is active already"));
+    return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "a session is active already"));
   }
-  if (!refusals.empty()) {
-    // Every reason is given; the code says what to fix first: a request with a value out of
-    // its bounds is INVALID_ARGUMENT whatever the device's state.
-    std::vector<std::string> texts;
-    bool invalid = false;
-    for (const auto& r : refusals) {
-      texts.push_back(r.text);
-      invalid |= r.kind == treatment::Refusal::kInvalid;
-    }
-    return finish(ctx,
-                  Status(invalid ? StatusCode::INVALID_ARGUMENT : StatusCode::FAILED_PRECONDITION,
-                         join(texts)));
-  }
+  if (!refusals.empty()) return finish_now(ctx, refusals_status(refusals));
 
   const treatment::Protocol& p = *protocols_.find(sr.protocol);
   const control::Command c =
@@ -188,10 +171,10 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
     return finish_now(ctx, *refused);
   }
   const auto cur = book_.current();
-  if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   if (!book_.is_owner(req->owner_token())) {
-    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
-                              "only the client that started the session may change it"));
+    return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
+                                  "only the client that started the session may change it"));
   }
   const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
   const std::string zone = req->zone().empty() ? cur->zone : req->zone();
@@ -218,7 +201,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
       bad.push_back("material '" + m.name() + "' needs its lot");
     }
   }
-  if (!bad.empty()) return finish(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
+  if (!bad.empty()) return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
 
   const control::Command c = session_command(control::CommandKind::kUpdate, p, *z, depth, speed);
   auto* r = ctx->DefaultReactor();
@@ -248,10 +231,10 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
     return finish_now(ctx, *refused);
   }
   const auto cur = book_.current();
-  if (!cur) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   if (!book_.is_owner(req->owner_token())) {
-    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
-                              "only the client that started the session may resume it"));
+    return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
+                                  "only the client that started the session may resume it"));
   }
   std::vector<std::string> why;
   control::Snapshot snap;
@@ -276,7 +259,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
   if (const auto e = journal_.unwritable(); !e.empty()) {
     why.push_back("the records cannot be written (" + e + ")");
   }
-  if (!why.empty()) return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, join(why)));
+  if (!why.empty()) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, join(why)));
 
   const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
   const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(cur->zone),
@@ -312,11 +295,11 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
     return finish_now(ctx, *refused);
   }
   if (!book_.current()) {
-    return finish(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+    return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
   }
   if (!book_.is_owner(req->owner_token())) {
-    return finish(ctx, Status(StatusCode::PERMISSION_DENIED,
-                              "only the client that started the session may end it"));
+    return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
+                                  "only the client that started the session may end it"));
   }
   control::Command c;
   c.kind = control::CommandKind::kDisarm;
@@ -349,17 +332,17 @@ grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerConte
   const auto cur = book_.current();
   if (cur && (req->session_id().empty() || req->session_id() == cur->id)) {
     fill_summary(*cur, *resp);
-    return finish(ctx, Status::OK);
+    return finish_now(ctx, Status::OK);
   }
   const auto row =
       req->session_id().empty() ? records_.last_session() : records_.session(req->session_id());
   if (!row) {
-    return finish(ctx, Status(StatusCode::NOT_FOUND, req->session_id().empty()
-                                                         ? "no session yet"
-                                                         : "no session " + req->session_id()));
+    return finish_now(ctx, Status(StatusCode::NOT_FOUND, req->session_id().empty()
+                                                             ? "no session yet"
+                                                             : "no session " + req->session_id()));
   }
   *resp = summary_of(*row);
-  return finish(ctx, Status::OK);
+  return finish_now(ctx, Status::OK);
 }
 
 grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerContext* ctx,
@@ -372,16 +355,16 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
   if (!req->since().empty()) {
     const auto d = treatment::parse_date(req->since());
     if (!d) {
-      return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,
-                                "since '" + req->since() + "' is not a date (YYYY-MM-DD)"));
+      return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                                    "since '" + req->since() + "' is not a date (YYYY-MM-DD)"));
     }
     // Nanoseconds since 1970 end in 2262: a later day has no sessions on or after it.
     const int64_t secs = d->time_since_epoch().count() * int64_t{86400};
     since_ns = secs > INT64_MAX / 1'000'000'000 ? INT64_MAX : secs * 1'000'000'000;
   }
   if (req->limit() > 1000) {
-    return finish(ctx, Status(StatusCode::INVALID_ARGUMENT,
-                              "limit " + std::to_string(req->limit()) + " is over 1000"));
+    return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                                  "limit " + std::to_string(req->limit()) + " is over 1000"));
   }
   const int limit = req->limit() == 0 ? 100 : static_cast<int>(req->limit());
   const auto cur = book_.current();
@@ -393,7 +376,7 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
       *resp->add_sessions() = summary_of(row);
     }
   }
-  return finish(ctx, Status::OK);
+  return finish_now(ctx, Status::OK);
 }
 
 void TreatmentService::finish_record(const treatment::SessionRecord& r, const std::string& state,

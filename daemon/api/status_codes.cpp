@@ -4,6 +4,17 @@
 
 namespace dermad::api {
 
+grpc::Status refusals_status(const std::vector<treatment::Refusal>& refusals) {
+  std::string text;
+  bool invalid = false;
+  for (const auto& r : refusals) {
+    text += (text.empty() ? "" : "; ") + r.text;
+    invalid |= r.kind == treatment::Refusal::kInvalid;
+  }
+  return {invalid ? grpc::StatusCode::INVALID_ARGUMENT : grpc::StatusCode::FAILED_PRECONDITION,
+          text};
+}
+
 grpc::Status verdict_status(control::Verdict v, uint32_t detail, const std::string& what,
                             const std::string& limits) {
   using grpc::StatusCode;

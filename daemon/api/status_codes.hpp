@@ -9,10 +9,17 @@
 #include <grpcpp/grpcpp.h>
 
 #include <string>
+#include <vector>
 
 #include "daemon/control/command.hpp"
+#include "daemon/treatment/session.hpp"
 
 namespace dermad::api {
+
+// The treatment layer's refusals, every reason in the text ("; " between them). A request
+// with a value out of bounds is INVALID_ARGUMENT whatever the device's state: the client
+// must fix it first.
+grpc::Status refusals_status(const std::vector<treatment::Refusal>& refusals);
 
 // What `what` (e.g. "jog") gets for the loop's verdict; `limits` says which values were
 // outside their limits, for kRefusedLimits.

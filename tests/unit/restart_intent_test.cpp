@@ -23,6 +23,16 @@ void press_again(SimRig& rig) {
   rig.run_linked(1);
 }
 
+// A session armed at 600 um / 100 Hz, its depth reached, the needles running after a press.
+void running_session(SimRig& rig) {
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
+  rig.run_linked(300);
+  press_again(rig);
+  ASSERT_EQ(rig.latest().state, State::kRunning);
+}
+
 bool ran_in(SimRig& rig, int ticks) {
   for (int i = 0; i < ticks; ++i) {
     rig.run_linked(1);
@@ -58,12 +68,7 @@ TEST(RestartIntent, APressWhileTheDepthStillMovesNeedsAnotherOnceItIsReached) {
 
 TEST(RestartIntent, ADepthChangeWhileRunningStopsTheNeedlesUntilTheNextPress) {
   SimRig rig;
-  insert_cartridge(rig);
-  ASSERT_TRUE(rig.boot_to_idle());
-  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
-  rig.run_linked(300);
-  press_again(rig);
-  ASSERT_EQ(rig.latest().state, State::kRunning);
+  ASSERT_NO_FATAL_FAILURE(running_session(rig));
   Command up;
   up.kind = CommandKind::kUpdate;
   up.depth_um = 900;
@@ -81,12 +86,7 @@ TEST(RestartIntent, ADepthChangeWhileRunningStopsTheNeedlesUntilTheNextPress) {
 
 TEST(RestartIntent, ATriggerHeldThroughAnEstopItsAcknowledgementAndTheRearmingDoesNotStart) {
   SimRig rig;
-  insert_cartridge(rig);
-  ASSERT_TRUE(rig.boot_to_idle());
-  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
-  rig.run_linked(300);
-  press_again(rig);
-  ASSERT_EQ(rig.latest().state, State::kRunning);
+  ASSERT_NO_FATAL_FAILURE(running_session(rig));
   rig.pen.set_estop(true);
   rig.run_linked(1);
   EXPECT_EQ(rig.latest().state, State::kEstop);
