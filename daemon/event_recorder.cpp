@@ -70,19 +70,6 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
   return r;
 }
 
-const char* type_name(hal::CartridgeType t) {
-  switch (t) {
-    case hal::CartridgeType::kStandard:
-      return "standard";
-    case hal::CartridgeType::kNano:
-      return "nano";
-    case hal::CartridgeType::kGoldNano:
-      return "gold-nano";
-    default:
-      return "unknown";
-  }
-}
-
 // The EEPROM's identity in the insertion's record; read up to a drain (50 ms) after the
 // switch closed, so a cartridge already pulled again reads as unknown.
 void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>& c,
@@ -92,9 +79,10 @@ void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>
     return;
   }
   r.details = R"({"serial":")" + store::json_escape(c->serial) + R"(","type":")" +
-              type_name(c->type) + R"(","needles":)" + std::to_string(c->needles) + R"(,"lot":")" +
-              store::json_escape(c->lot) + R"(","expires":")" + store::json_escape(c->expires) +
-              R"(","checksum_ok":)" + (c->checksum_ok ? "true" : "false") + "}";
+              hal::to_string(c->type) + R"(","needles":)" + std::to_string(c->needles) +
+              R"(,"lot":")" + store::json_escape(c->lot) + R"(","expires":")" +
+              store::json_escape(c->expires) + R"(","checksum_ok":)" +
+              (c->checksum_ok ? "true" : "false") + "}";
   if (c->checksum_ok) fx.cartridges_seen.emplace_back(c->serial, r.wall_ns);
 }
 

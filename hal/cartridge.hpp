@@ -8,6 +8,36 @@ namespace dermad::hal {
 
 enum class CartridgeType : uint8_t { kUnknown, kStandard, kNano, kGoldNano };
 
+constexpr const char* to_string(CartridgeType t) {
+  switch (t) {
+    case CartridgeType::kStandard:
+      return "standard";
+    case CartridgeType::kNano:
+      return "nano";
+    case CartridgeType::kGoldNano:
+      return "gold-nano";
+    case CartridgeType::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+// The deepest the needles of a cartridge type may go, whatever a protocol says: a property of
+// the needles, enforced by the control loop. Gold-plated nano needles are for superficial
+// work only (300 um); an unknown type may not run at all.
+constexpr int32_t needle_depth_ceiling_um(CartridgeType t) {
+  switch (t) {
+    case CartridgeType::kStandard:
+    case CartridgeType::kNano:
+      return 2000;
+    case CartridgeType::kGoldNano:
+      return 300;
+    case CartridgeType::kUnknown:
+      break;
+  }
+  return 0;
+}
+
 struct CartridgeInfo {
   std::string serial;
   CartridgeType type = CartridgeType::kUnknown;

@@ -45,18 +45,21 @@ std::vector<treatment::Material> materials(
   return out;
 }
 
-// The loop's command for a session at `depth`/`speed` in `zone` of `p`: its limits travel
-// with it, so the loop enforces them on its own.
+// The loop's command for a session at `depth`/`speed` in `zone` of `p` with a cartridge of
+// type `cartridge`: its limits travel with it (the zone's, bounded by the needles'), so the
+// loop enforces them on its own.
 control::Command session_command(control::CommandKind kind, const treatment::Protocol& p,
-                                 const treatment::ZoneRule& z, int32_t depth, double speed) {
+                                 const treatment::ZoneRule& z, hal::CartridgeType cartridge,
+                                 int32_t depth, double speed) {
   control::Command c;
   c.kind = kind;
   c.depth_um = depth;
   c.speed_hz = speed;
   c.depth_min_um = z.depth_min_um;
-  c.depth_max_um = z.depth_max_um;
+  c.depth_max_um = treatment::deepest_um(z, cartridge);
   c.speed_min_hz = p.speed_min_hz;
   c.speed_max_hz = p.speed_max_hz;
+  c.cartridge = cartridge;
   return c;
 }
 
@@ -109,8 +112,8 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   if (!refusals.empty()) return finish_now(ctx, refusals_status(refusals));
 
   const treatment::Protocol& p = *protocols_.find(sr.protocol);
-  const control::Command c =
-      session_command(control::CommandKind::kArm, p, *p.zone(sr.zone), sr.depth_um, sr.speed_hz);
+  const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(sr.zone),
+                                             device.cartridge->type, sr.depth_um, sr.speed_hz);
   auto* r = ctx->DefaultReactor();
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   treatment::SessionRecord rec;
@@ -186,10 +189,11 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
                         : (z && zone != cur->zone) ? z->depth_default_um
                                                    : cur->depth_um;
   const double speed = req->speed_hz() != 0.0 ? req->speed_hz() : cur->speed_hz;
-  if (z && (depth < z->depth_min_um || depth > z->depth_max_um)) {
+  if (z && (depth < z->depth_min_um || depth > treatment::deepest_um(*z, cur->cartridge.type))) {
     bad.push_back("depth_um " + std::to_string(depth) + " outside " +
-                  std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
-                  " um for " + zone);
+                  std::to_string(z->depth_min_um) + ".." +
+                  std::to_string(treatment::deepest_um(*z, cur->cartridge.type)) + " um for " +
+                  zone + " with this cartridge");
   }
   if (!(speed >= p.speed_min_hz && speed <= p.speed_max_hz)) {
     bad.push_back("speed_hz " + number_text(speed) + " outside the protocol's range");
@@ -203,7 +207,8 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
   }
   if (!bad.empty()) return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
 
-  const control::Command c = session_command(control::CommandKind::kUpdate, p, *z, depth, speed);
+  const control::Command c =
+      session_command(control::CommandKind::kUpdate, p, *z, cur->cartridge.type, depth, speed);
   auto* r = ctx->DefaultReactor();
   auto more = materials(req->materials());
   port_.submit(c, [this, r, resp, zone, depth, speed, more](control::Verdict v, uint32_t d) {
@@ -263,7 +268,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
 
   const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
   const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(cur->zone),
-                                             cur->depth_um, cur->speed_hz);
+                                             cur->cartridge.type, cur->depth_um, cur->speed_hz);
   auto* r = ctx->DefaultReactor();
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   port_.submit(c, [this, r, resp, armed_from_ns](control::Verdict v, uint32_t detail) {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "hal/cartridge.hpp"
+
 namespace dermad::control {
 
 enum class CommandKind : uint8_t { kJog, kAcknowledge, kSafeStop, kArm, kUpdate, kDisarm };
@@ -20,6 +22,9 @@ struct Command {
   // kUpdate with depth_max_um > 0: a zone change, the new zone's limits.
   int32_t depth_min_um = 0, depth_max_um = 0;
   double speed_min_hz = 0.0, speed_max_hz = 0.0;
+  // kArm: the session's cartridge type; its needles' depth ceiling bounds the session's
+  // limits, whatever the protocol said (hal::needle_depth_ceiling_um).
+  hal::CartridgeType cartridge = hal::CartridgeType::kUnknown;
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm
@@ -35,7 +40,8 @@ enum class Verdict : uint8_t {
   kRefusedCartridge
 };
 inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
-inline constexpr uint32_t kLimitSession = 8;  // outside the limits the session was armed with
+inline constexpr uint32_t kLimitSession = 8;     // outside the limits the session was armed with
+inline constexpr uint32_t kLimitCartridge = 16;  // deeper than the cartridge's needles may go
 // kRefusedCartridge's detail: arming needs a cartridge; a service run needs none.
 inline constexpr uint32_t kCartridgeMissing = 0, kCartridgeInserted = 1;
 

@@ -92,6 +92,9 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         verdicts_.post(c.id, Verdict::kRefusedLimits,
                        device_limit_bits(c.depth_min_um, c.speed_min_hz) |
                            device_limit_bits(c.depth_max_um, c.speed_max_hz));
+      } else if (c.depth_max_um > hal::needle_depth_ceiling_um(armed_cartridge_)) {
+        // A zone change keeps the armed cartridge: its needles' ceiling still holds.
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitCartridge);
       } else if (!(c.depth_max_um > 0 ? armed_.set(c.depth_um, c.speed_hz,
                                                    {c.depth_min_um, c.depth_max_um, c.speed_min_hz,
                                                     c.speed_max_hz})
@@ -172,6 +175,7 @@ void ControlCore::arm(const Command& c) {
                   device_limit_bits(c.depth_min_um, c.speed_min_hz) |
                   device_limit_bits(c.depth_max_um, c.speed_max_hz);
   const SessionLimits lim{c.depth_min_um, c.depth_max_um, c.speed_min_hz, c.speed_max_hz};
+  if (c.depth_max_um > hal::needle_depth_ceiling_um(c.cartridge)) bits |= kLimitCartridge;
   ArmedRun check;
   check.arm(0, 0, lim);
   if (!check.set(c.depth_um, c.speed_hz)) bits |= kLimitSession;
@@ -186,6 +190,7 @@ void ControlCore::arm(const Command& c) {
     return verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
   }
   armed_.arm(c.depth_um, c.speed_hz, lim);
+  armed_cartridge_ = c.cartridge;
   verdicts_.post(c.id, Verdict::kAccepted);
 }
 

@@ -96,6 +96,7 @@ class ControlCore {
   bool cartridge_at_drive_start_ = false;  // removal matters only if one was there
   bool stopping_ = false;                  // daemon shutting down: hold the safe state
   ArmedRun armed_;
+  hal::CartridgeType armed_cartridge_ = hal::CartridgeType::kUnknown;
   EventQueue events_;
   uint32_t events_lost_ = 0;
   State recorded_state_ = State::kBoot;

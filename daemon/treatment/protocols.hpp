@@ -2,6 +2,7 @@
 // protocols file, checked against the device's hard limits and per-zone ceilings.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,12 @@ struct ScreeningWindows {
   int sun_exposure_days = 7;
 };
 
+// The deepest a session in zone `z` may go with a cartridge of type `t`: the zone's limit,
+// bounded by what the cartridge's needles allow.
+inline int32_t deepest_um(const ZoneRule& z, hal::CartridgeType t) {
+  return std::min(z.depth_max_um, hal::needle_depth_ceiling_um(t));
+}
+
 struct ProtocolSet {
   std::vector<Protocol> protocols;
   ScreeningWindows screening;
@@ -49,7 +56,18 @@ struct ZoneCeiling {
   int32_t max_um;
 };
 const std::vector<ZoneCeiling>& zone_ceilings();
-inline constexpr int32_t kGoldNanoMaxUm = 300;
+
+// The screening windows a protocols file may set: never weaker than the device's floor (the
+// built-in defaults; docs/PROTOCOLS.md says why each), never longer than ten years (a year
+// in hours): a number past that is a mistake, and would wrap in the arithmetic.
+struct WindowBounds {
+  std::string_view field;
+  int floor, max;
+};
+inline constexpr WindowBounds kIsotretinoinDays{"isotretinoin_days", 365, 3650};
+inline constexpr WindowBounds kAnticoagulantDays{"anticoagulant_days", 7, 3650};
+inline constexpr WindowBounds kRetinoidAcidHours{"retinoid_acid_hours", 48, 8760};
+inline constexpr WindowBounds kSunExposureDays{"sun_exposure_days", 7, 3650};
 
 struct LoadResult {
   std::optional<ProtocolSet> set;

@@ -50,6 +50,12 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
       invalid("depth_um " + std::to_string(r.depth_um) + " outside " +
               std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
               " um for " + r.zone + " in " + p->id);
+    } else if (device.cartridge && r.depth_um > deepest_um(*z, device.cartridge->type)) {
+      // The needles' own ceiling, whatever the protocol allows (a gold-nano cartridge).
+      invalid("depth_um " + std::to_string(r.depth_um) + " is deeper than a " +
+              std::string(hal::to_string(device.cartridge->type)) +
+              " cartridge's needles may go (" +
+              std::to_string(hal::needle_depth_ceiling_um(device.cartridge->type)) + " um)");
     }
     if (!(r.speed_hz >= p->speed_min_hz && r.speed_hz <= p->speed_max_hz)) {
       invalid("speed_hz " + num(r.speed_hz) + " outside " + num(p->speed_min_hz) + ".." +

@@ -95,6 +95,38 @@ TEST(ArmedRun, LostLinkStopsTheNeedlesAndANewLinkWithANewPressLetsTheSessionGoOn
   EXPECT_EQ(rig.latest().state, State::kRunning);
 }
 
+// The loop holds a cartridge's needles to their ceiling on its own, whatever limits the upper
+// layers send: a gold-nano cartridge is never armed nor moved past 300 um.
+TEST(ArmedRun, TheCartridgesNeedleCeilingBoundsTheSessionsLimits) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  const auto gold = hal::CartridgeType::kGoldNano;
+  EXPECT_EQ(rig.arm(250, 100, 200, 1500, 50, 150, gold), Verdict::kRefusedLimits);
+  uint32_t detail = 0;
+  rig.core->verdict(rig.next_id - 1, &detail);
+  EXPECT_EQ(detail, kLimitCartridge);
+  EXPECT_EQ(rig.arm(250, 100, 200, 300, 50, 150, hal::CartridgeType::kUnknown),
+            Verdict::kRefusedLimits);
+  ASSERT_EQ(rig.arm(250, 100, 200, 300, 50, 150, gold), Verdict::kAccepted);
+  Command zone;  // a zone change that would open the limits to 1500 um
+  zone.kind = CommandKind::kUpdate;
+  zone.depth_um = 250;
+  zone.speed_hz = 100;
+  zone.depth_min_um = 200;
+  zone.depth_max_um = 1500;
+  zone.speed_min_hz = 50;
+  zone.speed_max_hz = 150;
+  EXPECT_EQ(rig.command(zone), Verdict::kRefusedLimits);
+  Command deeper;
+  deeper.kind = CommandKind::kUpdate;
+  deeper.depth_um = 1000;
+  deeper.speed_hz = 100;
+  EXPECT_EQ(rig.command(deeper), Verdict::kRefusedLimits);
+  rig.run_linked(500);
+  EXPECT_LE(rig.pen.true_position_um(), 302.5);
+}
+
 TEST(ArmedRun, UpdatesStayInsideTheSessionLimitsAndDisarmRetracts) {
   SimRig rig;
   insert_cartridge(rig);

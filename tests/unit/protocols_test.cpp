@@ -85,8 +85,83 @@ protocols {
   EXPECT_TRUE(has_error(r, "clinic.textproto:6: depth_default_um")) << all(r);
   EXPECT_TRUE(has_error(r, "clinic.textproto:7: speed_min_hz/speed_max_hz")) << all(r);
   EXPECT_TRUE(has_error(r, "clinic.textproto:13: cartridge_types")) << all(r);
-  EXPECT_TRUE(has_error(r, "clinic.textproto:14: depth_max_um")) << all(r);  // gold-nano > 300
-  EXPECT_EQ(r.errors.size(), 7u) << all(r);
+  EXPECT_EQ(r.errors.size(), 6u) << all(r);
+}
+
+// #10 findings 1 to 3: a protocols file may not defeat a safety rule.
+TEST(Protocols, ScreeningWindowsMayBeStricterNeverWeakerNorWrapAround) {
+  const std::string zone = R"(protocols {
+  id: "general"
+  cartridge_types: [CARTRIDGE_TYPE_STANDARD]
+  zones { zone: "cheeks" depth_min_um: 200 depth_max_um: 1000 depth_default_um: 500 }
+  speed_min_hz: 50 speed_max_hz: 150 speed_default_hz: 100
+}
+)";
+  LoadResult r = parse_protocols(zone + R"(screening {
+  isotretinoin_days: 4294967295
+  retinoid_acid_hours: 2147483648
+  anticoagulant_days: 1
+  sun_exposure_days: 6
+}
+)",
+                                 "w");
+  EXPECT_FALSE(r.set);
+  EXPECT_TRUE(has_error(r, "w:8: isotretinoin_days: 4294967295 days is more than 3650")) << all(r);
+  EXPECT_TRUE(has_error(r, "w:9: retinoid_acid_hours: 2147483648 hours is more than 8760"))
+      << all(r);
+  EXPECT_TRUE(
+      has_error(r, "w:10: anticoagulant_days: 1 days is weaker than the device's floor of 7"))
+      << all(r);
+  EXPECT_TRUE(has_error(r, "w:11: sun_exposure_days: 6 days is weaker")) << all(r);
+  EXPECT_EQ(r.errors.size(), 4u) << all(r);
+
+  r = parse_protocols(zone + "screening { isotretinoin_days: 364 }\n", "w");
+  EXPECT_TRUE(has_error(r, "w:7: isotretinoin_days: 364 days is weaker")) << all(r);
+  r = parse_protocols(zone + "screening { isotretinoin_days: 730 retinoid_acid_hours: 72 }\n", "w");
+  ASSERT_TRUE(r.set) << all(r);
+  EXPECT_EQ(r.set->screening.isotretinoin_days, 730);  // stricter: taken
+  EXPECT_EQ(r.set->screening.retinoid_acid_hours, 72);
+  EXPECT_EQ(r.set->screening.anticoagulant_days, 7);  // unset: the device's own
+}
+
+TEST(Protocols, NotANumberAndUnsetSpeedsAreRefusedAtTheirProtocolsLine) {
+  const LoadResult r = parse_protocols(R"(protocols {
+  id: "general"
+  cartridge_types: [CARTRIDGE_TYPE_STANDARD]
+  zones { zone: "cheeks" depth_min_um: 200 depth_max_um: 1000 depth_default_um: 500 }
+  speed_min_hz: 50 speed_max_hz: nan speed_default_hz: 100
+}
+protocols {
+  id: "prp"
+  cartridge_types: [CARTRIDGE_TYPE_STANDARD]
+  zones { zone: "scalp" depth_min_um: 500 }
+}
+)",
+                                       "n");
+  EXPECT_FALSE(r.set);
+  EXPECT_TRUE(
+      has_error(r, "n:5: speed_min_hz/speed_max_hz: protocol 'general': speed range 50..nan"))
+      << all(r);
+  // Fields the file leaves out are refused at the line of what holds them, never line 0.
+  EXPECT_TRUE(has_error(r, "n:7: speed_min_hz/speed_max_hz: protocol 'prp'")) << all(r);
+  EXPECT_TRUE(has_error(r, "n:10: depth_min_um")) << all(r);
+  for (const auto& e : r.errors) EXPECT_EQ(e.find("n:0:"), std::string::npos) << e;
+}
+
+TEST(Protocols, AZoneDeeperThanAnyOfItsCartridgesNeedlesIsRefused) {
+  const LoadResult r = parse_protocols(R"(protocols {
+  id: "glow"
+  cartridge_types: [CARTRIDGE_TYPE_GOLD_NANO]
+  zones { zone: "cheeks" depth_min_um: 200 depth_max_um: 500 depth_default_um: 250 }
+  speed_min_hz: 50 speed_max_hz: 150 speed_default_hz: 100
+}
+)",
+                                       "g");
+  EXPECT_FALSE(r.set);
+  EXPECT_TRUE(has_error(r,
+                        "g:4: depth_max_um: protocol 'glow', zone 'cheeks': maximum 500 um is "
+                        "deeper than any of its cartridges' needles may go (300 um)"))
+      << all(r);
 }
 
 TEST(Protocols, DuplicatesAndEmptinessAreRefused) {

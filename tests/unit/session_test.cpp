@@ -101,6 +101,29 @@ TEST(SessionStart, CartridgeMustBeInAndReadable) {
                        "does not allow", Refusal::kPrecondition));
 }
 
+// #10 finding 2: the 300 um of gold-nano needles belong to the cartridge, not to a protocol's
+// name. A clinic that adds gold-nano cartridges to prp still cannot take them to 1500 um.
+TEST(SessionStart, AGoldNanoCartridgeIsHeldToItsNeedlesCeilingInAnyProtocol) {
+  ProtocolSet set = shipped();
+  for (auto& p : set.protocols) {
+    if (p.id == "prp") p.cartridge_types.push_back(hal::CartridgeType::kGoldNano);
+  }
+  DeviceView gold = idle_with_cartridge();
+  gold.cartridge->type = hal::CartridgeType::kGoldNano;
+  StartRequest r = good_request();
+  r.protocol = "prp";
+  r.depth_um = 1500;
+  auto rs = start_refusals(r, set, gold, {}, kToday);
+  EXPECT_TRUE(mentions(rs,
+                       "depth_um 1500 is deeper than a gold-nano cartridge's needles may go "
+                       "(300 um)",
+                       Refusal::kInvalid));
+  r.depth_um = 250;
+  EXPECT_TRUE(start_refusals(r, set, gold, {}, kToday).empty());
+  EXPECT_EQ(deepest_um(*set.find("prp")->zone("cheeks"), hal::CartridgeType::kGoldNano), 300);
+  EXPECT_EQ(deepest_um(*set.find("prp")->zone("cheeks"), hal::CartridgeType::kStandard), 1500);
+}
+
 TEST(SessionStats, StrokesAgreeWithSpeedTimesRunTimePerZone) {
   test::SimRig rig;
   rig.pen.insert_cartridge({"C-1", hal::CartridgeType::kStandard, 12, "L", "2030-01-01"});

@@ -58,7 +58,8 @@ struct SimRig {
   }
   // Arms a session at depth/speed with limits 200..1500 um and 50..150 Hz unless given.
   control::Verdict arm(int32_t depth_um, double speed_hz, int32_t dmin = 200, int32_t dmax = 1500,
-                       double smin = 50, double smax = 150) {
+                       double smin = 50, double smax = 150,
+                       hal::CartridgeType cartridge = hal::CartridgeType::kStandard) {
     control::Command c;
     c.kind = control::CommandKind::kArm;
     c.depth_um = depth_um;
@@ -67,6 +68,7 @@ struct SimRig {
     c.depth_max_um = dmax;
     c.speed_min_hz = smin;
     c.speed_max_hz = smax;
+    c.cartridge = cartridge;
     core->link_beat(clock.now_ns());
     return command(c);
   }
