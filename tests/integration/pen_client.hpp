@@ -112,7 +112,7 @@ class PenClient {
     const auto end = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < end) {
       trigger(false);
-      std::this_thread::sleep_for(20ms);
+      std::this_thread::sleep_for(50ms);  // long enough for the loop to see the release
       trigger(true);
       if (wait_for([](const v1::Status& s) { return s.state() == v1::STATE_RUNNING; }, 1s)) {
         return true;

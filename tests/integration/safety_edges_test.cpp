@@ -52,7 +52,7 @@ TEST_F(SafetyEdges, ATabletThatStopsReadingItsLinkStopsTheNeedlesWithinTheLapse)
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-1", started));
   LinkHolder link(*treatment, started.owner_token());
-  ASSERT_TRUE(press_until_running());
+  ASSERT_TRUE(press_until_running()) << status().ShortDebugString();
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(status().state(), v1::STATE_RUNNING);
   link.freeze();  // the UI thread hangs; the connection stays open
@@ -74,7 +74,7 @@ TEST_F(SafetyEdges, ATabletProcessStoppedWithSigstopStopsTheNeedlesWithinTheLaps
           nullptr);
     _exit(127);
   }
-  ASSERT_TRUE(press_until_running());
+  ASSERT_TRUE(press_until_running()) << status().ShortDebugString();
   std::this_thread::sleep_for(500ms);
   ASSERT_EQ(status().state(), v1::STATE_RUNNING);
   ASSERT_EQ(kill(tablet, SIGSTOP), 0);
@@ -91,20 +91,21 @@ TEST_F(SafetyEdges, ATabletThatReadsOneStateEveryTwoSecondsStopsTheNeedlesWithin
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-3", started));
   LinkHolder link(*treatment, started.owner_token());
-  ASSERT_TRUE(press_until_running());
+  ASSERT_TRUE(press_until_running()) << status().ShortDebugString();
   std::this_thread::sleep_for(500ms);
   link.read_every(2000);
   const int64_t t0 = status().t_ns();
   const int64_t ms = link_lost_after_ms(t0);
   EXPECT_GE(ms, 0) << "still running with a slow reader";
-  EXPECT_LE(ms, kLapseBoundMs + 100);  // it may take one more state after the switch
+  EXPECT_LE(ms, kLapseBoundMs + 100) << daemon.log();  // one more state after the switch
   // Its beats name stale states: the needles stay stopped, whatever the trigger does.
   for (int i = 0; i < 3; ++i) {
     trigger(false);
     std::this_thread::sleep_for(20ms);
     trigger(true);
     std::this_thread::sleep_for(300ms);
-    EXPECT_EQ(status().state(), v1::STATE_ARMED);
+    const v1::Status now = status();
+    EXPECT_EQ(now.state(), v1::STATE_ARMED) << now.ShortDebugString();
   }
 }
 
@@ -154,7 +155,7 @@ TEST_F(SafetyEdges, ATriggerHeldThroughAnEstopItsAcknowledgementAndAResumeDoesNo
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-6", started));
   LinkHolder link(*treatment, started.owner_token());
-  ASSERT_TRUE(press_until_running());
+  ASSERT_TRUE(press_until_running()) << status().ShortDebugString();
   estop(true);
   ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.state() == v1::STATE_ESTOP; }, 5s));
   estop(false);
@@ -171,7 +172,7 @@ TEST_F(SafetyEdges, ATriggerHeldThroughAnEstopItsAcknowledgementAndAResumeDoesNo
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(status().inputs().trigger());
-  ASSERT_TRUE(press_until_running());
+  ASSERT_TRUE(press_until_running()) << status().ShortDebugString();
 }
 
 TEST_F(SafetyEdges, ALinkWithoutASessionIsAPreconditionAndAnotherTokenIsPermission) {
