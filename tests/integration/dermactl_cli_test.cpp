@@ -211,6 +211,27 @@ TEST_F(DermactlCli, ScreeningFindsWhatBlocksAndWhatNeedsAcknowledging) {
   std::remove(answers.c_str());
 }
 
+// #10 finding 11: which of two answers counts is never a guess, and a hostile file cannot
+// crash dermactl or keep it busy.
+TEST_F(DermactlCli, AnswersWithADuplicateKeyOrDeepNestingAreRefusedAtOnce) {
+  const std::string answers = "/tmp/dermad-answers-dup-" + std::to_string(getpid()) + ".json";
+  std::ofstream(answers) << R"({"consultation_done": true, "pregnant": true, "pregnant": false})";
+  CommandResult r = ctl({"screen", "--answers", answers});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("the key \"pregnant\" is given twice"), std::string::npos) << r.err;
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "DUP-1"}).exit_code, 0);
+  r = ctl({"session", "start", "--protocol", "general", "--zone", "cheeks", "--depth-um", "1000",
+           "--speed-hz", "100", "--answers", answers, "--operator", "dr-a"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(status()["state"].string(), "IDLE");
+
+  std::ofstream(answers) << std::string(40000, '[') + std::string(40000, ']');
+  r = ctl({"screen", "--answers", answers});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.err;
+  std::remove(answers.c_str());
+}
+
 TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {
   const CommandResult r =
       run_command({DERMACTL_BIN, "--socket", "/tmp/dermad-no-such.sock", "status"});

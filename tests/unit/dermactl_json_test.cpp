@@ -5,9 +5,32 @@
 #include <limits>
 
 #include "tools/dermactl/json.hpp"
+#include "tools/dermactl/json_parse.hpp"
 
 namespace dermad::ctl {
 namespace {
+
+TEST(DermactlJsonParse, DuplicateKeysAndDeepNestingAreRefusedWithTheReason) {
+  std::string why;
+  EXPECT_FALSE(parse_json(R"({"a": 1, "a": 2})", &why));
+  EXPECT_EQ(why, "the key \"a\" is given twice at byte 13");
+  EXPECT_FALSE(parse_json(R"({"x": {"a": true, "b": [], "a": false}})", &why));
+  EXPECT_NE(why.find("\"a\" is given twice"), std::string::npos) << why;
+  EXPECT_TRUE(parse_json(R"({"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]})"));  // other objects
+
+  const std::string deep64 = std::string(64, '[') + std::string(64, ']');
+  EXPECT_TRUE(parse_json(deep64));
+  const std::string deep65 = std::string(65, '[') + std::string(65, ']');
+  EXPECT_FALSE(parse_json(deep65, &why));
+  EXPECT_EQ(why, "nested deeper than 64 levels at byte 64");
+  // Siblings do not add up: depth is how deep, not how many.
+  std::string wide = "[";
+  for (int i = 0; i < 1000; ++i) wide += std::string(i ? "," : "") + "[[1]]";
+  EXPECT_TRUE(parse_json(wide + "]"));
+  EXPECT_FALSE(parse_json(std::string(100000, '{'), &why));
+  EXPECT_FALSE(parse_json("{", &why));
+  EXPECT_NE(why.find("not valid JSON"), std::string::npos) << why;
+}
 
 TEST(DermactlJson, EscapesStrings) {
   EXPECT_EQ(json_quote("plain"), "\"plain\"");

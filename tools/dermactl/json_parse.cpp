@@ -10,6 +10,13 @@ namespace {
 struct Parser {
   const std::string& s;
   std::size_t i = 0;
+  int depth = 0;
+  std::string error;
+
+  std::optional<JsonValue> fail(std::string why) {
+    if (error.empty()) error = std::move(why) + " at byte " + std::to_string(i);
+    return std::nullopt;
+  }
 
   void ws() {
     while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
@@ -71,16 +78,20 @@ struct Parser {
     ws();
     if (i >= s.size()) return std::nullopt;
     const char c = s[i];
+    if ((c == '{' || c == '[') && ++depth > kMaxJsonDepth) {
+      return fail("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
     if (c == '{') {
       ++i;
       JsonValue::Object o;
       ws();
-      if (i < s.size() && s[i] == '}') return ++i, JsonValue{o};
+      if (i < s.size() && s[i] == '}') return --depth, ++i, JsonValue{o};
       for (;;) {
         ws();
         auto k = str();
         ws();
         if (!k || i >= s.size() || s[i++] != ':') return std::nullopt;
+        if (o.count(*k)) return fail("the key \"" + *k + "\" is given twice");
         auto v = value();
         if (!v) return std::nullopt;
         o[*k] = *v;
@@ -89,7 +100,7 @@ struct Parser {
           ++i;
           continue;
         }
-        if (i < s.size() && s[i] == '}') return ++i, JsonValue{o};
+        if (i < s.size() && s[i] == '}') return --depth, ++i, JsonValue{o};
         return std::nullopt;
       }
     }
@@ -97,7 +108,7 @@ struct Parser {
       ++i;
       JsonValue::Array a;
       ws();
-      if (i < s.size() && s[i] == ']') return ++i, JsonValue{a};
+      if (i < s.size() && s[i] == ']') return --depth, ++i, JsonValue{a};
       for (;;) {
         auto v = value();
         if (!v) return std::nullopt;
@@ -107,7 +118,7 @@ struct Parser {
           ++i;
           continue;
         }
-        if (i < s.size() && s[i] == ']') return ++i, JsonValue{a};
+        if (i < s.size() && s[i] == ']') return --depth, ++i, JsonValue{a};
         return std::nullopt;
       }
     }
@@ -130,11 +141,15 @@ struct Parser {
 
 }  // namespace
 
-std::optional<JsonValue> parse_json(const std::string& text) {
-  Parser p{text};
+std::optional<JsonValue> parse_json(const std::string& text, std::string* error) {
+  Parser p{text, 0, 0, {}};
   auto v = p.value();
   p.ws();
-  if (!v || p.i != text.size()) return std::nullopt;
+  if (!v || p.i != text.size()) {
+    if (error)
+      *error = p.error.empty() ? "not valid JSON near byte " + std::to_string(p.i) : p.error;
+    return std::nullopt;
+  }
   return v;
 }
 

@@ -29,7 +29,12 @@ struct JsonValue {
   bool boolean() const { return std::get<bool>(v); }
 };
 
-// The whole text must be exactly one JSON value (surrounding whitespace allowed).
-std::optional<JsonValue> parse_json(const std::string& text);
+// At most this deep: deeper nesting is refused, not recursed into (an answers file is flat).
+inline constexpr int kMaxJsonDepth = 64;
+
+// The whole text must be exactly one JSON value (surrounding whitespace allowed). An object
+// that names a key twice is refused: which of two answers counts must never be a guess.
+// `error`, when given, says why a text was refused.
+std::optional<JsonValue> parse_json(const std::string& text, std::string* error = nullptr);
 
 }  // namespace dermad::ctl

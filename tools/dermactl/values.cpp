@@ -79,8 +79,10 @@ v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string&
 }
 
 v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::string& path) {
-  const auto doc = parse_json(json_text);
-  if (!doc || !doc->is_object()) throw UsageError("--answers is not one JSON object", path);
+  std::string why;
+  const auto doc = parse_json(json_text, &why);
+  if (!doc) throw UsageError("--answers: " + why, path);
+  if (!doc->is_object()) throw UsageError("--answers is not one JSON object", path);
   v1::ScreeningAnswers a;
   using Setter = void (v1::ScreeningAnswers::*)(bool);
   const std::pair<const char*, Setter> flags[] = {
