@@ -44,6 +44,12 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
 // A group by name or number; -1 when there is no such group.
 long group_id(const std::string& g) {
   if (!g.empty() && g.find_first_not_of("0123456789") == std::string::npos) {
@@ -244,7 +250,21 @@ int main(int argc, char** argv) {
   hub.close_streams();
   treatment.stopping();
   unix_socket.stop();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (const auto open = gate.open_streams(); !open.empty()) {
+    log("INFO",
+        "shutdown: ending " + std::to_string(open.size()) + " open stream(s): " + join_lines(open));
+  }
+  // gRPC gives the calls 2 s, then cancels them; a call whose client has stopped reading
+  // must still not hold the daemon: past 4 s the rest are cut, named, and dermad exits.
+  auto shutdown = std::async(std::launch::async, [&server] {
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  });
+  const bool clean = shutdown.wait_for(std::chrono::seconds(4)) == std::future_status::ready;
+  std::string cut;
+  if (!clean) {
+    cut = join_lines(gate.open_streams());
+    log("WARNING", "shutdown: calls still open 4 s after the signal were cut: " + cut);
+  }
   work.reset();
   io.stop();
   io_thread.join();
@@ -252,9 +272,16 @@ int main(int argc, char** argv) {
                          (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
   recorder.stop();
   recorder.record("daemon_stopped", "info",
-                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"}", "");
+                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"" +
+                      (clean ? "" : R"(,"cut":")" + api::json_escape(cut) + "\"") + "}",
+                  "");
   hub.stop();
   runner.stop();
   log("INFO", "stopped");
+  if (!clean) {
+    // gRPC's threads still hold the cut calls: leave without running their destructors.
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }

@@ -22,10 +22,11 @@ class EngineeringService final : public v1::EngineeringService::CallbackService 
                                 v1::JogResponse* resp) override;
   grpc::ServerWriteReactor<v1::SelfTestStep>* SelfTest(grpc::CallbackServerContext* ctx,
                                                        const v1::SelfTestRequest* req) override {
-    if (auto refused = gate_.admit(ctx, "EngineeringService.SelfTest", req)) {
+    Gate::Ticket ticket;
+    if (auto refused = gate_.admit_stream(ctx, "EngineeringService.SelfTest", req, ticket)) {
       return refused_stream<v1::SelfTestStep>(*refused);
     }
-    return start_self_test(port_, io_, record_);
+    return start_self_test(port_, io_, record_, std::move(ticket));
   }
 
  private:

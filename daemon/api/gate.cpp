@@ -197,12 +197,26 @@ std::optional<Status> Gate::admit_stream(const grpc::CallbackServerContext* ctx,
     }
   }
   const std::string key = c.role == Role::kEngineer ? std::string() : c.key;
-  ticket = std::shared_ptr<void>(nullptr, [this, key](void*) {
-    if (key.empty()) return;
+  uint64_t id;
+  {
     std::lock_guard lock(mu_);
+    id = ++next_ticket_;
+    open_[id] = std::string(rpc) + " from " + c.who;
+  }
+  ticket = std::shared_ptr<void>(nullptr, [this, key, id](void*) {
+    std::lock_guard lock(mu_);
+    open_.erase(id);
+    if (key.empty()) return;
     if (--streams_[key] <= 0) streams_.erase(key);
   });
   return std::nullopt;
+}
+
+std::vector<std::string> Gate::open_streams() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, what] : open_) out.push_back(what);
+  return out;
 }
 
 }  // namespace dermad::api

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/api/roles.hpp"
 
@@ -70,6 +71,9 @@ class Gate {
 
   Role role_of(const ucred& cred) const;
 
+  // The streams open now, "RPC from WHO" each: what a shutdown that cannot wait cuts.
+  std::vector<std::string> open_streams() const;
+
  private:
   struct Bucket {
     double tokens = 0.0;
@@ -83,7 +87,9 @@ class Gate {
   mutable std::mutex mu_;
   std::map<std::string, Caller> unix_peers_;
   std::map<std::string, Bucket> buckets_;
-  std::map<std::string, int> streams_;
+  std::map<std::string, int> streams_;    // per caller key, viewers and clinicians
+  std::map<uint64_t, std::string> open_;  // every open stream, by ticket
+  uint64_t next_ticket_ = 0;
   int64_t record_second_ = -1;
   int records_this_second_ = 0;
   uint64_t unrecorded_ = 0;

@@ -20,8 +20,13 @@ namespace {
 // the reactor through `Shared` and sees `self` cleared once it is gone.
 class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
  public:
-  EventStream(store::Store& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r)
-      : store_(store), req_(r), cursor_(r.after_seq()), shared_(std::make_shared<Shared>(io)) {
+  EventStream(store::Store& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r,
+              std::shared_ptr<void> ticket)
+      : store_(store),
+        req_(r),
+        cursor_(r.after_seq()),
+        shared_(std::make_shared<Shared>(io)),
+        ticket_(std::move(ticket)) {
     shared_->self = this;
     pump();
   }
@@ -135,16 +140,18 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   std::deque<store::Event> buffer_;
   v1::LogEvent msg_;
   std::shared_ptr<Shared> shared_;
+  const std::shared_ptr<void> ticket_;  // the gate's record of this open call
 };
 
 }  // namespace
 
 grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackServerContext* ctx,
                                                                const v1::ReadEventsRequest* req) {
-  if (auto refused = gate_.admit(ctx, "LogService.ReadEvents", req)) {
+  Gate::Ticket ticket;
+  if (auto refused = gate_.admit_stream(ctx, "LogService.ReadEvents", req, ticket)) {
     return refused_stream<v1::LogEvent>(*refused);
   }
-  return new EventStream(store_, io_, *req);
+  return new EventStream(store_, io_, *req, std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx,

@@ -87,7 +87,8 @@ class Outbox {
 
 class SelfTestStream final : public grpc::ServerWriteReactor<v1::SelfTestStep> {
  public:
-  SelfTestStream() : outbox_(std::make_shared<Outbox>(this)) {}
+  explicit SelfTestStream(std::shared_ptr<void> ticket)
+      : outbox_(std::make_shared<Outbox>(this)), ticket_(std::move(ticket)) {}
   std::shared_ptr<Outbox> outbox() { return outbox_; }
   void OnWriteDone(bool ok) override { outbox_->write_done(ok); }
   void OnCancel() override { outbox_->cancel(); }
@@ -95,6 +96,7 @@ class SelfTestStream final : public grpc::ServerWriteReactor<v1::SelfTestStep> {
 
  private:
   std::shared_ptr<Outbox> outbox_;
+  const std::shared_ptr<void> ticket_;
 };
 
 // The steps, one after the other on the io thread; keeps itself alive through its timer's
@@ -201,7 +203,8 @@ class Run : public std::enable_shared_from_this<Run> {
 
 grpc::ServerWriteReactor<v1::SelfTestStep>* start_self_test(CommandPort& port,
                                                             boost::asio::io_context& io,
-                                                            SelfTestRecord record) {
+                                                            SelfTestRecord record,
+                                                            std::shared_ptr<void> ticket) {
   control::Snapshot s;
   if (!port.core().telemetry().latest(s)) {
     return refused_stream<v1::SelfTestStep>(
@@ -211,7 +214,7 @@ grpc::ServerWriteReactor<v1::SelfTestStep>* start_self_test(CommandPort& port,
     return refused_stream<v1::SelfTestStep>(
         grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, why));
   }
-  auto* stream = new SelfTestStream();
+  auto* stream = new SelfTestStream(std::move(ticket));
   auto run = std::make_shared<Run>(port, io, stream->outbox(), std::move(record));
   boost::asio::post(io, [run] { run->start(); });
   return stream;

@@ -17,8 +17,10 @@ using SelfTestRecord = std::function<void(const std::string&, const std::string&
 
 // Starts a self-test for one call; refuses (FAILED_PRECONDITION, every reason) unless IDLE,
 // homed, without alarms or cartridge.
+// `ticket` is held by the stream until it is gone (the gate's record of open calls).
 grpc::ServerWriteReactor<v1::SelfTestStep>* start_self_test(CommandPort& port,
                                                             boost::asio::io_context& io,
-                                                            SelfTestRecord record);
+                                                            SelfTestRecord record,
+                                                            std::shared_ptr<void> ticket = nullptr);
 
 }  // namespace dermad::api
