@@ -38,6 +38,10 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
        CREATE INDEX sessions_by_start ON sessions(started_wall_ns);
        INSERT OR IGNORE INTO counters VALUES
          ('strokes', 0), ('motor_run_ms', 0), ('sessions', 0), ('faults', 0))",
+    // 3: the single-use rule reads the chained session_started events, not a flag beside
+    // them: this finds a cartridge's sessions without a scan.
+    R"(CREATE INDEX events_session_cartridge
+         ON events(json_extract(details, '$.cartridge')) WHERE kind = 'session_started')",
 };
 
 }  // namespace

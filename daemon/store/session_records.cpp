@@ -27,7 +27,14 @@ bool Store::begin_session(const SessionRow& r, Event started, std::string& error
               "INSERT INTO cartridges(serial, first_seen_wall_ns, sessions, used) "
               "VALUES(?, ?, 1, 1) ON CONFLICT(serial) DO UPDATE SET "
               "sessions = sessions + 1, used = 1");
-    if (!ins.ok() || !cart.ok()) return failed(error);
+    // The single-use rule reads this event (cartridge_used): it must name the cartridge.
+    Stmt names(db_, "SELECT json_extract(?, '$.cartridge') IS ?");
+    if (!ins.ok() || !cart.ok() || !names.ok()) return failed(error);
+    names.bind(1, started.details).bind(2, r.cartridge_serial);
+    if (names.step() != SQLITE_ROW || names.int64(0) != 1) {
+      error = "the session_started event does not name its cartridge " + r.cartridge_serial;
+      return false;
+    }
     ins.bind(1, r.id).bind(2, r.operator_id).bind(3, r.patient_ref).bind(4, r.protocol);
     ins.bind(5, r.cartridge_serial).bind(6, r.started_wall_ns).bind_blob(7, r.summary);
     cart.bind(1, r.cartridge_serial).bind(2, r.started_wall_ns);
@@ -144,10 +151,15 @@ std::vector<SessionRow> Store::sessions(int64_t since_wall_ns, int limit) {
 }
 
 bool Store::cartridge_used(const std::string& serial) {
+  // From the chained log, which verify() holds to its hashes: a session_started event names
+  // its cartridge. The cartridges table's `used` flag is kept for people, not for this rule
+  // (an edit of it would go unseen).
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT used FROM cartridges WHERE serial = ?");
+  Stmt s(db_,
+         "SELECT 1 FROM events WHERE kind = 'session_started' AND "
+         "json_extract(details, '$.cartridge') = ? LIMIT 1");
   s.bind(1, serial);
-  return s.ok() && s.step() == SQLITE_ROW && s.int64(0) != 0;
+  return !s.ok() || s.step() == SQLITE_ROW;  // unreadable: treated as used (the safe side)
 }
 
 std::optional<CartridgeRecord> Store::cartridge(const std::string& serial) {

@@ -18,7 +18,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // What an appended batch changes besides the log itself, in the same transaction.
 struct AlarmTransition {

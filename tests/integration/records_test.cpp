@@ -137,7 +137,7 @@ TEST(Records, DermadCheckSaysWhetherItWouldStartWithoutChangingAnything) {
   }
   r = check(DERMAD_PROTOCOLS);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("schema 2, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("schema " + std::to_string(store::kSchemaVersion) + ", "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("configuration OK"), std::string::npos) << r.err;
 
   {

@@ -16,8 +16,14 @@ SessionRow row(const std::string& id, const std::string& cartridge, int64_t star
   return {id, "", "op-1", "patient-7", "general", cartridge, started, 0, "", "summary-" + id};
 }
 
-Event ev(const std::string& kind, const std::string& session, int64_t wall) {
-  return {0, wall, wall - kT0, kind, "info", session, "{}", ""};
+Event ev(const std::string& kind, const std::string& session, int64_t wall,
+         const std::string& details = "{}") {
+  return {0, wall, wall - kT0, kind, "info", session, details, ""};
+}
+
+// A session's start as dermad records it: the event names the cartridge.
+Event started(const std::string& session, const std::string& cartridge, int64_t wall) {
+  return ev("session_started", session, wall, R"({"cartridge":")" + cartridge + "\"}");
 }
 
 TEST_F(SessionRecordsTest, ABegunSessionIsActiveItsCartridgeUsedAndCounted) {
@@ -25,7 +31,7 @@ TEST_F(SessionRecordsTest, ABegunSessionIsActiveItsCartridgeUsedAndCounted) {
   std::string err;
   ASSERT_TRUE(s.open(path_, err)) << err;
   EXPECT_FALSE(s.cartridge_used("C1"));
-  ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), ev("session_started", "S1", kT0), err)) << err;
+  ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err)) << err;
   const auto r = s.session("S1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, "active");
@@ -44,7 +50,7 @@ TEST_F(SessionRecordsTest, CheckpointsAndTheEndKeepTheSummaryBytesExactly) {
   Store s;
   std::string err;
   ASSERT_TRUE(s.open(path_, err)) << err;
-  ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), ev("session_started", "S1", kT0), err));
+  ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err));
   const std::string binary("\x08\x00\x12\x03\xff\x00z", 7);  // a serialized proto has NULs
   ASSERT_TRUE(s.checkpoint_session("S1", binary, err)) << err;
   EXPECT_EQ(s.session("S1")->summary, binary);
@@ -68,7 +74,7 @@ TEST_F(SessionRecordsTest, OpenSessionsAreAbortedAtTheirLastEventAndTheCartridge
   {
     Store s;
     ASSERT_TRUE(s.open(path_, err)) << err;
-    ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), ev("session_started", "S1", kT0), err));
+    ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err));
     std::vector<Event> during{ev("state_changed", "S1", kT0 + 100),
                               ev("alarm_raised", "S1", kT0 + 200)};
     ASSERT_TRUE(s.append(during, err));
@@ -91,6 +97,29 @@ TEST_F(SessionRecordsTest, OpenSessionsAreAbortedAtTheirLastEventAndTheCartridge
   EXPECT_TRUE(s.abort_open_sessions("again", kT0 + 1000, 1000, err).empty());
 }
 
+// #10 finding 6: the single-use rule reads the chained events, so editing the cartridges
+// table's flag does not re-allow a cartridge; and a start that does not name its cartridge in
+// its event is not recorded.
+TEST_F(SessionRecordsTest, TheSingleUseRuleReadsTheChainNotAFlagBesideIt) {
+  {
+    Store s;
+    std::string err;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err)) << err;
+    EXPECT_FALSE(s.begin_session(row("S2", "C2", kT0), ev("session_started", "S2", kT0), err));
+    EXPECT_NE(err.find("does not name its cartridge C2"), std::string::npos) << err;
+    EXPECT_FALSE(s.session("S2"));
+  }
+  tamper("UPDATE cartridges SET used = 0, sessions = 0;");
+  Store s;
+  std::string err;
+  ASSERT_TRUE(s.open(path_, err)) << err;
+  EXPECT_FALSE(s.cartridge("C1")->used);  // the flag says so ...
+  EXPECT_TRUE(s.cartridge_used("C1"));    // ... the chain does not
+  EXPECT_TRUE(s.verify().empty());
+  EXPECT_FALSE(s.cartridge_used("C2"));
+}
+
 TEST_F(SessionRecordsTest, ListingGivesTheNewestSinceADayOldestFirst) {
   Store s;
   std::string err;
@@ -98,7 +127,7 @@ TEST_F(SessionRecordsTest, ListingGivesTheNewestSinceADayOldestFirst) {
   for (int i = 0; i < 5; ++i) {
     const std::string id = "S" + std::to_string(i);
     ASSERT_TRUE(s.begin_session(row(id, "C" + std::to_string(i), kT0 + i * kDay),
-                                ev("session_started", id, kT0 + i * kDay), err));
+                                started(id, "C" + std::to_string(i), kT0 + i * kDay), err));
   }
   auto all = s.sessions(0, 100);
   ASSERT_EQ(all.size(), 5u);
@@ -170,7 +199,7 @@ TEST_F(SessionRecordsTest, AFullStoreRefusesWritesWithAReasonAndKeepsWhatItHad) 
     std::vector<Event> one{ev("state_changed", "", kT0)};
     if (!s.append(one, err)) break;
   }
-  EXPECT_FALSE(s.begin_session(row("S1", "C1", kT0), ev("session_started", "S1", kT0), err));
+  EXPECT_FALSE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err));
   EXPECT_FALSE(s.healthy());
   EXPECT_FALSE(s.session("S1"));
   EXPECT_FALSE(s.cartridge_used("C1"));

@@ -36,14 +36,23 @@ std::string schema1_with_events() {
   a.hash = chain_hash(kGenesisHash, a);
   Event b{2, 1'700'000'000'100'000'000, 20, "state_changed", "info", "", R"({"to":"IDLE"})", ""};
   b.hash = chain_hash(a.hash, b);
+  Event c{3,
+          1'700'000'000'200'000'000,
+          30,
+          "session_started",
+          "info",
+          "",
+          R"({"protocol":"general","cartridge":"CART-OLD"})",
+          ""};
+  c.hash = chain_hash(b.hash, c);
   std::string sql = kSchema1;
-  for (const Event* e : {&a, &b}) {
+  for (const Event* e : {&a, &b, &c}) {
     sql += "INSERT INTO events VALUES(" + std::to_string(e->seq) + "," +
            std::to_string(e->wall_ns) + "," + std::to_string(e->mono_ns) + ",'" + e->kind + "','" +
            e->severity + "',NULL,'" + e->details + "','" + e->hash + "');";
   }
-  sql += "UPDATE meta SET value='2' WHERE key='head_seq';";
-  sql += "UPDATE meta SET value='" + b.hash + "' WHERE key='head_hash';";
+  sql += "UPDATE meta SET value='3' WHERE key='head_seq';";
+  sql += "UPDATE meta SET value='" + c.hash + "' WHERE key='head_hash';";
   sql += "INSERT INTO cartridges VALUES('CART-OLD', 1700000000000000000, 1, 1);";
   return sql;
 }
@@ -67,16 +76,18 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
   ASSERT_TRUE(s.open(path_, err)) << err;
   EXPECT_EQ(s.schema_version(), kSchemaVersion);
   EXPECT_TRUE(s.verify().empty());
-  ASSERT_EQ(s.read(0, 10).size(), 2u);
+  ASSERT_EQ(s.read(0, 10).size(), 3u);
   EXPECT_TRUE(s.cartridge_used("CART-OLD"));
   EXPECT_EQ(s.counters().count("motor_run_ms"), 1u);
 
   // The new columns and the chain work on the migrated file.
   SessionRow r{"S1", "", "op", "pt", "general", "CART-NEW", 1'700'000'001'000'000'000, 0, "", ""};
-  ASSERT_TRUE(s.begin_session(
-      r, {0, r.started_wall_ns, 30, "session_started", "info", "S1", "{}", ""}, err))
+  ASSERT_TRUE(s.begin_session(r,
+                              {0, r.started_wall_ns, 30, "session_started", "info", "S1",
+                               R"({"cartridge":"CART-NEW"})", ""},
+                              err))
       << err;
-  EXPECT_EQ(s.last_seq(), 3);
+  EXPECT_EQ(s.last_seq(), 4);
   EXPECT_EQ(s.session("S1")->cartridge_serial, "CART-NEW");
   EXPECT_TRUE(s.verify().empty());
 }
