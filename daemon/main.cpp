@@ -29,6 +29,7 @@
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
+#include "daemon/records_witness.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "hal/sim/sim_pen.hpp"
@@ -164,6 +165,21 @@ int main(int argc, char** argv) {
   control::LoopRunner runner(clock, *core, cfg.period_ns);
 
   boost::asio::io_context io;
+  // Before anything is written: the whole chain verified, the witness checked.
+  RecordsWitness witness(records, opts->state_dir + "/dermad.witness", io);
+  {
+    int64_t ms = 0;
+    const std::string why = witness.check_at_start(ms);
+    const std::string what = "records: " + std::to_string(records.last_seq()) +
+                             " events, chain verified in " + std::to_string(ms) + " ms";
+    if (why.empty()) {
+      log("INFO", what + "; the witness agrees");
+    } else {
+      log("ERROR", what + ": NOT TRUSTED: " + why +
+                       ". RECORDS_UNTRUSTED: no session until an engineer has looked and "
+                       "accepted them (dermactl records accept --reason TEXT)");
+    }
+  }
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
   recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); });
@@ -176,6 +192,7 @@ int main(int argc, char** argv) {
                       store::sha256_hex(read_file(opts->protocols_path)) + "\"}",
                   "");
   recorder.start();
+  witness.start(*core, recorder);
   // A session the last run did not end (crash, power cut) is recorded as aborted now; its
   // cartridge stays used.
   {
@@ -211,7 +228,7 @@ int main(int argc, char** argv) {
       });
   api::SimulatorService simulator(gate, pen);
   api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder);
-  api::LogService logs(gate, records, io);
+  api::LogService logs(gate, records, io, witness);
 
   std::string error;
   int tcp_port = 0;
@@ -275,6 +292,7 @@ int main(int argc, char** argv) {
                   R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"" +
                       (clean ? "" : R"(,"cut":")" + api::json_escape(cut) + "\"") + "}",
                   "");
+  witness.stop();
   hub.stop();
   runner.stop();
   log("INFO", "stopped");

@@ -234,10 +234,31 @@ grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext
   resp->set_size_bytes(store_.size_bytes());
   resp->set_max_bytes(store_.max_bytes());
   resp->set_writable(store_.healthy());
+  resp->set_untrusted_why(trust_.untrusted_why());
+  resp->set_trusted(resp->untrusted_why().empty());
   if (!store_.healthy()) resp->set_last_error(store_.last_write_error());
   auto* r = ctx->DefaultReactor();
   r->Finish(grpc::Status::OK);
   return r;
+}
+
+grpc::ServerUnaryReactor* LogService::AcceptRecords(grpc::CallbackServerContext* ctx,
+                                                    const v1::AcceptRecordsRequest* req,
+                                                    v1::AcceptRecordsResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.AcceptRecords", req)) {
+    return finish_now(ctx, *refused);
+  }
+  if (req->reason().empty()) {
+    return finish_now(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        "reason: say what you found and did (it is recorded)"));
+  }
+  const auto was = trust_.accept(req->reason());
+  if (!was) {
+    return finish_now(ctx, grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                        "the records are trusted: nothing to accept"));
+  }
+  resp->set_was(*was);
+  return finish_now(ctx, grpc::Status::OK);
 }
 
 }  // namespace dermad::api

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/api/gate.hpp"
+#include "daemon/api/records_trust.hpp"
 #include "daemon/store/store.hpp"
 #include "dermad/v1/log.grpc.pb.h"
 
@@ -12,8 +13,8 @@ namespace dermad::api {
 
 class LogService final : public v1::LogService::CallbackService {
  public:
-  LogService(Gate& gate, store::Store& store, boost::asio::io_context& io)
-      : gate_(gate), store_(store), io_(io) {}
+  LogService(Gate& gate, store::Store& store, boost::asio::io_context& io, RecordsTrust& trust)
+      : gate_(gate), store_(store), io_(io), trust_(trust) {}
 
   grpc::ServerWriteReactor<v1::LogEvent>* ReadEvents(grpc::CallbackServerContext* ctx,
                                                      const v1::ReadEventsRequest* req) override;
@@ -29,11 +30,15 @@ class LogService final : public v1::LogService::CallbackService {
   grpc::ServerUnaryReactor* ListAlarms(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlarmsRequest* req,
                                        v1::ListAlarmsResponse* resp) override;
+  grpc::ServerUnaryReactor* AcceptRecords(grpc::CallbackServerContext* ctx,
+                                          const v1::AcceptRecordsRequest* req,
+                                          v1::AcceptRecordsResponse* resp) override;
 
  private:
   Gate& gate_;
   store::Store& store_;
   boost::asio::io_context& io_;
+  RecordsTrust& trust_;
 };
 
 }  // namespace dermad::api

@@ -22,6 +22,7 @@ enum class AlarmCode : uint8_t {
   kLoopOverrun,
   kLinkLost,
   kRecordsFailed,
+  kRecordsUntrusted,
   kCount
 };
 inline constexpr std::size_t kAlarmCount = static_cast<std::size_t>(AlarmCode::kCount);
@@ -52,6 +53,10 @@ inline constexpr std::array<AlarmInfo, kAlarmCount> kAlarmTable{{
     // The pen stays safe and a running session may finish; no new session starts. Clears
     // when a write goes through again.
     {"RECORDS_FAILED", Priority::kMedium, false, "Records cannot be written"},
+    // The records were damaged, rolled back or lost (the chain or the witness says so): no
+    // session until an engineer has looked and accepted them (`dermactl records accept`).
+    {"RECORDS_UNTRUSTED", Priority::kMedium, true,
+     "Records damaged or lost: an engineer must resolve it"},
 }};
 
 constexpr const AlarmInfo& info(AlarmCode c) {

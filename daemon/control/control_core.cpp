@@ -39,6 +39,7 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
   v.link_lost = link_lost_;
   v.records_failed = !records_ok_.load(std::memory_order_relaxed);
+  v.records_untrusted = !records_trusted_.load(std::memory_order_relaxed);
   v.cartridge_removed_running =
       out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
   v.late_ns = late_ns;

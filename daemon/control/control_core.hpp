@@ -56,6 +56,10 @@ class ControlCore {
   }
   // Whether the durable records can be written (the recorder's last write), any thread.
   void records_ok(bool ok) { records_ok_.store(ok, std::memory_order_relaxed); }
+  // Whether the records passed their checks at start (chain, witness) or an engineer has
+  // accepted them since, any thread.
+  void records_trusted(bool ok) { records_trusted_.store(ok, std::memory_order_relaxed); }
+  bool records_trusted() const { return records_trusted_.load(std::memory_order_relaxed); }
   const TelemetryRing& telemetry() const { return ring_; }
   // I/O side: the next event for the record, oldest first; false when there is none.
   bool next_event(ControlEvent& e) { return events_.try_pop(e); }
@@ -106,6 +110,7 @@ class ControlCore {
   bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
   std::atomic<bool> records_ok_{true};
+  std::atomic<bool> records_trusted_{true};
   int64_t motor_on_ns_ = 0;  // drive enabled, since start: the motor run-time counter
 
   struct ServiceRun {

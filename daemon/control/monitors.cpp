@@ -89,6 +89,7 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
   if (v.cartridge_removed_running) c |= bit(AlarmCode::kCartridgeRemoved);
   if (v.link_lost) c |= bit(AlarmCode::kLinkLost);
   if (v.records_failed) c |= bit(AlarmCode::kRecordsFailed);
+  if (v.records_untrusted) c |= bit(AlarmCode::kRecordsUntrusted);
 
   // A late tick, even a few in a row, is the hypervisor's (or a busy kernel's) doing on
   // these machines (seen up to ~15 ms); half the periods of the last 100 ticks missed, or

@@ -48,8 +48,9 @@ struct MonitorView {
   bool depth_tracking_fault = false;
   bool homing_failed = false;
   bool cartridge_removed_running = false;
-  bool link_lost = false;       // the owner's heartbeat lapsed while running, and is not back
-  bool records_failed = false;  // the I/O side cannot write the durable records
+  bool link_lost = false;          // the owner's heartbeat lapsed while running, and is not back
+  bool records_failed = false;     // the I/O side cannot write the durable records
+  bool records_untrusted = false;  // damaged, rolled back or lost, not yet accepted
   int64_t late_ns = 0;
 };
 

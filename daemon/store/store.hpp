@@ -88,8 +88,9 @@ class Store {
   // Up to `limit` events with seq > after_seq, in order; only one session's if given.
   std::vector<Event> read(int64_t after_seq, int limit, const std::string& session_id = "");
   int64_t last_seq();
-  // Walks the whole chain. Empty when intact, else what is wrong (first problem first).
-  std::vector<std::string> verify();
+  // Walks the whole chain (from event `from_seq` on, taking that one as it is stored). Empty
+  // when intact, else what is wrong (first problem first).
+  std::vector<std::string> verify(int64_t from_seq = 0);
 
   // --- sessions and cartridges (session_records.cpp) ---
   // The session row, its cartridge marked used (registered if new), the sessions counter

@@ -70,10 +70,20 @@ const std::vector<CommandSpec>& command_specs() {
        "cut) before they were ended. With --json, one JSON object per session and line (the\n"
        "fields of `session show`)."},
       {"records",
-       "where the records are, how big, and whether they can be written",
+       "where the records are, how big, whether they can be written and trusted",
        "",
        {},
-       "When RECORDS_FAILED is raised, this says why (e.g. the disk or the cap is full)."},
+       "When RECORDS_FAILED is raised, this says why (e.g. the disk or the cap is full);\n"
+       "when RECORDS_UNTRUSTED is, why they are not trusted (see `records accept`)."},
+      {"records accept",
+       "accept records that are not trusted, once you have looked (engineers)",
+       "",
+       {{"reason", "TEXT", "what you found and did; it is recorded", "", true}},
+       "RECORDS_UNTRUSTED means the hash chain was broken at start, or the records lost what\n"
+       "their witness saw (an emptied file, a lost WAL, a restored copy). Find out why first\n"
+       "(`dermactl records`, `dermactl logs --verify`); then accept them as they are. The\n"
+       "reason is recorded, the witness starts afresh, and the alarm can be acknowledged\n"
+       "(`dermactl alarms ack RECORDS_UNTRUSTED`). Exit 3 when they are trusted already."},
       {"counters",
        "the device's lifetime counters: strokes, motor run time, sessions, faults",
        "",

@@ -103,7 +103,9 @@ int run_records(Context& ctx, const ParsedArgs&) {
                   .set("size_bytes", info.size_bytes())
                   .set("max_bytes", info.max_bytes())
                   .set("writable", info.writable())
-                  .set("last_error", info.last_error()));
+                  .set("last_error", info.last_error())
+                  .set("trusted", info.trusted())
+                  .set("untrusted_why", info.untrusted_why()));
     return kExitOk;
   }
   const auto kib = [](int64_t b) { return fixed(static_cast<double>(b) / 1024.0, 0) + " KiB"; };
@@ -114,7 +116,26 @@ int run_records(Context& ctx, const ParsedArgs&) {
        {"size", kib(info.size_bytes()) +
                     (info.max_bytes() > 0 ? " of " + kib(info.max_bytes()) + " (--records-max-kib)"
                                           : ", no cap but the disk")},
-       {"writable", info.writable() ? std::string("yes") : "NO: " + info.last_error()}}));
+       {"writable", info.writable() ? std::string("yes") : "NO: " + info.last_error()},
+       {"trusted", info.trusted()
+                       ? std::string("yes")
+                       : "NO: " + info.untrusted_why() + " (`dermactl records accept --help`)"}}));
+  return kExitOk;
+}
+
+int run_records_accept(Context& ctx, const ParsedArgs& args) {
+  v1::AcceptRecordsRequest req;
+  req.set_reason(args.value("reason").value_or(""));
+  v1::AcceptRecordsResponse resp;
+  auto st = ctx.client().unary(
+      [&](grpc::ClientContext* cc) { return ctx.client().log().AcceptRecords(cc, req, &resp); });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json::object().set("accepted", true).set("was", resp.was()));
+  } else {
+    ctx.print("records accepted (they were not trusted: " + resp.was() +
+              ")\nacknowledge the alarm: dermactl alarms ack RECORDS_UNTRUSTED\n");
+  }
   return kExitOk;
 }
 

@@ -35,6 +35,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sessions", run_sessions},
       {"counters", run_counters},
       {"records", run_records},
+      {"records accept", run_records_accept},
       {"alarms history", run_alarms_history},
       {"screen", run_screen},
       {"session start", run_session_start},
