@@ -31,6 +31,7 @@
 #include "daemon/options.hpp"
 #include "daemon/records_witness.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/store/witness.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "hal/sim/sim_pen.hpp"
 
@@ -64,9 +65,14 @@ long group_id(const std::string& g) {
 // before SQLite opens it (SQLite gives its WAL and shared-memory files the same mode), and
 // files of an older install are brought to 0600.
 void keep_records_private(const std::string& db) {
-  const int fd = ::open(db.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  // Never through a symbolic link: a dangling one is for the start to refuse, not to follow.
+  const int fd = ::open(db.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd);
-  for (const char* suffix : {"", "-wal", "-shm"}) ::chmod((db + suffix).c_str(), 0600);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string path = db + suffix;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::chmod(path.c_str(), 0600);
+  }
 }
 
 // Drive off and needles retracted before anything else stops; gives up after 3 s.
@@ -127,9 +133,15 @@ int main(int argc, char** argv) {
   if (opts->check) {
     const std::string db = opts->state_dir + "/dermad.db";
     std::error_code ec;
-    if (!std::filesystem::exists(db, ec)) {
+    namespace fs = std::filesystem;
+    if (fs::exists(opts->state_dir, ec) && !fs::is_directory(opts->state_dir, ec)) {
+      log("ERROR", "records: the state directory " + opts->state_dir + " is not a directory");
+      return 2;
+    }
+    const auto witness = opts->state_dir + "/dermad.witness";
+    if (!fs::exists(fs::symlink_status(db, ec)) && !fs::exists(witness, ec)) {
       log("INFO", "records: " + db + " does not exist yet; dermad will create it");
-    } else if (std::string report; store::check_file(db, report)) {
+    } else if (std::string report; store::check_records(db, witness, report)) {
       log("INFO", "records: " + db + ": " + report);
     } else {
       log("ERROR", "records: " + report);
@@ -143,6 +155,18 @@ int main(int argc, char** argv) {
   std::error_code dir_error;
   std::filesystem::create_directories(opts->state_dir, dir_error);
   store::Store records;
+  {
+    const std::string db = opts->state_dir + "/dermad.db";
+    std::error_code ec;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(db, ec)) &&
+        !std::filesystem::exists(db, ec)) {
+      log("ERROR", "records: " + db +
+                       " is a dangling symbolic link: put the records back, or "
+                       "remove the link to start afresh (RECORDS_UNTRUSTED follows if they "
+                       "were known)");
+      return 1;
+    }
+  }
   keep_records_private(opts->state_dir + "/dermad.db");
   if (std::string error; !records.open(opts->state_dir + "/dermad.db", error,
                                        static_cast<int64_t>(opts->records_max_kib) * 1024)) {

@@ -87,12 +87,17 @@ std::vector<Event> Store::read(int64_t after_seq, int limit, const std::string& 
 }
 
 std::vector<Event> Store::read_locked(int64_t after_seq, int limit, const std::string& session_id) {
+  return read_events(db_, after_seq, limit, session_id);
+}
+
+std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
+                               const std::string& session_id) {
   std::vector<Event> out;
-  Stmt s(db_, session_id.empty()
-                  ? "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
-                    "FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
-                  : "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
-                    "FROM events WHERE seq > ? AND session_id = ? ORDER BY seq LIMIT ?");
+  Stmt s(db, session_id.empty()
+                 ? "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
+                   "FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+                 : "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
+                   "FROM events WHERE seq > ? AND session_id = ? ORDER BY seq LIMIT ?");
   if (!s.ok()) return out;
   s.bind(1, after_seq);
   if (session_id.empty()) {
@@ -109,13 +114,17 @@ std::vector<Event> Store::read_locked(int64_t after_seq, int limit, const std::s
 
 std::vector<std::string> Store::verify(int64_t from_seq) {
   std::lock_guard lock(mu_);
+  return verify_chain(db_, from_seq);
+}
+
+std::vector<std::string> verify_chain(Db& db, int64_t from_seq) {
   std::vector<std::string> problems;
   std::string prev = kGenesisHash;
   int64_t expect = 1;
   int64_t after = 0;
   if (from_seq > 0) {
     // From an event an engineer has accepted the records through: its hash as stored.
-    const auto from = read_locked(from_seq - 1, 1, "");
+    const auto from = read_events(db, from_seq - 1, 1, "");
     if (from.empty() || from.front().seq != from_seq) {
       return {"event " + std::to_string(from_seq) + ", where the records were accepted, is gone"};
     }
@@ -124,7 +133,7 @@ std::vector<std::string> Store::verify(int64_t from_seq) {
     after = from_seq;
   }
   for (;;) {
-    const auto batch = read_locked(after, 1000, "");
+    const auto batch = read_events(db, after, 1000, "");
     if (batch.empty()) break;
     for (const auto& e : batch) {
       if (e.seq != expect) {
@@ -139,7 +148,7 @@ std::vector<std::string> Store::verify(int64_t from_seq) {
       after = e.seq;
     }
   }
-  Stmt h(db_,
+  Stmt h(db,
          "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
          "(SELECT value FROM meta WHERE key='head_hash')");
   if (h.ok() && h.step() == SQLITE_ROW) {

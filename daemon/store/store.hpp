@@ -60,6 +60,12 @@ struct AlarmRecord {
 // with the problem.
 bool check_file(const std::string& path, std::string& report);
 
+// The log's events with seq > after_seq, and its chain from `from_seq` on (Store::read and
+// Store::verify, on any connection: the read-only one of a check too).
+std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
+                               const std::string& session_id = "");
+std::vector<std::string> verify_chain(Db& db, int64_t from_seq = 0);
+
 class Store {
  public:
   // Opens or creates the database: integrity check, WAL, full sync, migrations. A corrupt

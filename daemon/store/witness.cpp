@@ -1,5 +1,7 @@
 #include "daemon/store/witness.hpp"
 
+#include "daemon/store/sqlite_db.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -59,10 +61,9 @@ Witness witness_of(Store& store) {
   return w;
 }
 
-std::string witness_problem(Store& store, const Witness& w) {
-  if (w.seq == 0) return "";
-  const int64_t last = store.last_seq();
-  const auto e = store.read(w.seq - 1, 1, "");
+namespace {
+
+std::string witness_problem_in(const std::vector<Event>& e, int64_t last, const Witness& w) {
   if (e.empty() || e.front().seq != w.seq) {
     return "the records end at event " + std::to_string(last) + " but event " +
            std::to_string(w.seq) +
@@ -74,6 +75,73 @@ std::string witness_problem(Store& store, const Witness& w) {
            " is not the one witnessed (its hash differs): the records were replaced";
   }
   return "";
+}
+
+}  // namespace
+
+std::string witness_problem(Store& store, const Witness& w) {
+  if (w.seq == 0) return "";
+  return witness_problem_in(store.read(w.seq - 1, 1, ""), store.last_seq(), w);
+}
+
+bool check_records(const std::string& db_path, const std::string& witness_path,
+                   std::string& report) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::symlink_status(db_path, ec);
+  if (fs::is_symlink(st) && !fs::exists(db_path, ec)) {
+    report = db_path + " is a dangling symbolic link";
+    return false;
+  }
+  if (fs::exists(db_path, ec) && !fs::is_regular_file(db_path, ec)) {
+    report = db_path + " is not a file";
+    return false;
+  }
+  if (::access(db_path.c_str(), R_OK) != 0) {
+    report = db_path + " cannot be read: " + std::strerror(errno);
+    return false;
+  }
+  // A read-only look at a WAL database leaves -wal and -shm files behind: those it made are
+  // removed again, those that were there are left as they were.
+  const std::string extra[] = {db_path + "-wal", db_path + "-shm"};
+  bool existed[2];
+  for (int i = 0; i < 2; ++i) existed[i] = fs::exists(extra[i], ec);
+  std::string base;
+  bool ok = check_file(db_path, base);
+  std::vector<std::string> problems;
+  if (!ok) problems.push_back(base);
+  if (ok) {
+    Db db;
+    std::string error;
+    if (!db.open_readonly(db_path, error)) {
+      problems.push_back(error);
+    } else {
+      const auto w = read_witness(witness_path, error);
+      if (!error.empty()) problems.push_back(error);
+      int64_t last = 0;
+      {
+        Stmt n(db, "SELECT value FROM meta WHERE key='head_seq'");
+        if (n.ok() && n.step() == SQLITE_ROW) last = std::stoll(n.text(0));
+      }
+      const std::string wp =
+          w && w->seq > 0 ? witness_problem_in(read_events(db, w->seq - 1, 1), last, *w) : "";
+      if (!wp.empty()) problems.push_back(wp);
+      for (const auto& p : verify_chain(db, w && wp.empty() ? w->accepted : 0)) {
+        problems.push_back("the hash chain is broken: " + p);
+      }
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (!existed[i]) fs::remove(extra[i], ec);
+  }
+  if (!problems.empty()) {
+    report.clear();
+    for (const auto& p : problems) report += (report.empty() ? "" : "; ") + p;
+    return false;
+  }
+  report = base + "; the chain verified" +
+           (fs::exists(witness_path, ec) ? "; the witness agrees" : "; no witness yet");
+  return true;
 }
 
 }  // namespace dermad::store

@@ -33,4 +33,11 @@ Witness witness_of(Store& store);
 // Why `store` does not hold what `w` saw; empty when it does.
 std::string witness_problem(Store& store, const Witness& w);
 
+// `dermad --check`: the records file and its witness, read-only, judged as the start would
+// judge them (a file, readable, intact, a schema this dermad can migrate, the chain, the
+// witness), leaving behind no file that was not there. True with a one-line report, else
+// false with every problem.
+bool check_records(const std::string& db_path, const std::string& witness_path,
+                   std::string& report);
+
 }  // namespace dermad::store

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/pen_client.hpp"
@@ -123,6 +124,52 @@ TEST_F(RecordsTrust, ANewDeviceAndAnOrdinaryRestartAreTrusted) {
   PenClient pen;
   pen.connect(d.channel());
   EXPECT_FALSE(PenClient::has_alarm(pen.status(), "RECORDS_UNTRUSTED"));
+}
+
+// #10 finding 12: `dermad --check` judges the records as the start would, and changes nothing.
+TEST_F(RecordsTrust, CheckJudgesTheRecordsAsTheStartWouldAndLeavesNothingBehind) {
+  ASSERT_NO_FATAL_FAILURE(run_once());
+  for (const char* s : {"-wal", "-shm"}) fs::remove(db() + s);
+  const auto check = [this](const std::string& dir) {
+    return run_command(
+        {DERMAD_BIN, "--sim", "--check", "--protocols", DERMAD_PROTOCOLS, "--state-dir", dir});
+  };
+  auto r = check(dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the chain verified; the witness agrees"), std::string::npos) << r.err;
+  for (const char* s : {"-wal", "-shm"}) EXPECT_FALSE(fs::exists(db() + s)) << s;
+
+  ASSERT_EQ(
+      run_command({"/usr/bin/sqlite3", db(), "UPDATE events SET kind='x' WHERE seq=2"}).exit_code,
+      0);
+  for (const char* s : {"-wal", "-shm"}) fs::remove(db() + s);
+  r = check(dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("the hash chain is broken: event 2 does not match its hash"),
+            std::string::npos)
+      << r.err;
+
+  fs::resize_file(db(), 0);
+  r = check(dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("lost, emptied or rolled back"), std::string::npos) << r.err;
+
+  fs::remove(db());
+  fs::create_symlink(dir_ + "/nowhere.db", db());
+  r = check(dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is a dangling symbolic link"), std::string::npos) << r.err;
+  r = run_command({DERMAD_BIN, "--sim", "--protocols", DERMAD_PROTOCOLS, "--state-dir", dir_,
+                   "--socket", dir_ + "/s.sock"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the real start refuses it too, and creates nothing
+  EXPECT_NE(r.err.find("is a dangling symbolic link"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/nowhere.db"));
+
+  const std::string file = dir_ + "/not-a-dir";
+  std::ofstream(file) << "x";
+  r = check(file);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is not a directory"), std::string::npos) << r.err;
 }
 
 }  // namespace
