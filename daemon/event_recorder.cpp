@@ -1,5 +1,8 @@
 #include "daemon/event_recorder.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 #include <chrono>
 
 #include "daemon/control/alarms.hpp"
@@ -147,6 +150,11 @@ void EventRecorder::flush_locked(bool forced) {
   std::string error;
   const bool was_healthy = store_.healthy();
   if (store_.append(pending_, pending_fx_, error)) {
+    if (recovered_pending_) {
+      std::error_code ec;
+      std::filesystem::remove(losses_path_, ec);  // recorded: the count has done its work
+      recovered_pending_ = false;
+    }
     pending_.clear();
     pending_fx_ = {};
     lost_ = 0;
@@ -200,6 +208,42 @@ void EventRecorder::stop() {
   timer_.cancel();
   std::lock_guard lock(mu_);
   drain_locked(true, true);
+}
+
+void EventRecorder::recover_losses() {
+  if (losses_path_.empty()) return;
+  std::ifstream f(losses_path_);
+  uint64_t n = 0;
+  if (!(f >> n) || n == 0) return;
+  std::lock_guard lock(mu_);
+  recovered_ = n;
+  recovered_pending_ = true;
+  pending_.push_back({0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning",
+                      "",
+                      R"({"count":)" + std::to_string(n) +
+                          ",\"why\":\"still waiting to be written when dermad last stopped "
+                          "(the records could not be written)\"}",
+                      ""});
+  flush_locked(true);
+}
+
+void EventRecorder::close() {
+  std::lock_guard lock(mu_);
+  flush_locked(true);
+  if (losses_path_.empty()) return;
+  uint64_t n = lost_ + pending_.size();
+  if (recovered_pending_) n += recovered_ - 1;  // that record stands for its own count
+  if (n == 0) return;
+  const std::string tmp = losses_path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << n << "\n";
+    if (!out.flush()) return;  // nowhere to say it either: the log's gap is the trace
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, losses_path_, ec);
+  log("ERROR", std::to_string(n) + " events could not be written before the stop; the next " +
+                   "start records them as lost");
 }
 
 }  // namespace dermad

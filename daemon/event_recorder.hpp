@@ -36,6 +36,12 @@ class EventRecorder final : public api::Journal {
 
   void start() { schedule(); }
   // Drains what the loop has left, writes the last counters and stops the timer.
+  // Events that cannot be written by the time dermad stops are counted into `path`, and the
+  // next start records them as events_lost (recover_losses), so no loss goes without a trace.
+  void remember_losses_in(std::string path) { losses_path_ = std::move(path); }
+  void recover_losses();
+  // The last word at stop, after the daemon's own last record.
+  void close();
   void stop();
 
   void session_begins(const std::string& id, int64_t since_mono_ns) override;
@@ -62,6 +68,9 @@ class EventRecorder final : public api::Journal {
   std::vector<store::Event> pending_;
   store::Effects pending_fx_;
   uint64_t lost_ = 0;
+  std::string losses_path_;  // where close() leaves the count of what it could not write
+  uint64_t recovered_ = 0;   // the last stop's losses, while their record still waits
+  bool recovered_pending_ = false;
   std::string session_;           // the active session, for the loop's events
   int64_t session_since_ns_ = 0;  // from its arming on
   int drains_ = 0;

@@ -207,6 +207,8 @@ int main(int argc, char** argv) {
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
   recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); });
+  recorder.remember_losses_in(opts->state_dir + "/dermad.lost");
+  recorder.recover_losses();
   recorder.record(
       "daemon_started", "info",
       std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}",
@@ -252,7 +254,7 @@ int main(int argc, char** argv) {
       });
   api::SimulatorService simulator(gate, pen);
   api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder);
-  api::LogService logs(gate, records, io, witness);
+  api::LogService logs(gate, records, io, witness, recorder);
 
   std::string error;
   int tcp_port = 0;
@@ -316,6 +318,7 @@ int main(int argc, char** argv) {
                   R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"" +
                       (clean ? "" : R"(,"cut":")" + api::json_escape(cut) + "\"") + "}",
                   "");
+  recorder.close();
   witness.stop();
   hub.stop();
   runner.stop();

@@ -233,10 +233,13 @@ grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext
   resp->set_events(store_.last_seq());
   resp->set_size_bytes(store_.size_bytes());
   resp->set_max_bytes(store_.max_bytes());
-  resp->set_writable(store_.healthy());
+  // The same judgement as RECORDS_FAILED's: events still waiting count, not only the last
+  // write.
+  const std::string unwritable = journal_.unwritable();
+  resp->set_writable(unwritable.empty());
+  resp->set_last_error(unwritable);
   resp->set_untrusted_why(trust_.untrusted_why());
   resp->set_trusted(resp->untrusted_why().empty());
-  if (!store_.healthy()) resp->set_last_error(store_.last_write_error());
   auto* r = ctx->DefaultReactor();
   r->Finish(grpc::Status::OK);
   return r;

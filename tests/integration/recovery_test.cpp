@@ -245,5 +245,46 @@ TEST(Recovery, DermactlSaysASessionOverAfterARestartIsOverAndForgetsItsToken) {
   unsetenv("DERMACTL_SESSION_FILE");
 }
 
+// #10 finding 8: events still waiting while the records cannot be written are not dropped at
+// SIGTERM without a trace: the next start records how many were lost.
+TEST(Recovery, EventsStillWaitingAtAStopAreRecordedAsLostAtTheNextStart) {
+  StateDir state;
+  {
+    DaemonProcess daemon({"--state-dir", state.path(), "--records-max-kib", "80"});
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+    PenClient pen;
+    pen.connect(daemon.channel());
+    bool failed = false;
+    for (int i = 0; i < 400 && !failed; ++i) {
+      pen.estop(true);
+      std::this_thread::sleep_for(5ms);
+      pen.estop(false);
+      std::this_thread::sleep_for(5ms);
+      pen.acknowledge_all();
+      failed = PenClient::has_alarm(pen.status(), "RECORDS_FAILED");
+    }
+    ASSERT_TRUE(failed) << daemon.log();
+    pen.estop(true);  // more that cannot be written
+    std::this_thread::sleep_for(100ms);
+    ASSERT_EQ(WEXITSTATUS(daemon.stop(SIGTERM)), 0) << daemon.log();
+    EXPECT_NE(daemon.log().find("the next start records them as lost"), std::string::npos)
+        << daemon.log();
+  }
+  ASSERT_TRUE(std::filesystem::exists(state.path() + "/dermad.lost"));
+  DaemonProcess again({"--state-dir", state.path()});  // no cap now: the records take writes
+  ASSERT_TRUE(again.wait_ready()) << again.log();
+  const auto r = ctl(again, {"logs", "--after", "0", "--limit", "100000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto at = r.out.find("still waiting to be written when dermad last stopped");
+  ASSERT_NE(at, std::string::npos) << r.out.substr(r.out.size() > 3000 ? r.out.size() - 3000 : 0);
+  // The event's details, quoted in its JSON line: {"count":N,"why":"..."}.
+  const auto count = r.out.rfind("count", at);
+  ASSERT_NE(count, std::string::npos);
+  const auto digits = r.out.find_first_of("0123456789", count);
+  EXPECT_GE(std::stoi(r.out.substr(digits)), 2);  // the e-stop's events and daemon_stopped
+  EXPECT_FALSE(std::filesystem::exists(state.path() + "/dermad.lost"));
+  EXPECT_EQ(ctl(again, {"logs", "--verify"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace dermad::test
