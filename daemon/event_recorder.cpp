@@ -9,6 +9,7 @@
 #include "daemon/control/clock.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/json_text.hpp"
+#include "daemon/store/witness.hpp"
 
 namespace dermad {
 
@@ -234,14 +235,12 @@ void EventRecorder::close() {
   uint64_t n = lost_ + pending_.size();
   if (recovered_pending_) n += recovered_ - 1;  // that record stands for its own count
   if (n == 0) return;
-  const std::string tmp = losses_path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << n << "\n";
-    if (!out.flush()) return;  // nowhere to say it either: the log's gap is the trace
+  std::string error;
+  // The same atomic, synced write as the witness's: a power cut right after must not lose it.
+  if (!store::write_small_file(losses_path_, std::to_string(n) + "\n", error)) {
+    log("ERROR", error);
+    return;
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, losses_path_, ec);
   log("ERROR", std::to_string(n) + " events could not be written before the stop; the next " +
                    "start records them as lost");
 }

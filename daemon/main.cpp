@@ -235,8 +235,6 @@ int main(int argc, char** argv) {
   // The loop starts once the records say who started it, and with what.
   const auto rt = runner.start(opts->rt_priority);
   if (!rt.granted) log("WARNING", "control loop runs without real-time guarantees: " + rt.note);
-  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
-  hub.start();
   api::GateConfig gate_cfg;
   gate_cfg.service_gid = group_id(opts->service_group);
   gate_cfg.clinic_gid = group_id(opts->clinic_group);
@@ -246,6 +244,9 @@ int main(int argc, char** argv) {
   api::Gate gate(gate_cfg, [&recorder](const std::string& kind, const std::string& details) {
     recorder.record(kind, "warning", details, "");
   });
+  // After the gate: streams the hub still holds at exit give their tickets back to it.
+  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
+  hub.start();
   api::UnixAcceptor unix_socket;
   api::DeviceService device(gate, port, hub, {pen.name(), rt.granted, rt.note});
   api::EngineeringService engineering(
@@ -311,6 +312,9 @@ int main(int argc, char** argv) {
   work.reset();
   io.stop();
   io_thread.join();
+  // The loop stops before the records' last drain, so nothing it says goes unwritten and
+  // uncounted (the pen is in its safe state already).
+  runner.stop();
   treatment.abort_active(std::string("dermad was stopped (") +
                          (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
   recorder.stop();
@@ -321,7 +325,6 @@ int main(int argc, char** argv) {
   recorder.close();
   witness.stop();
   hub.stop();
-  runner.stop();
   log("INFO", "stopped");
   if (!clean) {
     // gRPC's threads still hold the cut calls: leave without running their destructors.

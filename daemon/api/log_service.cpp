@@ -81,6 +81,18 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
 
   // Writes the next event, or waits for more (follow), or ends the stream.
   void pump() {
+    // A cancel that came while a write was out is finished here (OnCancel left it to the
+    // write's end); under the timer's pump, the timer finishes it.
+    bool cancelled = false;
+    {
+      std::lock_guard lock(shared_->mu);
+      if (shared_->finished) return;
+      if (shared_->finishing) {
+        if (shared_->pumping) return;
+        cancelled = true;
+      }
+    }
+    if (cancelled) return finish(grpc::Status::CANCELLED);
     if (buffer_.empty() && (req_.limit() == 0 || sent_ < req_.limit())) {
       for (auto& e : store_.read(cursor_, 256, req_.session_id())) {
         cursor_ = e.seq;
@@ -114,12 +126,15 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     sh->timer.async_wait([sh](const boost::system::error_code& ec) {
       if (ec) return;
       EventStream* self = nullptr;
+      bool cancelled = false;
       {
         std::lock_guard lock(sh->mu);
-        if (!sh->self || sh->finishing || sh->finished || sh->writing) return;
+        if (!sh->self || sh->finished || sh->writing) return;
         self = sh->self;
-        sh->pumping = true;
+        cancelled = sh->finishing;  // nobody else finishes a stream that waits on its timer
+        if (!cancelled) sh->pumping = true;
       }
+      if (cancelled) return self->finish(grpc::Status::CANCELLED);
       self->pump();
       bool cancelled_meanwhile = false;
       {

@@ -10,6 +10,7 @@
 #include <grpcpp/server_posix.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -89,7 +90,13 @@ void UnixAcceptor::run(grpc::Server& server, Gate& gate) {
     }
     if (fds[1].revents) return;
     const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (c < 0) continue;  // the client went before we took it, or fds ran out for now
+    if (c < 0) {
+      // Out of descriptors: the socket stays readable, so wait rather than spin a core.
+      if (errno == EMFILE || errno == ENFILE) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      continue;  // or the client went before we took it
+    }
     ucred cred{};
     socklen_t len = sizeof cred;
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {

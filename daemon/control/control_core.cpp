@@ -196,6 +196,14 @@ void ControlCore::arm(const Command& c) {
 }
 
 void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed_target) {
+  // The cartridge left while armed: the session's limits and single-use check were for it,
+  // not for whatever comes in next. Disarmed; ResumeSession checks the serial again.
+  if (!in_.cartridge_present) {
+    armed_.disarm();
+    supervisor_.request(State::kIdle);
+    depth_target = 0;
+    return;
+  }
   // A lost link stays lost until the alarm has cleared, not just until the next beat.
   const bool link =
       link_alive(now_ns) && !(supervisor_.alarms().active & bit(AlarmCode::kLinkLost));
@@ -207,6 +215,12 @@ void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed
 }
 
 void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& speed_target) {
+  // Service runs never run with a cartridge in: one inserted during the run ends it.
+  if (in_.cartridge_present) {
+    supervisor_.request(State::kIdle);
+    depth_target = 0;
+    return;
+  }
   depth_target = service_.depth_um;
   if (service_.drive_started_ns < 0) {
     if (depth_.at_target(service_.depth_um)) {

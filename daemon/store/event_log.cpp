@@ -3,6 +3,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
+
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {
@@ -33,7 +35,8 @@ std::string chain_hash(const std::string& prev_hash, const Event& e) {
 int64_t Store::last_seq() {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT value FROM meta WHERE key='head_seq'");
-  return s.ok() && s.step() == SQLITE_ROW ? std::stoll(s.text(0)) : 0;
+  // strtoll, not stoll: an edited head must be reported by verify(), not throw here.
+  return s.ok() && s.step() == SQLITE_ROW ? std::strtoll(s.text(0).c_str(), nullptr, 10) : 0;
 }
 
 bool Store::append(std::vector<Event>& events, const Effects& fx, std::string& error) {
@@ -49,7 +52,7 @@ bool Store::append_locked(std::vector<Event>& events, std::string& error) {
            "SELECT (SELECT value FROM meta WHERE key='head_seq'), "
            "(SELECT value FROM meta WHERE key='head_hash')");
     if (!h.ok() || h.step() != SQLITE_ROW) return failed(error);
-    seq = std::stoll(h.text(0));
+    seq = std::strtoll(h.text(0).c_str(), nullptr, 10);
     prev = h.text(1).empty() ? kGenesisHash : h.text(1);
   }
   Stmt ins(db_,
@@ -153,7 +156,7 @@ std::vector<std::string> verify_chain(Db& db, int64_t from_seq) {
          "(SELECT value FROM meta WHERE key='head_hash')");
   if (h.ok() && h.step() == SQLITE_ROW) {
     const std::string head_hash = h.text(1).empty() ? kGenesisHash : h.text(1);
-    if (std::stoll(h.text(0)) != expect - 1 || head_hash != prev) {
+    if (std::strtoll(h.text(0).c_str(), nullptr, 10) != expect - 1 || head_hash != prev) {
       problems.push_back("the log ends at " + std::to_string(expect - 1) + " but its head says " +
                          h.text(0) + ": the last events are missing");
     }

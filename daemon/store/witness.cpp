@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,9 +29,14 @@ std::optional<Witness> read_witness(const std::string& path, std::string& error)
 }
 
 bool write_witness(const std::string& path, const Witness& w, std::string& error) {
+  return write_small_file(path,
+                          "dermad-witness " + std::to_string(w.seq) + " " + w.hash + " " +
+                              std::to_string(w.accepted) + "\n",
+                          error);
+}
+
+bool write_small_file(const std::string& path, const std::string& text, std::string& error) {
   const std::string tmp = path + ".tmp";
-  const std::string text = "dermad-witness " + std::to_string(w.seq) + " " + w.hash + " " +
-                           std::to_string(w.accepted) + "\n";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
@@ -121,7 +127,7 @@ bool check_records(const std::string& db_path, const std::string& witness_path,
       int64_t last = 0;
       {
         Stmt n(db, "SELECT value FROM meta WHERE key='head_seq'");
-        if (n.ok() && n.step() == SQLITE_ROW) last = std::stoll(n.text(0));
+        if (n.ok() && n.step() == SQLITE_ROW) last = std::strtoll(n.text(0).c_str(), nullptr, 10);
       }
       const std::string wp =
           w && w->seq > 0 ? witness_problem_in(read_events(db, w->seq - 1, 1), last, *w) : "";

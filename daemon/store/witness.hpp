@@ -26,6 +26,8 @@ struct Witness {
 // not a witness is an error, said in `error`.
 std::optional<Witness> read_witness(const std::string& path, std::string& error);
 bool write_witness(const std::string& path, const Witness& w, std::string& error);
+// `text` into `path` atomically: a temporary file, fsync, rename, fsync of the folder.
+bool write_small_file(const std::string& path, const std::string& text, std::string& error);
 
 // The witness of `store` as it stands: its newest event.
 Witness witness_of(Store& store);

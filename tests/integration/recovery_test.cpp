@@ -168,22 +168,26 @@ TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
   EXPECT_EQ(r.out, "");
 }
 
+// E-stop cycles until the records are full (RECORDS_FAILED); false if they never fill.
+bool fill_records(PenClient& pen) {
+  for (int i = 0; i < 400; ++i) {
+    pen.estop(true);
+    std::this_thread::sleep_for(5ms);
+    pen.estop(false);
+    std::this_thread::sleep_for(5ms);
+    pen.acknowledge_all();
+    if (PenClient::has_alarm(pen.status(), "RECORDS_FAILED")) return true;
+  }
+  return false;
+}
+
 TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   // A cap a little above the new file's size: a few dozen alarms fill it.
   DaemonProcess daemon({"--records-max-kib", "80"});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
   PenClient pen;
   pen.connect(daemon.channel());
-  bool failed = false;
-  for (int i = 0; i < 400 && !failed; ++i) {
-    pen.estop(true);
-    std::this_thread::sleep_for(5ms);
-    pen.estop(false);
-    std::this_thread::sleep_for(5ms);
-    pen.acknowledge_all();
-    failed = PenClient::has_alarm(pen.status(), "RECORDS_FAILED");
-  }
-  ASSERT_TRUE(failed) << "80 KiB never filled\n" << daemon.log();
+  ASSERT_TRUE(fill_records(pen)) << "80 KiB never filled\n" << daemon.log();
 
   // The pen stays safe and its loop runs: IDLE, not FAULT, and the ticks go on.
   const v1::Status before = pen.status();
@@ -254,16 +258,7 @@ TEST(Recovery, EventsStillWaitingAtAStopAreRecordedAsLostAtTheNextStart) {
     ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
     PenClient pen;
     pen.connect(daemon.channel());
-    bool failed = false;
-    for (int i = 0; i < 400 && !failed; ++i) {
-      pen.estop(true);
-      std::this_thread::sleep_for(5ms);
-      pen.estop(false);
-      std::this_thread::sleep_for(5ms);
-      pen.acknowledge_all();
-      failed = PenClient::has_alarm(pen.status(), "RECORDS_FAILED");
-    }
-    ASSERT_TRUE(failed) << daemon.log();
+    ASSERT_TRUE(fill_records(pen)) << daemon.log();
     pen.estop(true);  // more that cannot be written
     std::this_thread::sleep_for(100ms);
     ASSERT_EQ(WEXITSTATUS(daemon.stop(SIGTERM)), 0) << daemon.log();

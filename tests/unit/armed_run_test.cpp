@@ -165,6 +165,38 @@ TEST(ArmedRun, UpdatesStayInsideTheSessionLimitsAndDisarmRetracts) {
   EXPECT_EQ(rig.command(up), Verdict::kRefusedState);
 }
 
+// Found in review: a cartridge swapped while armed would have run under the first one's
+// ceiling and single-use check. Its removal disarms; only a resume (which checks the serial)
+// arms again.
+TEST(ArmedRun, ACartridgeRemovedWhileArmedDisarmsAndANewPressDoesNothing) {
+  SimRig rig;
+  insert_cartridge(rig);
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.arm(600, 100), Verdict::kAccepted);
+  rig.run_linked(300);
+  rig.pen.remove_cartridge();
+  rig.run_linked(1);
+  EXPECT_EQ(rig.latest().state, State::kIdle);
+  rig.pen.insert_cartridge({"C-OTHER", hal::CartridgeType::kGoldNano, 12, "L2", "2030-01-01"});
+  rig.run_linked(300);
+  rig.pen.set_trigger(true);
+  rig.run_linked(300);
+  EXPECT_EQ(rig.latest().state, State::kIdle);
+  EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+  EXPECT_NEAR(rig.pen.true_position_um(), 0.0, 5.0);
+}
+
+TEST(ArmedRun, ACartridgeInsertedDuringAServiceRunEndsIt) {
+  SimRig rig;
+  ASSERT_TRUE(rig.boot_to_idle());
+  ASSERT_EQ(rig.jog(800, 100, 5000), Verdict::kAccepted);
+  ASSERT_GT(rig.run_until([](const Snapshot& s) { return s.motor_enabled; }, 3000), 0);
+  rig.pen.insert_cartridge({"C-9", hal::CartridgeType::kStandard, 12, "L", "2030-01-01"});
+  rig.run_ticks(1);
+  EXPECT_EQ(rig.latest().state, State::kIdle);
+  EXPECT_FALSE(rig.pen.last_outputs().motor_enable);
+}
+
 TEST(ArmedRun, CartridgeRemovedWhileRunningFaults) {
   SimRig rig;
   insert_cartridge(rig);
