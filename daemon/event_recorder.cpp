@@ -165,6 +165,8 @@ void EventRecorder::flush_locked(bool forced) {
     return;
   }
   if (lost_ > 0) pending_.pop_back();  // counted again on the next attempt
+  // A full disk may have room again once the WAL is folded in and cut back.
+  store_.checkpoint();
   failing_ = true;
   retry_at_ = now + std::chrono::seconds(1);
   if (was_healthy) log("ERROR", "the records cannot be written: " + error);

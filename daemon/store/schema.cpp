@@ -77,7 +77,21 @@ bool Store::set_max_bytes(int64_t max_bytes, std::string& error) {
   // SQLite's own default when there is no cap.
   const int64_t pages = max_bytes > 0 ? std::max<int64_t>(1, max_bytes / page) : 1073741823;
   capped_ = max_bytes > 0;
-  return db_.exec("PRAGMA max_page_count=" + std::to_string(pages), error);
+  // The cap bounds the WAL too (#10 finding 9): checkpoints every quarter of the cap, and the
+  // WAL cut back to a quarter of it after each, so the records never take more than about
+  // 1.5 times the cap on disk. Without a cap, SQLite's defaults.
+  const int64_t wal_pages = max_bytes > 0 ? std::max<int64_t>(16, pages / 4) : 1000;
+  const int64_t wal_bytes = max_bytes > 0 ? std::max<int64_t>(16 * page, max_bytes / 4) : -1;
+  return db_.exec("PRAGMA max_page_count=" + std::to_string(pages) +
+                      "; PRAGMA wal_autocheckpoint=" + std::to_string(wal_pages) +
+                      "; PRAGMA journal_size_limit=" + std::to_string(wal_bytes),
+                  error);
+}
+
+bool Store::checkpoint() {
+  std::lock_guard lock(mu_);
+  std::string error;
+  return db_.exec("PRAGMA wal_checkpoint(TRUNCATE)", error);
 }
 
 namespace {

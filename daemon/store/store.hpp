@@ -75,6 +75,8 @@ class Store {
   // Moves the cap (0: none) on an open store, e.g. after a service engineer freed or added
   // space. SQLite never sets it below the file's current size.
   bool set_max_bytes(int64_t max_bytes, std::string& error);
+  // Moves the WAL into the database and cuts it to nothing: space back on a full disk.
+  bool checkpoint();
   int schema_version();
   const std::string& path() const { return path_; }
   // The file's size, and its cap (0: none but the disk), in bytes.

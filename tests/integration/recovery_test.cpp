@@ -188,6 +188,10 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   PenClient pen;
   pen.connect(daemon.channel());
   ASSERT_TRUE(fill_records(pen)) << "80 KiB never filled\n" << daemon.log();
+  // #10 finding 9: the cap bounds the WAL too (it grew to 684 KiB under a 72 KiB cap).
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(daemon.state_dir() + "/dermad.db-wal", ec);
+  EXPECT_LE(ec ? 0 : wal, 2u * 80 * 1024) << "the WAL is " << wal << " bytes";
 
   // The pen stays safe and its loop runs: IDLE, not FAULT, and the ticks go on.
   const v1::Status before = pen.status();
