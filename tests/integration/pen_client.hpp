@@ -105,6 +105,23 @@ class PenClient {
     v1::SimAck ack;
     ASSERT_TRUE(sim->SetTrigger(&ctx, req, &ack).ok());
   }
+  using LinkStream = grpc::ClientReaderWriter<v1::LinkBeat, v1::SessionInfo>;
+  // The owner's link opened by hand, its first beat (the token) sent, nothing read yet.
+  std::unique_ptr<LinkStream> open_link(grpc::ClientContext& ctx, const std::string& token) {
+    auto stream = treatment->Link(&ctx);
+    v1::LinkBeat first;
+    first.set_owner_token(token);
+    stream->Write(first);
+    return stream;
+  }
+  // How a link with `token` ends when the device sends it nothing (a refusal).
+  grpc::Status link_refusal(const std::string& token) {
+    grpc::ClientContext ctx;
+    auto stream = open_link(ctx, token);
+    v1::SessionInfo info;
+    EXPECT_FALSE(stream->Read(&info));
+    return stream->Finish();
+  }
   // Presses the trigger as a clinician does when the needles do not start (a press counts
   // only once the session is ready: depth reached, link alive): released and pressed again
   // until RUNNING, for up to `limit`. Leaves it held.

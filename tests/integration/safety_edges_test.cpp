@@ -113,10 +113,7 @@ TEST_F(SafetyEdges, ALinkOpenedButNeverReadNeverLetsTheNeedlesRun) {
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-4", started));
   grpc::ClientContext ctx;
-  auto stream = treatment->Link(&ctx);
-  v1::LinkBeat first;
-  first.set_owner_token(started.owner_token());
-  ASSERT_TRUE(stream->Write(first));
+  auto stream = open_link(ctx, started.owner_token());
   for (int i = 0; i < 5; ++i) {
     trigger(false);
     std::this_thread::sleep_for(20ms);
@@ -133,14 +130,11 @@ TEST_F(SafetyEdges, ABeatForAStateNeverSentEndsTheLinkWithInvalidArgument) {
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-5", started));
   grpc::ClientContext ctx;
-  auto stream = treatment->Link(&ctx);
-  v1::LinkBeat b;
-  b.set_owner_token(started.owner_token());
-  ASSERT_TRUE(stream->Write(b));
+  auto stream = open_link(ctx, started.owner_token());
   v1::SessionInfo info;
   ASSERT_TRUE(stream->Read(&info));
   EXPECT_EQ(info.seq(), 1u);
-  b.clear_owner_token();
+  v1::LinkBeat b;
   b.set_ack_seq(1000);  // a beat made up, not read
   stream->Write(b);
   while (stream->Read(&info)) {
@@ -176,27 +170,11 @@ TEST_F(SafetyEdges, ATriggerHeldThroughAnEstopItsAcknowledgementAndAResumeDoesNo
 }
 
 TEST_F(SafetyEdges, ALinkWithoutASessionIsAPreconditionAndAnotherTokenIsPermission) {
-  {
-    grpc::ClientContext ctx;
-    auto stream = treatment->Link(&ctx);
-    v1::LinkBeat b;
-    b.set_owner_token("stale-token");
-    stream->Write(b);
-    v1::SessionInfo info;
-    EXPECT_FALSE(stream->Read(&info));
-    const grpc::Status st = stream->Finish();
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
-  }
+  const grpc::Status none = link_refusal("stale-token");
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << none.error_message();
   v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(arm_session("E-7", started));
-  grpc::ClientContext ctx;
-  auto stream = treatment->Link(&ctx);
-  v1::LinkBeat b;
-  b.set_owner_token("stale-token");
-  stream->Write(b);
-  v1::SessionInfo info;
-  EXPECT_FALSE(stream->Read(&info));
-  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(link_refusal("stale-token").error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(SafetyEdges, AJogWithACartridgeInIsRefusedAndTheNeedlesStayStill) {
