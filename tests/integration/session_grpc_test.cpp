@@ -45,7 +45,8 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
   up.set_owner_token(started.owner_token());
   up.set_zone("chin");
   v1::SessionInfo info;
-  ASSERT_TRUE(treatment->UpdateSession(&uctx, up, &info).ok());
+  const grpc::Status updated = treatment->UpdateSession(&uctx, up, &info);
+  ASSERT_TRUE(updated.ok()) << updated.error_message() << "; " << status().ShortDebugString();
   EXPECT_EQ(info.zone(), "chin");
   EXPECT_EQ(info.depth_um(), 800);
   // A new depth holds the needles until it is reached and the trigger pressed again.
