@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   const auto opts = parse_options(argc, argv, exit_code);
   if (!opts) return exit_code;
+  // A file size limit must fail a records write (RECORDS_FAILED), not kill the pen's daemon.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   // The protocols are checked before anything moves: a bad file is named, line by line.
   const auto protocols = treatment::load_protocols(opts->protocols_path);
@@ -219,16 +222,26 @@ int main(int argc, char** argv) {
                   "");
   recorder.start();
   witness.start(*core, recorder);
-  // A session the last run did not end (crash, power cut) is recorded as aborted now; its
+  // Sessions the last run ended but could not record so (the records were full) are
+  // recorded now; one it did not end (crash, power cut) is recorded as aborted; its
   // cartridge stays used.
+  store::PendingEndings endings;
+  const std::string endings_path = opts->state_dir + "/dermad.endings";
   {
     std::string error;
+    if (std::string why; !endings.load(endings_path, clock.now_ns(), why)) {
+      log("ERROR", "records: " + why);
+    }
+    for (const auto& id : endings.retry(records)) {
+      log("INFO", "session " + id + " ended in the last run: recorded now");
+    }
+    if (std::string why; !endings.save(endings_path, why)) log("ERROR", "records: " + why);
     const auto aborted = records.abort_open_sessions(
         "dermad stopped without ending the session (crash or power cut)",
         std::chrono::duration_cast<std::chrono::nanoseconds>(
             std::chrono::system_clock::now().time_since_epoch())
             .count(),
-        clock.now_ns(), error);
+        clock.now_ns(), error, endings.ids());
     for (const auto& id : aborted) log("WARNING", "session " + id + " was left open: aborted");
     if (!error.empty()) log("ERROR", "open sessions could not be closed: " + error);
   }
@@ -254,7 +267,7 @@ int main(int argc, char** argv) {
         recorder.record(kind, "info", details, "");
       });
   api::SimulatorService simulator(gate, pen);
-  api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder);
+  api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder, endings);
   api::LogService logs(gate, records, io, witness, recorder);
 
   std::string error;
@@ -317,6 +330,12 @@ int main(int argc, char** argv) {
   runner.stop();
   treatment.abort_active(std::string("dermad was stopped (") +
                          (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
+  if (std::string error; !endings.save(endings_path, error)) {
+    log("ERROR", "records: " + error);
+  } else if (!endings.empty()) {
+    log("ERROR", "records: " + std::to_string(endings.ids().size()) +
+                     " session ending(s) could not be written; the next start records them");
+  }
   recorder.stop();
   recorder.record("daemon_stopped", "info",
                   R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"" +

@@ -14,6 +14,7 @@
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/api/treatment_service.hpp"
 #include "daemon/control/clock.hpp"
+#include "daemon/log.hpp"
 
 namespace dermad::api {
 
@@ -339,8 +340,9 @@ grpc::ServerUnaryReactor* TreatmentService::GetSession(grpc::CallbackServerConte
     fill_summary(*cur, *resp);
     return finish_now(ctx, Status::OK);
   }
-  const auto row =
+  auto row =
       req->session_id().empty() ? records_.last_session() : records_.session(req->session_id());
+  if (row) row = endings_.find(row->id).value_or(*row);
   if (!row) {
     return finish_now(ctx, Status(StatusCode::NOT_FOUND, req->session_id().empty()
                                                              ? "no session yet"
@@ -378,7 +380,7 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
     if (cur && row.id == cur->id) {
       fill_summary(*cur, *resp->add_sessions());
     } else {
-      *resp->add_sessions() = summary_of(row);
+      *resp->add_sessions() = summary_of(endings_.find(row.id).value_or(row));
     }
   }
   return finish_now(ctx, Status::OK);
@@ -400,9 +402,16 @@ void TreatmentService::finish_record(const treatment::SessionRecord& r, const st
                             "}",
                         ""};
   std::string error;
-  // If this fails the row stays "active" with its last checkpoint, and the next start
-  // records it as aborted; RECORDS_FAILED tells the operator meanwhile.
-  records_.finish_session(row, ev, error);
+  // Earlier endings first, so the log keeps the order in which sessions ended.
+  retry_endings();
+  if (!endings_.empty() || !records_.finish_session(row, ev, error)) {
+    // RECORDS_FAILED tells the operator meanwhile; the row must not be left "active", or the
+    // next start would call a session that ended a crash.
+    log("ERROR", "records: session " + r.id + " " + state + " but could not be recorded so yet (" +
+                     (error.empty() ? "an earlier ending waits" : error) +
+                     "); retried once a second");
+    endings_.add(std::move(row), ev);
+  }
 }
 
 void TreatmentService::abort_active(const std::string& reason) {
@@ -410,6 +419,7 @@ void TreatmentService::abort_active(const std::string& reason) {
   if (const auto ended = book_.end("", std::chrono::system_clock::now())) {
     finish_record(*ended, "aborted", reason);
   }
+  retry_endings();
 }
 
 grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* TreatmentService::Link(

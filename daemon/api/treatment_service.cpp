@@ -4,6 +4,7 @@
 #include "daemon/api/session_rows.hpp"
 #include "daemon/api/status_codes.hpp"
 #include "daemon/api/treatment_convert.hpp"
+#include "daemon/log.hpp"
 #include "daemon/treatment/screening.hpp"
 
 namespace dermad::api {
@@ -13,7 +14,8 @@ using grpc::StatusCode;
 
 TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                                    hal::Hal& hal, boost::asio::io_context& io,
-                                   store::Store& records, Journal& journal)
+                                   store::Store& records, Journal& journal,
+                                   store::PendingEndings& endings)
     : gate_(gate),
       protocols_(std::move(protocols)),
       port_(port),
@@ -21,6 +23,7 @@ TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols,
       io_(io),
       records_(records),
       journal_(journal),
+      endings_(endings),
       cursor_(port.core().telemetry().head()),
       next_id_(static_cast<uint64_t>(records.counters()["sessions"]) + 1),
       feeder_(std::make_shared<boost::asio::steady_timer>(io)) {
@@ -43,11 +46,19 @@ void TreatmentService::feed() {
       const auto row = session_row(*cur, "active");
       records_.checkpoint_session(row.id, row.summary, ignored);
     }
+    retry_endings();
   }
   feeder_->expires_after(std::chrono::milliseconds(20));
   feeder_->async_wait([this, keep = feeder_](const boost::system::error_code& ec) {
     if (!ec) feed();
   });
+}
+
+void TreatmentService::retry_endings() {
+  if (endings_.empty()) return;
+  for (const auto& id : endings_.retry(records_)) {
+    log("INFO", "records: session " + id + " recorded as ended now that the records take writes");
+  }
 }
 
 int TreatmentService::state() const {

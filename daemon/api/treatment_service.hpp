@@ -11,6 +11,7 @@
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/gate.hpp"
 #include "daemon/api/journal.hpp"
+#include "daemon/store/pending_endings.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "daemon/treatment/session_book.hpp"
@@ -22,7 +23,8 @@ namespace dermad::api {
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
   TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
-                   boost::asio::io_context& io, store::Store& records, Journal& journal);
+                   boost::asio::io_context& io, store::Store& records, Journal& journal,
+                   store::PendingEndings& endings);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
@@ -55,15 +57,18 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   // The daemon is stopping: open links end UNAVAILABLE within one state period.
   void stopping() { stopping_.store(true); }
 
-  // The daemon is stopping: an active session is recorded as aborted, with `reason`.
+  // The daemon is stopping: an active session is recorded as aborted, with `reason`; endings
+  // that still wait are tried once more.
   void abort_active(const std::string& reason);
 
  private:
-  // The loop's snapshots into the active session's figures every 20 ms; its summary into
-  // the records once a second.
+  // The loop's snapshots into the active session's figures every 20 ms; its summary, and
+  // endings that are still waiting, into the records once a second.
   void feed();
+  void retry_endings();
   int state() const;
-  // The ended or aborted session's row and event, in one transaction.
+  // The ended or aborted session's row and event, in one transaction; kept in endings_ and
+  // retried once a second when the records cannot take them.
   void finish_record(const treatment::SessionRecord& r, const std::string& state,
                      const std::string& reason);
 
@@ -75,6 +80,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   treatment::SessionBook book_;
   store::Store& records_;
   Journal& journal_;
+  store::PendingEndings& endings_;
   uint64_t cursor_ = 0;
   // Session numbers go on from the records' count, so ids stay unique across restarts.
   std::atomic<uint64_t> next_id_{1};

@@ -61,18 +61,22 @@ bool Store::finish_session(const SessionRow& r, Event finished, std::string& err
   return write(error, [&] {
     Stmt up(db_,
             "UPDATE sessions SET state = ?, ended_wall_ns = ?, end_reason = ?, "
-            "summary = CASE WHEN COALESCE(length(?), 0) = 0 THEN summary ELSE ? END WHERE id = ?");
+            "summary = CASE WHEN COALESCE(length(?), 0) = 0 THEN summary ELSE ? END "
+            "WHERE id = ? AND state = 'active'");
     if (!up.ok()) return failed(error);
     up.bind(1, r.state).bind(2, r.ended_wall_ns).bind(3, r.end_reason);
     up.bind_blob(4, r.summary).bind_blob(5, r.summary).bind(6, r.id);
     if (up.step() != SQLITE_DONE) return failed(error);
+    // A session ends once: an ending retried after it went through records nothing twice.
+    if (sqlite3_changes(db_.handle()) == 0) return true;
     std::vector<Event> one{std::move(finished)};
     return append_locked(one, error);
   });
 }
 
 std::vector<std::string> Store::abort_open_sessions(const std::string& reason, int64_t now_wall_ns,
-                                                    int64_t now_mono_ns, std::string& error) {
+                                                    int64_t now_mono_ns, std::string& error,
+                                                    const std::set<std::string>& ending) {
   std::vector<std::string> ids;
   const bool ok = write(error, [&] {
     // Ended at its last recorded event: the best the records know of when it stopped.
@@ -85,6 +89,7 @@ std::vector<std::string> Store::abort_open_sessions(const std::string& reason, i
     while (open.step() == SQLITE_ROW) found.emplace_back(open.text(0), open.int64(1));
     std::vector<Event> events;
     for (const auto& [id, last_ns] : found) {
+      if (ending.count(id) != 0) continue;
       Stmt up(db_,
               "UPDATE sessions SET state = 'aborted', ended_wall_ns = ?, end_reason = ? "
               "WHERE id = ?");

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,12 +108,15 @@ class Store {
   bool begin_session(const SessionRow& row, Event started, std::string& error);
   // The running summary, so a crash loses at most what came after the last checkpoint.
   bool checkpoint_session(const std::string& id, const std::string& summary, std::string& error);
-  // state "ended" or "aborted"; an empty summary keeps the last checkpoint.
+  // state "ended" or "aborted"; an empty summary keeps the last checkpoint. Only an active
+  // row ends: for one that ended already nothing is written (and true returned).
   bool finish_session(const SessionRow& row, Event finished, std::string& error);
   // Sessions still "active" (the daemon stopped without ending them) become "aborted" with
-  // `reason`, ended at their last event, each with a session_aborted event. Their ids.
+  // `reason`, ended at their last event, each with a session_aborted event. Their ids. Those
+  // in `ending` did end, and wait to be recorded so (PendingEndings): they are left alone.
   std::vector<std::string> abort_open_sessions(const std::string& reason, int64_t now_wall_ns,
-                                               int64_t now_mono_ns, std::string& error);
+                                               int64_t now_mono_ns, std::string& error,
+                                               const std::set<std::string>& ending = {});
   std::optional<SessionRow> session(const std::string& id);
   std::optional<SessionRow> last_session();
   // Sessions started at or after since_wall_ns, oldest first; the newest `limit` of them.

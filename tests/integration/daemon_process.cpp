@@ -92,6 +92,16 @@ int DaemonProcess::stop(int sig) {
   return status;
 }
 
+StateDir::StateDir() {
+  char tmpl[] = "/tmp/dermad-state-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+StateDir::~StateDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 CommandResult run_command(const std::vector<std::string>& argv_in) {
   std::vector<std::string> args = argv_in;
   char out_tmpl[] = "/tmp/dermad-run-out-XXXXXX";

@@ -27,12 +27,26 @@ class DaemonProcess {
   std::string target() const { return "unix:" + socket_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   std::string log() const;
+  int pid() const { return pid_; }
 
  private:
   std::string dir_;
   std::string socket_;
   int pid_ = -1;
   std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A state directory that outlives one daemon, as /var/lib/dermad does.
+class StateDir {
+ public:
+  StateDir();
+  ~StateDir();
+  StateDir(const StateDir&) = delete;
+  StateDir& operator=(const StateDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
 };
 
 // Runs a command, returning its exit code and standard output.

@@ -19,23 +19,6 @@
 namespace dermad::test {
 namespace {
 
-// A state directory that outlives one daemon, as /var/lib/dermad does.
-class StateDir {
- public:
-  StateDir() {
-    char tmpl[] = "/tmp/dermad-state-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~StateDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 CommandResult ctl(const DaemonProcess& d, std::vector<std::string> args) {
   std::vector<std::string> argv = {DERMACTL_BIN, "--socket", d.socket_path(), "--json"};
   argv.insert(argv.end(), args.begin(), args.end());
