@@ -98,7 +98,8 @@ void EventRecorder::schedule() {
     if (ec) return;
     {
       std::lock_guard lock(mu_);
-      drain_locked(++drains_ % 20 == 0, false);  // counters once a second
+      // The counters every 10 s while they move (each write chains their totals).
+      drain_locked(++drains_ % 200 == 0, false);
     }
     schedule();
   });
@@ -114,6 +115,12 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
     }
     pending_.push_back(
         to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_));
+    // The drive just stopped: its strokes and run time are written with that.
+    if (e.kind == control::EventKind::kStateChanged &&
+        (static_cast<control::State>(e.a) == control::State::kRunning ||
+         static_cast<control::State>(e.a) == control::State::kService)) {
+      counters_due = true;
+    }
     if (e.kind == control::EventKind::kCartridgeInserted && read_cartridge_) {
       describe_cartridge(pending_.back(), read_cartridge_(), pending_fx_);
     }
@@ -129,6 +136,8 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
     }
     strokes_seen_ = s.strokes;
     motor_ms_seen_ = s.motor_on_ms;
+    pending_fx_.wall_ns = s.t_ns + offset;
+    pending_fx_.mono_ns = s.t_ns;
   }
   flush_locked(forced);
   // A session's own records go to the store directly; their failure counts too.

@@ -1,6 +1,8 @@
 // Drains the control loop's events into the durable log every 50 ms, on the I/O side,
-// together with the daemon's own (start, configuration, sessions, stop) and, once a second,
-// the counters. The loop never waits for it. A batch that cannot be written is kept and
+// together with the daemon's own (start, configuration, sessions, stop) and the counters:
+// every 10 s while the drive runs, whenever it stops, and at the daemon's stop, each time
+// with their totals chained (a `counters` event), so a crash loses at most 10 s of strokes
+// and run time. The loop never waits for it. A batch that cannot be written is kept and
 // retried, and the loop is told, so RECORDS_FAILED is raised and no session starts.
 #pragma once
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "daemon/control/clock.hpp"
+#include "daemon/log.hpp"
 #include "daemon/store/json_text.hpp"
 #include "daemon/store/witness.hpp"
 
@@ -23,6 +25,8 @@ std::string RecordsWitness::check_at_start(int64_t& verify_ms) {
   std::string broken;
   for (const auto& p : problems)
     broken += (broken.empty() ? "the hash chain is broken: " : "; ") + p;
+  // What the device counts must agree with what the chain says happened (#10 finding 6).
+  for (const auto& p : store_.counters_problems()) broken += (broken.empty() ? "" : "; ") + p;
   if (!broken.empty()) why = broken + (why.empty() ? "" : "; " + why);
   std::lock_guard lock(mu_);
   why_ = why;
@@ -87,6 +91,14 @@ std::optional<std::string> RecordsWitness::accept(const std::string& reason) {
                      R"({"reason":")" + store::json_escape(reason) + R"(","was":")" +
                          store::json_escape(was) + "\"}",
                      "");
+  }
+  // The counters as they stand are the new baseline: the engineer has looked at them too.
+  if (std::string error;
+      !store_.chain_counters(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count(),
+                             control::MonotonicClock().now_ns(), error)) {
+    log("ERROR", "records accepted, but their counters could not be chained: " + error);
   }
   refresh();
   if (core_) core_->records_trusted(true);

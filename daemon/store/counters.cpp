@@ -1,5 +1,7 @@
 // Device counters (strokes, motor run time, sessions, faults), the alarm history and the
-// cartridges seen: kept by the same transactions as the events that change them.
+// cartridges seen: kept by the same transactions as the events that change them. The
+// counters are checked against the chain at start: sessions and faults are counted events;
+// strokes and motor run time are chained as totals in `counters` events whenever they move.
 #include <algorithm>
 
 #include "daemon/store/store.hpp"
@@ -43,12 +45,87 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
   return true;
 }
 
-std::map<std::string, int64_t> Store::counters() {
-  std::lock_guard lock(mu_);
+namespace {
+
+const char* const kCounterNames[] = {"strokes", "motor_run_ms", "sessions", "faults"};
+
+std::map<std::string, int64_t> counters_in(Db& db) {
   std::map<std::string, int64_t> out;
-  Stmt s(db_, "SELECT name, value FROM counters");
+  Stmt s(db, "SELECT name, value FROM counters");
   while (s.ok() && s.step() == SQLITE_ROW) out[s.text(0)] = s.int64(1);
   return out;
+}
+
+int64_t count_after(Db& db, const char* sql, int64_t seq) {
+  Stmt s(db, sql);
+  if (!s.ok()) return -1;
+  s.bind(1, seq);
+  return s.step() == SQLITE_ROW ? s.int64(0) : -1;
+}
+
+}  // namespace
+
+bool Store::chain_counters_locked(int64_t wall_ns, int64_t mono_ns, std::string& error) {
+  const auto totals = counters_in(db_);
+  std::string details;
+  for (const char* name : kCounterNames) {
+    const auto it = totals.find(name);
+    details += std::string(details.empty() ? "{" : ",") + "\"" + name +
+               "\":" + std::to_string(it == totals.end() ? 0 : it->second);
+  }
+  std::vector<Event> one{{0, wall_ns, mono_ns, "counters", "info", "", details + "}", ""}};
+  return append_locked(one, error);
+}
+
+bool Store::chain_counters(int64_t wall_ns, int64_t mono_ns, std::string& error) {
+  return write(error, [&] { return chain_counters_locked(wall_ns, mono_ns, error); });
+}
+
+std::vector<std::string> counters_problems(Db& db) {
+  std::vector<std::string> problems;
+  // The newest baseline; none yet means every counter started at 0 with the log.
+  int64_t base_seq = 0;
+  std::map<std::string, int64_t> base;
+  {
+    Stmt s(db,
+           "SELECT seq, json_extract(details, '$.strokes'), json_extract(details, "
+           "'$.motor_run_ms'), json_extract(details, '$.sessions'), json_extract(details, "
+           "'$.faults') FROM events WHERE kind = 'counters' ORDER BY seq DESC LIMIT 1");
+    if (!s.ok()) return {"the counters cannot be read: " + db.last_error()};
+    if (s.step() == SQLITE_ROW) {
+      base_seq = s.int64(0);
+      for (int i = 0; i < 4; ++i) base[kCounterNames[i]] = s.int64(i + 1);
+    }
+  }
+  const int64_t started = count_after(
+      db, "SELECT count(*) FROM events WHERE seq > ? AND kind = 'session_started'", base_seq);
+  const int64_t faults =
+      count_after(db,
+                  "SELECT count(*) FROM events WHERE seq > ? AND kind = 'state_changed' AND "
+                  "json_extract(details, '$.to') = 'FAULT'",
+                  base_seq);
+  const std::map<std::string, int64_t> chained = {{"strokes", base["strokes"]},
+                                                  {"motor_run_ms", base["motor_run_ms"]},
+                                                  {"sessions", base["sessions"] + started},
+                                                  {"faults", base["faults"] + faults}};
+  auto table = counters_in(db);
+  for (const auto& [name, want] : chained) {
+    if (table[name] != want) {
+      problems.push_back("counter " + name + " is " + std::to_string(table[name]) +
+                         " but the chained events say " + std::to_string(want));
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> Store::counters_problems() {
+  std::lock_guard lock(mu_);
+  return dermad::store::counters_problems(db_);
+}
+
+std::map<std::string, int64_t> Store::counters() {
+  std::lock_guard lock(mu_);
+  return counters_in(db_);
 }
 
 std::vector<AlarmRecord> Store::alarm_history(const std::string& session_id, int limit) {

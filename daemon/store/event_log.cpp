@@ -40,7 +40,12 @@ int64_t Store::last_seq() {
 }
 
 bool Store::append(std::vector<Event>& events, const Effects& fx, std::string& error) {
-  return write(error, [&] { return append_locked(events, error) && apply_locked(fx, error); });
+  const bool chained =
+      fx.counter_deltas.count("strokes") != 0 || fx.counter_deltas.count("motor_run_ms") != 0;
+  return write(error, [&] {
+    return append_locked(events, error) && apply_locked(fx, error) &&
+           (!chained || chain_counters_locked(fx.wall_ns, fx.mono_ns, error));
+  });
 }
 
 bool Store::append_locked(std::vector<Event>& events, std::string& error) {

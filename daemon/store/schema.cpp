@@ -2,6 +2,7 @@
 // bring any earlier schema to the current one.
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 #include "daemon/store/store.hpp"
 
@@ -42,6 +43,9 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
     // them: this finds a cartridge's sessions without a scan.
     R"(CREATE INDEX events_session_cartridge
          ON events(json_extract(details, '$.cartridge')) WHERE kind = 'session_started')",
+    // 4: the counters are checked against the chain at start: the newest `counters` event
+    // found without a scan. (The upgrade chains the totals it found: migrate().)
+    R"(CREATE INDEX events_counters ON events(seq) WHERE kind = 'counters')",
 };
 
 }  // namespace
@@ -152,9 +156,18 @@ bool Store::migrate(std::string& error) {
   }
   for (int v = from; v < kSchemaVersion; ++v) {
     const std::string sql = kMigrations[static_cast<std::size_t>(v)];
-    if (!db_.exec("BEGIN IMMEDIATE; " + sql + "; PRAGMA user_version=" + std::to_string(v + 1) +
-                      "; COMMIT;",
-                  error)) {
+    // Records from before schema 4 kept their counters outside the chain: what they hold at
+    // the upgrade is chained as the baseline, in the migration's transaction.
+    const bool baseline = v == 3 && from > 0;
+    if (!db_.exec("BEGIN IMMEDIATE; " + sql, error) ||
+        (baseline && !chain_counters_locked(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count(),
+                                            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::steady_clock::now().time_since_epoch())
+                                                .count(),
+                                            error)) ||
+        !db_.exec("PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;", error)) {
       std::string ignored;
       db_.exec("ROLLBACK", ignored);
       error = "migration to schema " + std::to_string(v + 1) + " failed: " + error;

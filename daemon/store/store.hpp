@@ -19,7 +19,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // What an appended batch changes besides the log itself, in the same transaction.
 struct AlarmTransition {
@@ -30,6 +30,9 @@ struct AlarmTransition {
 };
 struct Effects {
   std::map<std::string, int64_t> counter_deltas;  // e.g. "strokes", "faults"
+  // When the counters were read: a batch that moves strokes or motor_run_ms also chains the
+  // totals as a `counters` event with these times (chain_counters_locked).
+  int64_t wall_ns = 0, mono_ns = 0;
   std::vector<AlarmTransition> alarms;
   // Cartridges inserted (serial, wall time): registered on first sight.
   std::vector<std::pair<std::string, int64_t>> cartridges_seen;
@@ -66,6 +69,11 @@ bool check_file(const std::string& path, std::string& report);
 std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
                                const std::string& session_id = "");
 std::vector<std::string> verify_chain(Db& db, int64_t from_seq = 0);
+// Whether the counters table agrees with the chain (counters.cpp): strokes and motor run time
+// equal the newest chained `counters` event; sessions and faults equal its totals plus the
+// session_started events and the entries into FAULT chained after it. Empty when they agree,
+// else each difference.
+std::vector<std::string> counters_problems(Db& db);
 
 class Store {
  public:
@@ -126,6 +134,10 @@ class Store {
 
   // --- counters and alarm history (counters.cpp) ---
   std::map<std::string, int64_t> counters();
+  // A `counters` event with the totals as they stand, in one transaction: the baseline that
+  // counters_problem() checks the table against (e.g. once an engineer accepted the records).
+  bool chain_counters(int64_t wall_ns, int64_t mono_ns, std::string& error);
+  std::vector<std::string> counters_problems();
   // The newest `limit` alarms (only one session's if given), oldest first.
   std::vector<AlarmRecord> alarm_history(const std::string& session_id = "", int limit = 1000);
 
@@ -136,6 +148,7 @@ class Store {
   bool write(std::string& error, Body&& body);
   bool append_locked(std::vector<Event>& events, std::string& error);
   bool apply_locked(const Effects& fx, std::string& error);
+  bool chain_counters_locked(int64_t wall_ns, int64_t mono_ns, std::string& error);
   std::vector<Event> read_locked(int64_t after_seq, int limit, const std::string& session_id);
   std::vector<SessionRow> select_sessions(const char* sql, const std::vector<std::string>& texts,
                                           const std::vector<int64_t>& ints);

@@ -135,6 +135,7 @@ bool check_records(const std::string& db_path, const std::string& witness_path,
       for (const auto& p : verify_chain(db, w && wp.empty() ? w->accepted : 0)) {
         problems.push_back("the hash chain is broken: " + p);
       }
+      for (const auto& p : counters_problems(db)) problems.push_back(p);
     }
   }
   for (int i = 0; i < 2; ++i) {

@@ -116,6 +116,41 @@ TEST_F(RecordsTrust, AnEditedEventBreaksTheChainAndTheStartSaysSo) {
   expect_untrusted_then_accepted("the hash chain is broken: event 3 does not match its hash");
 }
 
+// #10 finding 6: the counters live in a table beside the chain; an edit there (the chain
+// itself untouched) no longer passes: they are checked against the chained events.
+TEST_F(RecordsTrust, EditedCountersDisagreeWithTheChainAndTheStartSaysSo) {
+  ASSERT_NO_FATAL_FAILURE(run_once());
+  auto r = run_command({"/usr/bin/sqlite3", db(),
+                        "UPDATE counters SET value = value + 1000000 WHERE name = 'strokes'"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command(
+      {DERMAD_BIN, "--sim", "--check", "--protocols", DERMAD_PROTOCOLS, "--state-dir", dir_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("counter strokes is 1000000 but the chained events say 0"),
+            std::string::npos)
+      << r.err;
+  expect_untrusted_then_accepted("counter strokes is 1000000 but the chained events say 0");
+}
+
+TEST_F(RecordsTrust, ASessionsCounterRolledBackIsNoticed) {
+  ASSERT_NO_FATAL_FAILURE(run_once());
+  {
+    // One session recorded, then its count taken back as if it had never been.
+    DaemonProcess d({"--state-dir", dir_});
+    ASSERT_TRUE(d.wait_ready()) << d.log();
+    PenClient pen;
+    pen.connect(d.channel());
+    v1::StartSessionResponse started;
+    ASSERT_NO_FATAL_FAILURE(pen.arm_session("T-COUNT", started));
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_EQ(WEXITSTATUS(d.stop(SIGTERM)), 0) << d.log();
+  }
+  const auto r = run_command(
+      {"/usr/bin/sqlite3", db(), "UPDATE counters SET value = 0 WHERE name = 'sessions'"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_untrusted_then_accepted("counter sessions is 0 but the chained events say 1");
+}
+
 TEST_F(RecordsTrust, ANewDeviceAndAnOrdinaryRestartAreTrusted) {
   ASSERT_NO_FATAL_FAILURE(run_once());
   DaemonProcess d({"--state-dir", dir_});

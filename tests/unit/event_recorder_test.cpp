@@ -103,6 +103,40 @@ TEST_F(EventRecorderTest, AFaultIsCounted) {
             0);
   recorder->stop();
   EXPECT_EQ(records.counters().at("faults"), 1);
+  EXPECT_TRUE(records.counters_problems().empty());  // one entry into FAULT, chained
+}
+
+TEST_F(EventRecorderTest, WhenTheDriveStopsItsCountersAreWrittenWithTheirTotalsChained) {
+  open();
+  ASSERT_EQ(rig.jog(800, 100, 500), control::Verdict::kAccepted);
+  ASSERT_GT(rig.run_until(
+                [](const control::Snapshot& s) {
+                  return s.state == control::State::kIdle && s.speed_hz < 1.0;
+                },
+                5000),
+            0);
+  // Any drain after the stop (here the daemon's own record), not only the periodic one.
+  recorder->record("config_loaded", "info", "{}", "");
+  const auto c = records.counters();
+  EXPECT_NEAR(static_cast<double>(c.at("strokes")), 50.0, 5.0);
+  const auto events = records.read(0, 1000);
+  const auto chained = std::find_if(events.rbegin(), events.rend(),
+                                    [](const store::Event& e) { return e.kind == "counters"; });
+  ASSERT_NE(chained, events.rend());
+  EXPECT_NE(chained->details.find("\"strokes\":" + std::to_string(c.at("strokes"))),
+            std::string::npos)
+      << chained->details;
+  EXPECT_TRUE(records.counters_problems().empty());
+  // An idle pen adds no counters events.
+  recorder->record("config_loaded", "info", "{}", "");
+  recorder->stop();
+  EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                          [](const store::Event& e) { return e.kind == "counters"; }),
+            1);
+  const auto later = records.read(0, 1000);
+  EXPECT_EQ(std::count_if(later.begin(), later.end(),
+                          [](const store::Event& e) { return e.kind == "counters"; }),
+            1);
 }
 
 TEST_F(EventRecorderTest, WhenNothingCanBeWrittenTheLoopRaisesRecordsFailedAndRunsOn) {

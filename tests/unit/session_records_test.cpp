@@ -171,6 +171,43 @@ TEST_F(SessionRecordsTest, CountersAddUpAndAlarmHistoryPairsRaiseWithItsEnd) {
   EXPECT_EQ(s.alarm_history("S1").size(), 1u);
 }
 
+// #10 finding 6: the counters table is checked against the chain, so an edit beside it shows.
+TEST_F(SessionRecordsTest, CountersAreCheckedAgainstTheChainedEvents) {
+  {
+    Store s;
+    std::string err;
+    ASSERT_TRUE(s.open(path_, err)) << err;
+    EXPECT_TRUE(s.counters_problems().empty());  // a new device: all 0, nothing chained
+    ASSERT_TRUE(s.begin_session(row("S1", "C1", kT0), started("S1", "C1", kT0), err)) << err;
+    std::vector<Event> fault{
+        ev("state_changed", "S1", kT0 + 1, R"({"from":"RUNNING","to":"FAULT"})")};
+    Effects fx;
+    fx.counter_deltas = {{"faults", 1}, {"strokes", 420}, {"motor_run_ms", 4200}};
+    fx.wall_ns = kT0 + 2;
+    ASSERT_TRUE(s.append(fault, fx, err)) << err;
+    const auto events = s.read(0, 10);
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[2].kind, "counters");
+    EXPECT_EQ(events[2].details, R"({"strokes":420,"motor_run_ms":4200,"sessions":1,"faults":1})");
+    // Sessions after the baseline are counted from their events.
+    ASSERT_TRUE(s.begin_session(row("S2", "C2", kT0 + 3), started("S2", "C2", kT0 + 3), err));
+    EXPECT_TRUE(s.counters_problems().empty());
+  }
+  tamper("UPDATE counters SET value = 0 WHERE name = 'sessions'");
+  tamper("UPDATE counters SET value = 1 WHERE name = 'strokes'");
+  Store s;
+  std::string err;
+  ASSERT_TRUE(s.open(path_, err)) << err;
+  const auto problems = s.counters_problems();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0], "counter sessions is 0 but the chained events say 2");
+  EXPECT_EQ(problems[1], "counter strokes is 1 but the chained events say 420");
+  // An engineer who has looked makes the counters as they are the new baseline.
+  ASSERT_TRUE(s.chain_counters(kT0 + 9, 9, err)) << err;
+  EXPECT_TRUE(s.counters_problems().empty());
+  EXPECT_TRUE(s.verify().empty());
+}
+
 TEST_F(SessionRecordsTest, AFullStoreRefusesWritesWithAReasonAndKeepsWhatItHad) {
   Store s;
   std::string err;

@@ -76,7 +76,11 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
   ASSERT_TRUE(s.open(path_, err)) << err;
   EXPECT_EQ(s.schema_version(), kSchemaVersion);
   EXPECT_TRUE(s.verify().empty());
-  ASSERT_EQ(s.read(0, 10).size(), 3u);
+  // Its events, then the counters it had, chained as the baseline they are checked against.
+  const auto events = s.read(0, 10);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].kind, "counters");
+  EXPECT_TRUE(s.counters_problems().empty());
   EXPECT_TRUE(s.cartridge_used("CART-OLD"));
   EXPECT_EQ(s.counters().count("motor_run_ms"), 1u);
 
@@ -87,9 +91,10 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
                                R"({"cartridge":"CART-NEW"})", ""},
                               err))
       << err;
-  EXPECT_EQ(s.last_seq(), 4);
+  EXPECT_EQ(s.last_seq(), 5);
   EXPECT_EQ(s.session("S1")->cartridge_serial, "CART-NEW");
   EXPECT_TRUE(s.verify().empty());
+  EXPECT_TRUE(s.counters_problems().empty());  // the new session counted from the baseline
 }
 
 TEST_F(StoreMigrationTest, AMigrationThatFailsLeavesTheFileAtItsSchema) {
