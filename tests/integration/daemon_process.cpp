@@ -1,5 +1,7 @@
 #include "tests/integration/daemon_process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -30,6 +32,19 @@ std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// A sanitizer's report in a child's output fails the test that ran it, whatever the child's
+// exit status said (a daemon killed at the end of a test never reaches its exit code).
+void expect_no_sanitizer_report(const std::string& what, const std::string& output) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                             "WARNING: ThreadSanitizer", "ThreadSanitizer: reported"}) {
+    const auto at = output.find(marker);
+    if (at != std::string::npos) {
+      ADD_FAILURE() << what << ": a sanitizer reported\n" << output.substr(at > 2000 ? at - 2000 : 0);
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -89,6 +104,7 @@ int DaemonProcess::stop(int sig) {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  expect_no_sanitizer_report("dermad", log());
   return status;
 }
 
@@ -128,6 +144,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in) {
   r.err = slurp(err_tmpl);
   unlink(out_tmpl);
   unlink(err_tmpl);
+  expect_no_sanitizer_report(argv_in.empty() ? "a command" : argv_in.front(), r.err);
   return r;
 }
 

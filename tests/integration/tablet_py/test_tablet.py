@@ -91,12 +91,20 @@ class Daemon:
         self.wait(lambda s: s.inputs.cartridge_present)
         return self.treatment.StartSession(good_request(), timeout=5)
 
+    SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                         "WARNING: ThreadSanitizer")
+
     def stop(self):
+        """Stops dermad; the sanitizer's report, if a sanitized build made one."""
         self.channel.close()
         self.proc.terminate()
         self.proc.wait(timeout=20)
         self.log.close()
+        with open(os.path.join(self.dir, "dermad.log")) as f:
+            text = f.read()
         shutil.rmtree(self.dir, ignore_errors=True)
+        hits = [text.find(m) for m in self.SANITIZER_MARKERS if m in text]
+        return text[min(hits):] if hits else None
 
 
 def good_request(**changes):
@@ -154,7 +162,8 @@ class TabletTest(unittest.TestCase):
         self.pen = Daemon()
 
     def tearDown(self):
-        self.pen.stop()
+        report = self.pen.stop()
+        self.assertIsNone(report, "dermad's sanitizer reported:\n%s" % report)
 
     def link_lost_after_ns(self, t0_ns):
         s = self.pen.wait(lambda s: any(a.code == "LINK_LOST" for a in s.alarms))
