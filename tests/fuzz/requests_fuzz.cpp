@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "daemon/api/device_service.hpp"
 #include "daemon/api/engineering_service.hpp"
 #include "daemon/api/gate.hpp"
+#include "daemon/api/input_bounds.hpp"
 #include "daemon/api/log_service.hpp"
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
@@ -48,8 +50,10 @@ namespace {
 
 using namespace dermad;
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
+void require(bool ok, const std::string& what = "") {
+  if (ok) return;
+  if (!what.empty()) std::fprintf(stderr, "requests_fuzz: %s\n", what.c_str());
+  __builtin_trap();
 }
 
 // The unary methods of every service. The streams are reached by the integration tests; here
@@ -57,9 +61,9 @@ void require(bool ok) {
 std::vector<const google::protobuf::MethodDescriptor*> unary_methods() {
   std::vector<const google::protobuf::MethodDescriptor*> out;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const char* s : {"dermad.v1.DeviceService", "dermad.v1.EngineeringService",
-                        "dermad.v1.Simulator", "dermad.v1.TreatmentService",
-                        "dermad.v1.LogService"}) {
+  for (const char* s :
+       {"dermad.v1.DeviceService", "dermad.v1.EngineeringService", "dermad.v1.Simulator",
+        "dermad.v1.TreatmentService", "dermad.v1.LogService"}) {
     const auto* service = pool->FindServiceByName(s);
     require(service != nullptr);
     for (int i = 0; i < service->method_count(); ++i) {
@@ -104,9 +108,8 @@ struct Daemon {
     dir = mkdtemp(tmpl);
     std::string error;
     require(records.open(dir + "/dermad.db", error, 64 * 1024 * 1024));
-    const auto protocols =
-        treatment::load_protocols(std::string(DERMAD_SOURCE_DIR) +
-                                  "/daemon/treatment/protocols.textproto");
+    const auto protocols = treatment::load_protocols(std::string(DERMAD_SOURCE_DIR) +
+                                                     "/daemon/treatment/protocols.textproto");
     require(protocols.set.has_value());
     core = std::make_unique<control::ControlCore>(pen, cfg);
     runner = std::make_unique<control::LoopRunner>(clock, *core, cfg.period_ns);
@@ -119,21 +122,21 @@ struct Daemon {
     recorder->start();
     witness->start(*core, *recorder);
     runner->start(0);
-    gate = std::make_unique<api::Gate>(api::GateConfig{}, [this](const std::string& kind,
-                                                                const std::string& details) {
-      recorder->record(kind, "warning", details, "");
-    });
+    gate = std::make_unique<api::Gate>(api::GateConfig{},
+                                       [this](const std::string& kind, const std::string& details) {
+                                         recorder->record(kind, "warning", details, "");
+                                       });
     hub = std::make_unique<api::TelemetryHub>(core->telemetry(), 1e9 / cfg.period_ns);
     hub->start();
     auto journal = [this](const std::string& kind, const std::string& details) {
       recorder->record(kind, "info", details, "");
     };
-    services.push_back(
-        std::make_unique<api::DeviceService>(*gate, *port, *hub, api::DeviceFacts{"sim"}));
+    services.push_back(std::make_unique<api::DeviceService>(
+        *gate, *port, *hub, api::DeviceFacts{"sim", false, "fuzzing"}));
     services.push_back(std::make_unique<api::EngineeringService>(*gate, *port, io, journal));
     services.push_back(std::make_unique<api::SimulatorService>(*gate, pen));
-    services.push_back(std::make_unique<api::TreatmentService>(
-        *gate, *protocols.set, *port, pen, io, records, *recorder, endings));
+    services.push_back(std::make_unique<api::TreatmentService>(*gate, *protocols.set, *port, pen,
+                                                               io, records, *recorder, endings));
     services.push_back(std::make_unique<api::LogService>(*gate, records, io, *witness, *recorder));
     io_thread = std::thread([this] { io.run(); });
 
@@ -143,7 +146,7 @@ struct Daemon {
     server = b.BuildAndStart();
     require(server != nullptr);
     int fds[2];
-    require(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+    require(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) == 0);
     // As dermad's acceptor does: the peer's credentials first, then the connection to gRPC.
     gate->unix_peer("fd:" + std::to_string(fds[0]), ucred{getpid(), 0, 0});
     grpc::AddInsecureChannelFromFd(server.get(), fds[0]);
@@ -182,23 +185,24 @@ struct Daemon {
     std::condition_variable cv;
     bool done = false;
     grpc::Status status;
-    stub->UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
-                    [&](grpc::Status st) {
-                      std::lock_guard lock(mu);
-                      status = std::move(st);
-                      done = true;
-                      cv.notify_one();
-                    });
+    stub->UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response, [&](grpc::Status st) {
+      std::lock_guard lock(mu);
+      status = std::move(st);
+      done = true;
+      cv.notify_one();
+    });
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return done; });
     // A call the service never answered is a hang: the deadline says so.
-    require(status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED);
+    require(status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED,
+            method + " did not answer within 5 s: " + status.error_message());
     if (status.ok() && m.name() == "StartSession") {
       v1::StartSessionResponse started;
       std::vector<grpc::Slice> slices;
       require(response.Dump(&slices).ok());
       std::string bytes_out;
-      for (const auto& sl : slices) bytes_out.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+      for (const auto& sl : slices)
+        bytes_out.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
       require(started.ParseFromString(bytes_out) && !started.owner_token().empty());
       token = started.owner_token();
     }
@@ -212,6 +216,9 @@ struct Daemon {
 };
 
 Daemon* daemon_instance() {
+  // protobuf logs every string field with invalid UTF-8 it is sent: noise at this rate.
+  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
+  (void)quiet;
   static Daemon* d = new Daemon();  // lives as long as the fuzzer: its threads never stop
   return d;
 }
