@@ -172,6 +172,22 @@ struct Daemon {
     return req->SerializeAsString();
   }
 
+  // Stopped as dermad stops (server, streams, I/O, loop, records), so that the process ends
+  // with no thread of gRPC's still running into destroyed globals.
+  ~Daemon() {
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    hub->stop();
+    work.reset();
+    io.stop();
+    io_thread.join();
+    runner->stop();
+    recorder->stop();
+    recorder->close();
+    witness->stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
   // The call; the pen's safety checked after it.
   void call(const google::protobuf::MethodDescriptor& m, const std::string& bytes) {
     const std::string method = "/" + m.service()->full_name() + "/" + m.name();
@@ -219,7 +235,12 @@ Daemon* daemon_instance() {
   // protobuf logs every string field with invalid UTF-8 it is sent: noise at this rate.
   static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
   (void)quiet;
-  static Daemon* d = new Daemon();  // lives as long as the fuzzer: its threads never stop
+  static Daemon* d = [] {
+    auto* made = new Daemon();
+    // libFuzzer ends with exit(): the daemon stops first.
+    std::atexit([] { delete daemon_instance(); });
+    return made;
+  }();
   return d;
 }
 
