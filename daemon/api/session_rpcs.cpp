@@ -365,9 +365,11 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
       return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT,
                                     "since '" + req->since() + "' is not a date (YYYY-MM-DD)"));
     }
-    // Nanoseconds since 1970 end in 2262: a later day has no sessions on or after it.
+    // Nanoseconds since 1970 span 1677..2262: a later day has no sessions on or after it, an
+    // earlier one has them all (multiplying either out would overflow: found by fuzzing).
     const int64_t secs = d->time_since_epoch().count() * int64_t{86400};
-    since_ns = secs > INT64_MAX / 1'000'000'000 ? INT64_MAX : secs * 1'000'000'000;
+    constexpr int64_t kNs = 1'000'000'000;
+    since_ns = secs > INT64_MAX / kNs ? INT64_MAX : secs < INT64_MIN / kNs ? INT64_MIN : secs * kNs;
   }
   if (req->limit() > 1000) {
     return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT,

@@ -200,5 +200,22 @@ TEST_F(Sessions, AfterAnEstopTheOwnerResumesTheSameSessionWithItsOwnCartridge) {
   EXPECT_EQ(sum.cartridge_serial(), "C-400");
 }
 
+// Found by requests_fuzz (UBSan: signed overflow): a `since` day before 1970 overflowed its
+// nanoseconds; one before 0274 wrapped into the future and hid every session.
+TEST_F(Sessions, ListingSinceADayLongBefore1970ListsEverySession) {
+  v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(arm_session("C-OLD-DAY", started));
+  for (const char* day : {"0274-01-01", "1357-01-01", "0001-01-01", "1969-12-31"}) {
+    grpc::ClientContext ctx;
+    v1::ListSessionsRequest req;
+    req.set_since(day);
+    v1::ListSessionsResponse resp;
+    const grpc::Status st = treatment->ListSessions(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << day << ": " << st.error_message();
+    ASSERT_EQ(resp.sessions_size(), 1) << day;
+    EXPECT_EQ(resp.sessions(0).session_id(), started.session_id()) << day;
+  }
+}
+
 }  // namespace
 }  // namespace dermad::test
