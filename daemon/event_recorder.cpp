@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include <chrono>
+#include <cstring>
 
 #include "daemon/control/alarms.hpp"
 #include "daemon/control/clock.hpp"
@@ -23,7 +24,8 @@ int64_t wall_ns() {
 
 // The record of one loop event, and what it changes besides the log.
 store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
-                       const std::string& session, store::Effects& fx) {
+                       const std::string& session, store::Effects& fx,
+                       const std::vector<std::string>& resources) {
   using control::EventKind;
   store::Event r;
   r.mono_ns = e.t_ns;
@@ -51,6 +53,14 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
     }
     case EventKind::kAlarmRaised:
       set("alarm_raised", "alarm", alarm);
+      if (e.a == static_cast<uint8_t>(control::AlarmCode::kHardwareFault) && (e.n >> 16) != 0) {
+        const std::size_t i = (e.n >> 16) - 1;
+        const int err = static_cast<int>(e.n & 0xFFFFu);
+        r.details = R"({"code":")" + code + R"(","resource":")" +
+                    store::json_escape(i < resources.size() ? resources[i]
+                                                            : "resource " + std::to_string(i)) +
+                    R"(","error":")" + store::json_escape(err ? std::strerror(err) : "") + "\"}";
+      }
       alarm_moved(store::AlarmTransition::kRaised);
       break;
     case EventKind::kAlarmCleared:
@@ -79,14 +89,17 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
 void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>& c,
                         store::Effects& fx) {
   if (!c || c->serial.empty()) {
-    r.details = R"({"serial":null})";
+    r.details = c && !c->problem.empty()
+                    ? R"({"serial":null,"problem":")" + store::json_escape(c->problem) + "\"}"
+                    : R"({"serial":null})";
     return;
   }
-  r.details = R"({"serial":")" + store::json_escape(c->serial) + R"(","type":")" +
-              hal::to_string(c->type) + R"(","needles":)" + std::to_string(c->needles) +
-              R"(,"lot":")" + store::json_escape(c->lot) + R"(","expires":")" +
-              store::json_escape(c->expires) + R"(","checksum_ok":)" +
-              (c->checksum_ok ? "true" : "false") + "}";
+  r.details =
+      R"({"serial":")" + store::json_escape(c->serial) + R"(","type":")" + hal::to_string(c->type) +
+      R"(","needles":)" + std::to_string(c->needles) + R"(,"lot":")" + store::json_escape(c->lot) +
+      R"(","expires":")" + store::json_escape(c->expires) + R"(","checksum_ok":)" +
+      (c->checksum_ok ? "true" : "false") +
+      (c->problem.empty() ? "" : R"(,"problem":")" + store::json_escape(c->problem) + "\"") + "}";
   if (c->checksum_ok) fx.cartridges_seen.emplace_back(c->serial, r.wall_ns);
 }
 
@@ -114,7 +127,7 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
       continue;
     }
     pending_.push_back(
-        to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_));
+        to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_, resources_));
     // The drive just stopped: its strokes and run time are written with that.
     if (e.kind == control::EventKind::kStateChanged &&
         (static_cast<control::State>(e.a) == control::State::kRunning ||
@@ -122,7 +135,12 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
       counters_due = true;
     }
     if (e.kind == control::EventKind::kCartridgeInserted && read_cartridge_) {
-      describe_cartridge(pending_.back(), read_cartridge_(), pending_fx_);
+      const auto c = read_cartridge_();
+      describe_cartridge(pending_.back(), c, pending_fx_);
+      if (cartridge_cache_) cartridge_cache_->set(c);
+    }
+    if (e.kind == control::EventKind::kCartridgeRemoved && cartridge_cache_) {
+      cartridge_cache_->set(std::nullopt);
     }
   }
   control::Snapshot s;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "daemon/api/journal.hpp"
+#include "daemon/cartridge_cache.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/store/store.hpp"
 
@@ -32,9 +33,15 @@ class EventRecorder final : public api::Journal {
       : core_(core), store_(store), timer_(io), max_pending_(max_pending) {}
 
   // How to read the cartridge that was just inserted (the HAL's EEPROM read: I/O side), so
-  // its insertion is recorded with its identity and the registry sees it.
+  // its insertion is recorded with its identity, the registry sees it, and `cache` (if given)
+  // holds it for the gRPC side until the removal.
   using CartridgeReader = std::function<std::optional<hal::CartridgeInfo>()>;
-  void read_cartridges_with(CartridgeReader reader) { read_cartridge_ = std::move(reader); }
+  void read_cartridges_with(CartridgeReader reader, CartridgeCache* cache = nullptr) {
+    read_cartridge_ = std::move(reader);
+    cartridge_cache_ = cache;
+  }
+  // The HAL's resources, so a HARDWARE_FAULT is recorded with what failed.
+  void name_resources(std::vector<std::string> names) { resources_ = std::move(names); }
 
   void start() { schedule(); }
   // Drains what the loop has left, writes the last counters and stops the timer.
@@ -66,6 +73,8 @@ class EventRecorder final : public api::Journal {
   boost::asio::steady_timer timer_;
   const std::size_t max_pending_;
   CartridgeReader read_cartridge_;
+  CartridgeCache* cartridge_cache_ = nullptr;
+  std::vector<std::string> resources_;
   mutable std::mutex mu_;  // the timer and RPC completions both record
   std::vector<store::Event> pending_;
   store::Effects pending_fx_;

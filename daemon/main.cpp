@@ -23,6 +23,7 @@
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"
+#include "daemon/cartridge_cache.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
@@ -183,6 +184,18 @@ int main(int argc, char** argv) {
   hal::sim::SimConfig sim_cfg;
   sim_cfg.seed = opts->seed;
   hal::sim::SimPen pen(sim_cfg);
+  {
+    std::vector<std::string> problems;
+    if (!pen.configure(problems)) {
+      for (const auto& p : problems) log("ERROR", p);
+      log("ERROR", "refusing to start: the " + pen.name() + " pen's hardware is not as configured");
+      return 2;
+    }
+    if (std::string why; !pen.activate(why)) {
+      log("ERROR", "refusing to start: the outputs cannot be enabled safely: " + why);
+      return 1;
+    }
+  }
 
   control::ControlConfig cfg;
   cfg.period_ns = int64_t{opts->period_us} * 1000;
@@ -209,7 +222,9 @@ int main(int argc, char** argv) {
   }
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
-  recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); });
+  CartridgeCache cartridges;
+  recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); }, &cartridges);
+  recorder.name_resources(pen.resources());
   recorder.remember_losses_in(opts->state_dir + "/dermad.lost");
   recorder.recover_losses();
   recorder.record(
@@ -258,16 +273,18 @@ int main(int argc, char** argv) {
     recorder.record(kind, "warning", details, "");
   });
   // After the gate: streams the hub still holds at exit give their tickets back to it.
-  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us);
+  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us, pen.resources());
   hub.start();
   api::UnixAcceptor unix_socket;
-  api::DeviceService device(gate, port, hub, {pen.name(), rt.granted, rt.note});
+  api::DeviceService device(gate, port, hub, cartridges,
+                            {pen.name(), "", pen.resources(), rt.granted, rt.note});
   api::EngineeringService engineering(
       gate, port, io, [&recorder](const std::string& kind, const std::string& details) {
         recorder.record(kind, "info", details, "");
       });
-  api::SimulatorService simulator(gate, pen);
-  api::TreatmentService treatment(gate, *protocols.set, port, pen, io, records, recorder, endings);
+  api::SimulatorService simulator(gate, pen, cartridges, io);
+  api::TreatmentService treatment(gate, *protocols.set, port, cartridges, io, records, recorder,
+                                  endings);
   api::LogService logs(gate, records, io, witness, recorder);
 
   std::string error;
@@ -328,6 +345,7 @@ int main(int argc, char** argv) {
   // The loop stops before the records' last drain, so nothing it says goes unwritten and
   // uncounted (the pen is in its safe state already).
   runner.stop();
+  pen.deactivate();
   treatment.abort_active(std::string("dermad was stopped (") +
                          (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
   if (std::string error; !endings.save(endings_path, error)) {

@@ -43,8 +43,9 @@ struct CartridgeInfo {
   CartridgeType type = CartridgeType::kUnknown;
   uint32_t needles = 0;
   std::string lot;
-  std::string expires;      // YYYY-MM-DD
-  bool checksum_ok = true;  // the EEPROM image's checksum matched
+  std::string expires;       // YYYY-MM-DD
+  bool checksum_ok = true;   // the EEPROM image was valid (checksum, layout, fields)
+  std::string problem = {};  // why it was not, when it was not
 };
 
 }  // namespace dermad::hal

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hal/cartridge.hpp"
 
@@ -77,8 +78,30 @@ struct Geometry {
   double motor_resistance_ohm = 3.4;
 };
 
+// What became of one read or write. A failed one names the first resource that failed (an
+// index into Hal::resources()) and its errno; the loop raises HARDWARE_FAULT with that name and
+// drives the outputs safe. An input that could not be read holds its safe value (Inputs).
+struct IoStatus {
+  uint16_t failed = 0;    // resources that failed in this call
+  uint16_t resource = 0;  // the first of them
+  int error = 0;          // its errno
+
+  bool ok() const { return failed == 0; }
+  void fail(uint16_t r, int err) {
+    if (failed++ == 0) {
+      resource = r;
+      error = err;
+    }
+  }
+};
+
 // The control loop's view of a device. One owner; read and write are called from the
 // control thread only and must neither block nor allocate.
+//
+// The lifecycle follows ros2_control's hardware components: configure opens and checks every
+// resource (each failure named), activate sets the outputs to their safe values and then
+// enables them, deactivate leaves them safe. read and write are valid between activate and
+// deactivate.
 class Hal {
  public:
   Hal() = default;
@@ -88,8 +111,14 @@ class Hal {
 
   virtual std::string name() const = 0;
   virtual Geometry geometry() const = 0;
-  virtual void read(int64_t now_ns, Inputs& in) = 0;
-  virtual void write(int64_t now_ns, const Outputs& out) = 0;
+  // Every resource is opened and checked; false with each problem in `errors` otherwise.
+  virtual bool configure(std::vector<std::string>& errors) = 0;
+  virtual bool activate(std::string& error) = 0;
+  virtual void deactivate() = 0;
+  virtual IoStatus read(int64_t now_ns, Inputs& in) = 0;
+  virtual IoStatus write(int64_t now_ns, const Outputs& out) = 0;
+  // The resources an IoStatus points into ("ESTOP (gpio dermad:13)"); fixed once configured.
+  virtual const std::vector<std::string>& resources() const = 0;
 
   // The inserted cartridge's EEPROM, parsed; nullopt when absent or unreadable. May block on
   // I2C for milliseconds: for the I/O side only, never the control thread.

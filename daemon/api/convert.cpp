@@ -1,5 +1,6 @@
 #include "daemon/api/convert.hpp"
 
+#include <cstring>
 #include <sstream>
 
 namespace dermad::api {
@@ -43,7 +44,8 @@ void fill_inputs(const control::Snapshot& s, Msg& out) {
 }
 
 template <typename Msg>
-void fill_alarms(const control::AlarmSet& a, Msg& out) {
+void fill_alarms(const control::Snapshot& s, Msg& out, const std::vector<std::string>& resources) {
+  const control::AlarmSet& a = s.alarms;
   for (std::size_t i = 0; i < kAlarmCount; ++i) {
     if (!(a.active & (1u << i))) continue;
     const auto& info = kAlarmTable[i];
@@ -51,7 +53,9 @@ void fill_alarms(const control::AlarmSet& a, Msg& out) {
     al->set_code(std::string(info.code));
     al->set_priority(static_cast<v1::AlarmPriority>(static_cast<int>(info.priority)));
     al->set_since_ns(a.since_ns[i]);
-    al->set_text(std::string(info.text));
+    al->set_text(i == static_cast<std::size_t>(AlarmCode::kHardwareFault)
+                     ? hardware_fault_text(s, resources)
+                     : std::string(info.text));
     al->set_latched(info.latches);
     al->set_condition_active((a.condition & (1u << i)) != 0);
   }
@@ -59,7 +63,7 @@ void fill_alarms(const control::AlarmSet& a, Msg& out) {
 
 // The fields Status and TelemetrySample share.
 template <typename Msg>
-void fill_common(const control::Snapshot& s, Msg& out) {
+void fill_common(const control::Snapshot& s, Msg& out, const std::vector<std::string>& resources) {
   out.set_t_ns(s.t_ns);
   out.set_state(to_proto(s.state));
   out.set_depth_target_um(s.depth_target_um);
@@ -73,13 +77,47 @@ void fill_common(const control::Snapshot& s, Msg& out) {
   out.set_temperature_c(s.temperature_c);
   out.set_supply_v(s.supply_v);
   fill_inputs(s, out);
-  fill_alarms(s.alarms, out);
+  fill_alarms(s, out, resources);
 }
 
 }  // namespace
 
-void fill_status(const control::Snapshot& s, v1::Status& out) {
-  fill_common(s, out);
+void fill_cartridge(const hal::CartridgeInfo& c, v1::Cartridge& out) {
+  out.set_serial(c.serial);
+  switch (c.type) {
+    case hal::CartridgeType::kStandard:
+      out.set_type(v1::CARTRIDGE_TYPE_STANDARD);
+      break;
+    case hal::CartridgeType::kNano:
+      out.set_type(v1::CARTRIDGE_TYPE_NANO);
+      break;
+    case hal::CartridgeType::kGoldNano:
+      out.set_type(v1::CARTRIDGE_TYPE_GOLD_NANO);
+      break;
+    case hal::CartridgeType::kUnknown:
+      out.set_type(v1::CARTRIDGE_TYPE_UNSPECIFIED);
+      break;
+  }
+  out.set_needles(c.needles);
+  out.set_lot(c.lot);
+  out.set_expires(c.expires);
+  out.set_valid(c.checksum_ok);
+  out.set_problem(c.problem);
+}
+
+std::string hardware_fault_text(const control::Snapshot& s,
+                                const std::vector<std::string>& resources) {
+  std::string text(kAlarmTable[static_cast<std::size_t>(AlarmCode::kHardwareFault)].text);
+  if (s.hw_resource == 0) return text;
+  const std::size_t i = s.hw_resource - 1u;
+  text += ": " + (i < resources.size() ? resources[i] : "resource " + std::to_string(i));
+  if (s.hw_errno != 0) text += ": " + std::string(std::strerror(s.hw_errno));
+  return text;
+}
+
+void fill_status(const control::Snapshot& s, v1::Status& out,
+                 const std::vector<std::string>& resources) {
+  fill_common(s, out, resources);
   out.set_homed(s.homed);
   out.set_strokes(s.strokes);
   out.set_service_remaining_ms(s.service_remaining_ms);
@@ -93,8 +131,9 @@ void fill_status(const control::Snapshot& s, v1::Status& out) {
   l->set_period_us(s.loop.period_us);
 }
 
-void fill_sample(const control::Snapshot& s, v1::TelemetrySample& out) {
-  fill_common(s, out);
+void fill_sample(const control::Snapshot& s, v1::TelemetrySample& out,
+                 const std::vector<std::string>& resources) {
+  fill_common(s, out, resources);
   out.set_tick(s.tick);
   out.set_loop_late_us(s.late_us);
 }

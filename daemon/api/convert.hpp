@@ -2,16 +2,26 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "daemon/control/command.hpp"
 #include "daemon/control/snapshot.hpp"
 #include "dermad/v1/device.pb.h"
+#include "hal/cartridge.hpp"
 
 namespace dermad::api {
 
 v1::State to_proto(control::State s);
-void fill_status(const control::Snapshot& s, v1::Status& out);
-void fill_sample(const control::Snapshot& s, v1::TelemetrySample& out);
+// `resources` are the HAL's (Hal::resources()): HARDWARE_FAULT's text names the one that failed.
+void fill_status(const control::Snapshot& s, v1::Status& out,
+                 const std::vector<std::string>& resources);
+void fill_sample(const control::Snapshot& s, v1::TelemetrySample& out,
+                 const std::vector<std::string>& resources);
+// "Hardware read or write failed: ESTOP (gpio dermad:13): No such device".
+std::string hardware_fault_text(const control::Snapshot& s,
+                                const std::vector<std::string>& resources);
+
+void fill_cartridge(const hal::CartridgeInfo& c, v1::Cartridge& out);
 
 // "ESTOP, MOTOR_STALL" for the alarms in `mask`.
 std::string alarm_names(uint32_t mask);

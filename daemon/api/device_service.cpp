@@ -20,6 +20,7 @@ grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerConte
   const auto& geo = port_.core().geometry();
   resp->set_version(DERMAD_VERSION);
   resp->set_backend(facts_.backend);
+  resp->set_board(facts_.board);
   resp->set_loop_period_us(static_cast<uint32_t>(cfg.period_ns / 1000));
   resp->set_tach_edges_per_rev(geo.tach_edges_per_rev);
   resp->set_depth_min_um(cfg.limits.depth_min_um);
@@ -45,7 +46,12 @@ grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* 
     r->Finish(Status(StatusCode::UNAVAILABLE, "the control loop has not run its first tick"));
     return r;
   }
-  fill_status(s, *resp);
+  fill_status(s, *resp, facts_.resources);
+  resp->set_backend(facts_.backend);
+  resp->set_board(facts_.board);
+  if (const auto c = s.cartridge_present ? cartridges_.current() : std::nullopt) {
+    fill_cartridge(*c, *resp->mutable_cartridge());
+  }
   r->Finish(Status::OK);
   return r;
 }

@@ -2,24 +2,29 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/gate.hpp"
 #include "daemon/api/telemetry_hub.hpp"
+#include "daemon/cartridge_cache.hpp"
 #include "dermad/v1/device.grpc.pb.h"
 
 namespace dermad::api {
 
 struct DeviceFacts {
-  std::string backend;
+  std::string backend;                 // "sim", or "linux"
+  std::string board;                   // the board's name and file, with the linux backend
+  std::vector<std::string> resources;  // the HAL's, for HARDWARE_FAULT's text
   bool realtime = false;
   std::string realtime_note;
 };
 
 class DeviceService final : public v1::DeviceService::CallbackService {
  public:
-  DeviceService(Gate& gate, CommandPort& port, TelemetryHub& hub, DeviceFacts facts)
-      : gate_(gate), port_(port), hub_(hub), facts_(std::move(facts)) {}
+  DeviceService(Gate& gate, CommandPort& port, TelemetryHub& hub, const CartridgeCache& cartridges,
+                DeviceFacts facts)
+      : gate_(gate), port_(port), hub_(hub), cartridges_(cartridges), facts_(std::move(facts)) {}
 
   grpc::ServerUnaryReactor* GetDeviceInfo(grpc::CallbackServerContext* ctx,
                                           const v1::GetDeviceInfoRequest* req,
@@ -36,6 +41,7 @@ class DeviceService final : public v1::DeviceService::CallbackService {
   Gate& gate_;
   CommandPort& port_;
   TelemetryHub& hub_;
+  const CartridgeCache& cartridges_;
   DeviceFacts facts_;
 };
 

@@ -97,7 +97,11 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   if (port_.core().telemetry().latest(snap)) {
     device.state = snap.state;
     device.active_alarms = snap.alarms.active;
-    if (snap.cartridge_present) device.cartridge = hal_.read_cartridge();
+    if (snap.cartridge_present) {
+      device.cartridge = cartridges_.current();
+      // The switch closed a moment ago and the EEPROM is not read yet: say so, not "none".
+      if (!device.cartridge) device.cartridge_unread = true;
+    }
   }
   device.records_error = journal_.unwritable();
   // The single-use rule from the records, so it holds across restarts.
@@ -254,7 +258,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
   if (snap.alarms.active != 0)
     why.push_back("unresolved alarms: " + alarm_names(snap.alarms.active));
   // The session's own cartridge, not another: single use, and its needles are the summary's.
-  const auto cart = snap.cartridge_present ? hal_.read_cartridge() : std::nullopt;
+  const auto cart = snap.cartridge_present ? cartridges_.current() : std::nullopt;
   if (!cart || cart->serial.empty()) {
     why.push_back("no cartridge: put the session's cartridge " + cur->cartridge.serial +
                   " back in");

@@ -1,5 +1,8 @@
 #include "daemon/api/simulator_service.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
 #include <regex>
 #include "daemon/api/status_codes.hpp"
 
@@ -83,8 +86,37 @@ grpc::ServerUnaryReactor* SimulatorService::InsertCartridge(grpc::CallbackServer
     return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
                             "expires '" + c.expires + "' is not a YYYY-MM-DD date"));
   }
-  pen_.insert_cartridge(c);
-  return done(ctx);
+  const uint64_t before = cartridges_.generation();
+  if (std::string problem; !pen_.insert_cartridge(c, &problem)) {
+    return done(ctx, Status(StatusCode::INVALID_ARGUMENT,
+                            "the cartridge EEPROM cannot hold this: " + problem));
+  }
+  auto* r = ctx->DefaultReactor();
+  answer_when_read(r, before, 100);
+  return r;
+}
+
+// The recorder reads a new cartridge within a drain (50 ms); past a second something is wrong
+// with the I/O side, and the caller is told so rather than left waiting.
+void SimulatorService::answer_when_read(grpc::ServerUnaryReactor* r, uint64_t after,
+                                        int polls_left) {
+  if (cartridges_.generation() != after && cartridges_.current()) {
+    r->Finish(Status::OK);
+    return;
+  }
+  if (polls_left == 0) {
+    r->Finish(Status(StatusCode::UNAVAILABLE,
+                     "the cartridge is in, but dermad has not read its EEPROM within 1 s"));
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(10));
+  timer->async_wait([this, r, after, polls_left, timer](const boost::system::error_code& ec) {
+    if (ec) {
+      r->Finish(Status(StatusCode::UNAVAILABLE, "dermad is stopping"));
+      return;
+    }
+    answer_when_read(r, after, polls_left - 1);
+  });
 }
 
 grpc::ServerUnaryReactor* SimulatorService::RemoveCartridge(grpc::CallbackServerContext* ctx,
@@ -118,6 +150,7 @@ grpc::ServerUnaryReactor* SimulatorService::SetFault(grpc::CallbackServerContext
     return finish_now(ctx, *refused);
   }
   // The proto's values follow hal::sim::SimFault, one up (0 is "unspecified").
+  static_assert(v1::SimFault_MAX == static_cast<int>(hal::sim::kSimFaultCount));
   const int kind = static_cast<int>(req->fault()) - 1;
   if (kind < 0 || kind >= static_cast<int>(hal::sim::kSimFaultCount)) {
     return done(ctx, Status(StatusCode::INVALID_ARGUMENT, "fault kind missing or unknown"));

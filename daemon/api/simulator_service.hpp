@@ -1,7 +1,10 @@
 // Simulator: scripted events on the simulated pen (served only with --sim).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+
 #include "daemon/api/gate.hpp"
+#include "daemon/cartridge_cache.hpp"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "hal/sim/sim_pen.hpp"
 
@@ -9,7 +12,11 @@ namespace dermad::api {
 
 class SimulatorService final : public v1::Simulator::CallbackService {
  public:
-  SimulatorService(Gate& gate, hal::sim::SimPen& pen) : gate_(gate), pen_(pen) {}
+  // InsertCartridge answers once the I/O side has read the simulated EEPROM into `cartridges`
+  // (waiting on `io`), so a client may start a session the moment it returns.
+  SimulatorService(Gate& gate, hal::sim::SimPen& pen, const CartridgeCache& cartridges,
+                   boost::asio::io_context& io)
+      : gate_(gate), pen_(pen), cartridges_(cartridges), io_(io) {}
 
   grpc::ServerUnaryReactor* SetTrigger(grpc::CallbackServerContext* ctx,
                                        const v1::SetSwitchRequest* req, v1::SimAck*) override;
@@ -31,7 +38,11 @@ class SimulatorService final : public v1::Simulator::CallbackService {
 
  private:
   Gate& gate_;
+  void answer_when_read(grpc::ServerUnaryReactor* r, uint64_t after, int polls_left);
+
   hal::sim::SimPen& pen_;
+  const CartridgeCache& cartridges_;
+  boost::asio::io_context& io_;
 };
 
 }  // namespace dermad::api

@@ -10,8 +10,9 @@ namespace dermad::api {
 using grpc::Status;
 using grpc::StatusCode;
 
-TelemetryStream::TelemetryStream(double loop_hz, std::shared_ptr<void> ticket)
-    : loop_hz_(loop_hz), ticket_(std::move(ticket)) {
+TelemetryStream::TelemetryStream(double loop_hz, std::shared_ptr<void> ticket,
+                                 const std::vector<std::string>& resources)
+    : loop_hz_(loop_hz), ticket_(std::move(ticket)), resources_(resources) {
   StartRead(&in_);  // the first request: rate and window
 }
 
@@ -100,7 +101,7 @@ void TelemetryStream::offer(const control::Snapshot& s, uint64_t lost_ticks) {
     ++dropped_;
   }
   queue_.emplace_back();
-  fill_sample(s, queue_.back());
+  fill_sample(s, queue_.back(), resources_);
   try_send();
 }
 
@@ -130,7 +131,7 @@ void TelemetryHub::stop() {
 }
 
 TelemetryStream* TelemetryHub::open(std::shared_ptr<void> ticket) {
-  auto* s = new TelemetryStream(loop_hz_, std::move(ticket));
+  auto* s = new TelemetryStream(loop_hz_, std::move(ticket), resources_);
   std::lock_guard lock(mu_);
   streams_.insert(s);
   return s;

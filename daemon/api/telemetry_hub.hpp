@@ -15,7 +15,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/control/control_core.hpp"
 #include "dermad/v1/device.grpc.pb.h"
@@ -29,7 +31,9 @@ class TelemetryStream final
   static constexpr uint32_t kMaxWindow = 1024;
 
   // `ticket` holds the caller's stream allowance until the stream is gone.
-  TelemetryStream(double loop_hz, std::shared_ptr<void> ticket);
+  // `resources`: the hub's, which outlives its streams.
+  TelemetryStream(double loop_hz, std::shared_ptr<void> ticket,
+                  const std::vector<std::string>& resources);
 
   void OnReadDone(bool ok) override { read_.store(ok ? kOk : kFailed); }
   void OnWriteDone(bool ok) override { write_.store(ok ? kOk : kFailed); }
@@ -50,6 +54,7 @@ class TelemetryStream final
 
   const double loop_hz_;
   const std::shared_ptr<void> ticket_;
+  const std::vector<std::string>& resources_;
   std::atomic<int> read_{kNone}, write_{kNone};
   std::atomic<bool> cancelled_{false}, done_{false};
 
@@ -69,8 +74,10 @@ class TelemetryStream final
 
 class TelemetryHub {
  public:
-  explicit TelemetryHub(const control::TelemetryRing& ring, double loop_hz)
-      : ring_(ring), loop_hz_(loop_hz) {}
+  // `resources`: the HAL's, for HARDWARE_FAULT's text.
+  TelemetryHub(const control::TelemetryRing& ring, double loop_hz,
+               std::vector<std::string> resources = {})
+      : ring_(ring), loop_hz_(loop_hz), resources_(std::move(resources)) {}
   // Streams must be done (server shut down) before the hub goes.
   ~TelemetryHub();
 
@@ -89,6 +96,7 @@ class TelemetryHub {
 
   const control::TelemetryRing& ring_;
   const double loop_hz_;
+  const std::vector<std::string> resources_;
   mutable std::mutex mu_;
   std::set<TelemetryStream*> streams_;
   std::atomic<bool> running_{false};

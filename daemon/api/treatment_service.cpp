@@ -13,13 +13,13 @@ using grpc::Status;
 using grpc::StatusCode;
 
 TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
-                                   hal::Hal& hal, boost::asio::io_context& io,
+                                   const CartridgeCache& cartridges, boost::asio::io_context& io,
                                    store::Store& records, Journal& journal,
                                    store::PendingEndings& endings)
     : gate_(gate),
       protocols_(std::move(protocols)),
       port_(port),
-      hal_(hal),
+      cartridges_(cartridges),
       io_(io),
       records_(records),
       journal_(journal),

@@ -11,6 +11,7 @@
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/gate.hpp"
 #include "daemon/api/journal.hpp"
+#include "daemon/cartridge_cache.hpp"
 #include "daemon/store/pending_endings.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
@@ -22,9 +23,9 @@ namespace dermad::api {
 
 class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
-  TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port, hal::Hal& hal,
-                   boost::asio::io_context& io, store::Store& records, Journal& journal,
-                   store::PendingEndings& endings);
+  TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
+                   const CartridgeCache& cartridges, boost::asio::io_context& io,
+                   store::Store& records, Journal& journal, store::PendingEndings& endings);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
@@ -75,7 +76,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   Gate& gate_;
   const treatment::ProtocolSet protocols_;
   CommandPort& port_;
-  hal::Hal& hal_;
+  const CartridgeCache& cartridges_;
   boost::asio::io_context& io_;
   treatment::SessionBook book_;
   store::Store& records_;

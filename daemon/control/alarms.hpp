@@ -23,6 +23,7 @@ enum class AlarmCode : uint8_t {
   kLinkLost,
   kRecordsFailed,
   kRecordsUntrusted,
+  kHardwareFault,
   kCount
 };
 inline constexpr std::size_t kAlarmCount = static_cast<std::size_t>(AlarmCode::kCount);
@@ -57,7 +58,11 @@ inline constexpr std::array<AlarmInfo, kAlarmCount> kAlarmTable{{
     // session until an engineer has looked and accepted them (`dermactl records accept`).
     {"RECORDS_UNTRUSTED", Priority::kMedium, true,
      "Records damaged or lost: an engineer must resolve it"},
+    // A read or write of the hardware failed (a GPIO chip, PWM, ADC gone or erroring); the
+    // resource is named in the status and the record.
+    {"HARDWARE_FAULT", Priority::kHigh, true, "Hardware read or write failed"},
 }};
+static_assert(kAlarmCount <= 32, "AlarmSet keeps the codes in a 32-bit mask");
 
 constexpr const AlarmInfo& info(AlarmCode c) {
   return kAlarmTable[static_cast<std::size_t>(c)];

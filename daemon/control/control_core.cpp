@@ -40,6 +40,7 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.link_lost = link_lost_;
   v.records_failed = !records_ok_.load(std::memory_order_relaxed);
   v.records_untrusted = !records_trusted_.load(std::memory_order_relaxed);
+  v.hardware_failed = io_failed_;
   v.cartridge_removed_running =
       out_.motor_enable && cartridge_at_drive_start_ && !in_.cartridge_present;
   v.late_ns = late_ns;
@@ -145,7 +146,14 @@ void ControlCore::record_changes(int64_t now_ns) {
   const uint32_t gone = recorded_alarms_ & ~now;
   for (uint8_t i = 0; i < kAlarmCount; ++i) {
     const uint32_t b = 1u << i;
-    if (raised & b) emit({now_ns, EventKind::kAlarmRaised, i, 0, 0});
+    if (raised & b) {
+      // HARDWARE_FAULT carries what failed: the resource (index + 1) and its errno.
+      const uint32_t what = i == static_cast<uint8_t>(AlarmCode::kHardwareFault)
+                                ? uint32_t{hw_fault_.resource} << 16 |
+                                      (static_cast<uint32_t>(hw_fault_.error) & 0xFFFFu)
+                                : 0;
+      emit({now_ns, EventKind::kAlarmRaised, i, 0, what});
+    }
     if (gone & b) {
       emit({now_ns, (acknowledged_ & b) ? EventKind::kAlarmAcknowledged : EventKind::kAlarmCleared,
             i, 0, 0});
@@ -242,7 +250,11 @@ void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& spe
 }
 
 void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop) {
-  hal_.read(now_ns, in_);
+  const hal::IoStatus read = hal_.read(now_ns, in_);
+  io_failed_ = !read.ok() || !write_status_.ok();
+  for (const hal::IoStatus* st : {static_cast<const hal::IoStatus*>(&write_status_), &read}) {
+    if (!st->ok()) hw_fault_ = {static_cast<uint16_t>(st->resource + 1), st->error};
+  }
   const int64_t dt_ns = prev_t_ns_ < 0 ? cfg_.period_ns : now_ns - prev_t_ns_;
   const double dt = static_cast<double>(dt_ns) * 1e-9;
   prev_t_ns_ = now_ns;
@@ -320,7 +332,12 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
       out_.led = hal::Led::kAmber;
       break;
   }
-  hal_.write(now_ns, out_);
+  write_status_ = hal_.write(now_ns, out_);
+  // What failed stays on show while its alarm does.
+  if (!(supervisor_.alarms().active & bit(AlarmCode::kHardwareFault)) && !io_failed_ &&
+      write_status_.ok()) {
+    hw_fault_ = {};
+  }
   record_changes(now_ns);
 
   Snapshot snap;
@@ -352,6 +369,8 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
                             : now_ns + service_.duration_ns;
     snap.service_remaining_ms = (end - now_ns) / 1'000'000;
   }
+  snap.hw_resource = hw_fault_.resource;
+  snap.hw_errno = hw_fault_.error;
   snap.late_us = late_ns > 0 ? static_cast<uint32_t>(late_ns / 1000) : 0;
   snap.loop = loop;
   ring_.publish(snap);

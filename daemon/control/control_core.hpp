@@ -111,7 +111,13 @@ class ControlCore {
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};
   std::atomic<bool> records_ok_{true};
   std::atomic<bool> records_trusted_{true};
-  int64_t motor_on_ns_ = 0;  // drive enabled, since start: the motor run-time counter
+  int64_t motor_on_ns_ = 0;     // drive enabled, since start: the motor run-time counter
+  hal::IoStatus write_status_;  // the last write's: judged in the next tick
+  bool io_failed_ = false;      // this tick's read or the last write failed
+  struct HardwareFault {
+    uint16_t resource = 0;  // index into the HAL's resources() + 1; 0: none
+    int error = 0;
+  } hw_fault_;
 
   struct ServiceRun {
     int32_t depth_um = 0;

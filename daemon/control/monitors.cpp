@@ -19,10 +19,13 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
   uint32_t c = 0;
   if (in.estop_pressed) c |= bit(AlarmCode::kEstop);
 
-  // Analog channels that cannot be read, or read what physics cannot produce.
-  const bool implausible = !in.motor_current_ma.ok || !in.position_um.ok || !in.supply_v.ok ||
-                           !in.temperature_c.ok || in.supply_v.value < 1.0 ||
-                           in.temperature_c.value < -20.0 || in.temperature_c.value > 150.0;
+  // Analog channels that cannot be read, or read what physics cannot produce. A channel whose
+  // read failed is HARDWARE_FAULT's, which names it; SENSOR_FAULT would only repeat it.
+  const bool unread =
+      !in.motor_current_ma.ok || !in.position_um.ok || !in.supply_v.ok || !in.temperature_c.ok;
+  const bool implausible =
+      (unread && !v.hardware_failed) || (in.supply_v.ok && in.supply_v.value < 1.0) ||
+      (in.temperature_c.ok && (in.temperature_c.value < -20.0 || in.temperature_c.value > 150.0));
   if (implausible || in.tach_edges_lost > 0) c |= bit(AlarmCode::kSensorFault);
 
   if (in.motor_current_ma.ok && in.motor_current_ma.value > lim_.overcurrent_ma) {
@@ -90,6 +93,7 @@ uint32_t Monitors::evaluate(const hal::Inputs& in, const MonitorView& v) {
   if (v.link_lost) c |= bit(AlarmCode::kLinkLost);
   if (v.records_failed) c |= bit(AlarmCode::kRecordsFailed);
   if (v.records_untrusted) c |= bit(AlarmCode::kRecordsUntrusted);
+  if (v.hardware_failed) c |= bit(AlarmCode::kHardwareFault);
 
   // A late tick, even a few in a row, is the hypervisor's (or a busy kernel's) doing on
   // these machines (seen up to ~15 ms); half the periods of the last 100 ticks missed, or

@@ -51,6 +51,7 @@ struct MonitorView {
   bool link_lost = false;          // the owner's heartbeat lapsed while running, and is not back
   bool records_failed = false;     // the I/O side cannot write the durable records
   bool records_untrusted = false;  // damaged, rolled back or lost, not yet accepted
+  bool hardware_failed = false;    // this tick's HAL read, or the last write, failed
   int64_t late_ns = 0;
 };
 

@@ -48,6 +48,11 @@ struct Snapshot {
   int64_t motor_on_ms = 0;  // drive enabled, since the daemon started
   int64_t service_remaining_ms = 0;
 
+  // The hardware resource whose read or write failed (index into the HAL's resources() + 1;
+  // 0: none), and its errno; held while HARDWARE_FAULT is active.
+  uint16_t hw_resource = 0;
+  int32_t hw_errno = 0;
+
   uint32_t late_us = 0;  // this tick's wake-up lateness
   LoopFigures loop;
 };

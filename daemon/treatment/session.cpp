@@ -71,11 +71,14 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
   }
 
   if (!device.cartridge) {
-    precondition("no cartridge");
+    precondition(device.cartridge_unread
+                     ? "the cartridge was just inserted and is still being read: try again"
+                     : "no cartridge");
   } else {
     const auto& c = *device.cartridge;
     if (!c.checksum_ok) {
-      precondition("cartridge " + c.serial + " is invalid (EEPROM checksum)");
+      precondition("cartridge " + (c.serial.empty() ? std::string("in the socket") : c.serial) +
+                   " is invalid (" + (c.problem.empty() ? "EEPROM checksum" : c.problem) + ")");
     } else {
       const auto expires = parse_date(c.expires);
       if (!expires) {

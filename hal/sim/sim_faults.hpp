@@ -18,13 +18,14 @@ enum class SimFault : uint8_t {
   kOvertemp,             // a hot spot heats the handpiece's sensor to ~55 C
   kSupplySag,            // the supply droops to 8.4 V
   kLoopStall,            // the control thread stalls for 12 ms at every read
+  kAdcReadError,         // the position ADC's reads fail (EIO), as a lost SPI/I2C device does
   kCount
 };
 inline constexpr std::size_t kSimFaultCount = static_cast<std::size_t>(SimFault::kCount);
 
 inline constexpr std::array<std::string_view, kSimFaultCount> kSimFaultNames{
-    "motor-stall", "tach-loss", "position-sensor-stuck", "missed-steps", "overcurrent", "overtemp",
-    "supply-sag",  "loop-stall"};
+    "motor-stall", "tach-loss",  "position-sensor-stuck", "missed-steps", "overcurrent", "overtemp",
+    "supply-sag",  "loop-stall", "adc-read-error"};
 
 inline std::optional<SimFault> sim_fault_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kSimFaultCount; ++i) {

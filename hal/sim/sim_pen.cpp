@@ -1,6 +1,7 @@
 #include "hal/sim/sim_pen.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <numbers>
 #include <thread>
@@ -27,21 +28,42 @@ Geometry SimPen::geometry() const {
   return g;
 }
 
-void SimPen::insert_cartridge(const CartridgeInfo& info) {
+bool SimPen::insert_cartridge(const CartridgeInfo& info, std::string* problem) {
+  std::string why;
+  auto image = encode_cartridge_eeprom(info, why);
+  if (!image) {
+    if (problem) *problem = why;
+    return false;
+  }
+  if (!info.checksum_ok) (*image)[kEepromImageSize - 1] ^= 0x5A;  // the stored CRC, damaged
+  insert_eeprom(*image);
+  return true;
+}
+
+void SimPen::insert_eeprom(const EepromImage& image) {
   std::lock_guard lock(cartridge_mu_);
-  cartridge_ = info;
+  // A cartridge swapped for another opens the switch on the way: the loop sees one read
+  // without a cartridge, so the new one is noticed (and read) as an insertion of its own.
+  if (cartridge_present_.load()) swapping_.store(true);
+  eeprom_ = image;
   cartridge_present_.store(true);
 }
 
 void SimPen::remove_cartridge() {
   std::lock_guard lock(cartridge_mu_);
-  cartridge_.reset();
+  eeprom_.reset();
   cartridge_present_.store(false);
 }
 
-std::optional<CartridgeInfo> SimPen::cartridge() const {
+std::optional<CartridgeInfo> SimPen::read_cartridge() {
   std::lock_guard lock(cartridge_mu_);
-  return cartridge_;
+  if (!eeprom_) return std::nullopt;
+  auto d = decode_cartridge_eeprom(*eeprom_);
+  if (d.info) return d.info;
+  CartridgeInfo bad;
+  bad.checksum_ok = false;
+  bad.problem = d.problem;
+  return bad;
 }
 
 void SimPen::set_fault(SimFault f, bool on) {
@@ -107,7 +129,7 @@ double SimPen::adc(double value, double noise, double full_scale) {
   return std::clamp(std::round(v / lsb), 0.0, 4095.0) * lsb + 0.0;
 }
 
-void SimPen::read(int64_t now_ns, Inputs& in) {
+IoStatus SimPen::read(int64_t now_ns, Inputs& in) {
   // A real stall of the calling thread: the loop must notice it on its own clock.
   if (fault(SimFault::kLoopStall)) std::this_thread::sleep_for(std::chrono::milliseconds(12));
   advance_to(now_ns);
@@ -140,6 +162,11 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
         adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um);
   }
   in.position_um = {stuck_position_um_, true};
+  IoStatus status;
+  if (fault(SimFault::kAdcReadError)) {
+    in.position_um = {};
+    status.fail(kPositionAdc, EIO);
+  }
   in.force_n = {
       adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n, cfg_.force_full_scale_n),
       true};
@@ -150,13 +177,16 @@ void SimPen::read(int64_t now_ns, Inputs& in) {
   in.trigger = trigger_.load(std::memory_order_relaxed);
   in.pedal = pedal_.load(std::memory_order_relaxed);
   in.estop_pressed = estop_.load(std::memory_order_relaxed);
-  in.cartridge_present = cartridge_present_.load(std::memory_order_relaxed);
+  in.cartridge_present =
+      cartridge_present_.load(std::memory_order_relaxed) && !swapping_.exchange(false);
+  return status;
 }
 
-void SimPen::write(int64_t now_ns, const Outputs& out) {
+IoStatus SimPen::write(int64_t now_ns, const Outputs& out) {
   advance_to(now_ns);
   out_ = out;
   screw_.command(out.stepper_steps, out.stepper_enable);
+  return {};
 }
 
 }  // namespace dermad::hal::sim

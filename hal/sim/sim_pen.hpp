@@ -10,6 +10,7 @@
 #include <random>
 
 #include "hal/cartridge.hpp"
+#include "hal/cartridge_eeprom.hpp"
 #include "hal/hal.hpp"
 #include "hal/sim/lead_screw.hpp"
 #include "hal/sim/motor_model.hpp"
@@ -40,18 +41,28 @@ class SimPen final : public Hal {
 
   std::string name() const override { return "sim"; }
   Geometry geometry() const override;
-  void read(int64_t now_ns, Inputs& in) override;
-  void write(int64_t now_ns, const Outputs& out) override;
-  std::optional<CartridgeInfo> read_cartridge() override { return cartridge(); }
+  bool configure(std::vector<std::string>&) override { return true; }
+  bool activate(std::string&) override { return true; }
+  void deactivate() override {}
+  IoStatus read(int64_t now_ns, Inputs& in) override;
+  IoStatus write(int64_t now_ns, const Outputs& out) override;
+  const std::vector<std::string>& resources() const override { return resources_; }
+  // The index in resources() of the position ADC, which the adc-read-error fault fails.
+  static constexpr uint16_t kPositionAdc = 0;
+  // Decodes the inserted cartridge's EEPROM image as the Linux backend does.
+  std::optional<CartridgeInfo> read_cartridge() override;
 
   // Scripted events, callable from any thread.
   void set_trigger(bool held) { trigger_.store(held); }
   void set_pedal(bool held) { pedal_.store(held); }
   void set_estop(bool pressed) { estop_.store(pressed); }
   void set_contact_force(double newtons) { force_n_.store(newtons); }
-  void insert_cartridge(const CartridgeInfo& info);
+  // Programs a simulated EEPROM with `info` (its checksum broken when info.checksum_ok is
+  // false) and closes the cartridge switch. False, with the field in `problem`, when the
+  // layout cannot hold `info` (a real EEPROM could not either).
+  bool insert_cartridge(const CartridgeInfo& info, std::string* problem = nullptr);
+  void insert_eeprom(const EepromImage& image);
   void remove_cartridge();
-  std::optional<CartridgeInfo> cartridge() const;
   void set_fault(SimFault f, bool on);
   bool fault(SimFault f) const { return (faults_.load() >> static_cast<unsigned>(f)) & 1u; }
   // Test knob: the needle stop creeps by itself at this rate (um/s).
@@ -69,6 +80,7 @@ class SimPen final : public Hal {
   double adc(double value, double noise, double full_scale);
 
   SimConfig cfg_;
+  std::vector<std::string> resources_{"POSITION (sim adc channel 1)"};
   MotorModel motor_;
   LeadScrew screw_;
   std::mt19937_64 rng_;
@@ -87,12 +99,13 @@ class SimPen final : public Hal {
 
   std::atomic<bool> trigger_{false}, pedal_{false}, estop_{false};
   std::atomic<bool> cartridge_present_{false};
+  std::atomic<bool> swapping_{false};
   std::atomic<double> force_n_{0.0};
   std::atomic<uint32_t> faults_{0};
   std::atomic<double> drift_um_s_{0.0};
   double stuck_position_um_ = 0.0;
   mutable std::mutex cartridge_mu_;
-  std::optional<CartridgeInfo> cartridge_;
+  std::optional<EepromImage> eeprom_;
 };
 
 }  // namespace dermad::hal::sim

@@ -92,6 +92,7 @@ struct Daemon {
   std::unique_ptr<RecordsWitness> witness;
   std::unique_ptr<api::CommandPort> port;
   std::unique_ptr<EventRecorder> recorder;
+  CartridgeCache cartridges;
   std::unique_ptr<api::Gate> gate;
   std::unique_ptr<api::TelemetryHub> hub;
   std::vector<std::unique_ptr<grpc::Service>> services;
@@ -118,7 +119,7 @@ struct Daemon {
     require(witness->check_at_start(ms).empty());
     port = std::make_unique<api::CommandPort>(*core, io);
     recorder = std::make_unique<EventRecorder>(*core, records, io);
-    recorder->read_cartridges_with([this] { return pen.read_cartridge(); });
+    recorder->read_cartridges_with([this] { return pen.read_cartridge(); }, &cartridges);
     recorder->start();
     witness->start(*core, *recorder);
     runner->start(0);
@@ -132,11 +133,11 @@ struct Daemon {
       recorder->record(kind, "info", details, "");
     };
     services.push_back(std::make_unique<api::DeviceService>(
-        *gate, *port, *hub, api::DeviceFacts{"sim", false, "fuzzing"}));
+        *gate, *port, *hub, cartridges, api::DeviceFacts{"sim", "", {}, false, "fuzzing"}));
     services.push_back(std::make_unique<api::EngineeringService>(*gate, *port, io, journal));
-    services.push_back(std::make_unique<api::SimulatorService>(*gate, pen));
-    services.push_back(std::make_unique<api::TreatmentService>(*gate, *protocols.set, *port, pen,
-                                                               io, records, *recorder, endings));
+    services.push_back(std::make_unique<api::SimulatorService>(*gate, pen, cartridges, io));
+    services.push_back(std::make_unique<api::TreatmentService>(
+        *gate, *protocols.set, *port, cartridges, io, records, *recorder, endings));
     services.push_back(std::make_unique<api::LogService>(*gate, records, io, *witness, *recorder));
     io_thread = std::thread([this] { io.run(); });
 

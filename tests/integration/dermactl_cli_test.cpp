@@ -156,14 +156,34 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   ASSERT_EQ(ctl({"sim", "contact", "--force-n", "3.5"}).exit_code, 0);
   Json st = status();
   EXPECT_TRUE(st["cartridge_present"].boolean());
+  // Read once from its EEPROM when it went in; the answer came after that.
+  EXPECT_EQ(st["cartridge"]["serial"].string(), "C-42");
+  EXPECT_EQ(st["cartridge"]["type"].string(), "nano");
+  EXPECT_EQ(st["cartridge"]["needles"].number(), 36);
+  EXPECT_TRUE(st["cartridge"]["valid"].boolean());
+  EXPECT_EQ(st["backend"].string(), "sim");
   EXPECT_TRUE(st["trigger"].boolean());
   EXPECT_TRUE(st["pedal"].boolean());
   EXPECT_NEAR(st["force_n"].number(), 3.5, 0.1);
   ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "C-43", "--bad-checksum"}).exit_code, 0);
+  st = status();
+  EXPECT_FALSE(st["cartridge"]["valid"].boolean()) << "a swap is read as a new insertion";
+  EXPECT_EQ(st["cartridge"]["problem"].string().rfind("CRC mismatch (stored ", 0), 0u)
+      << st["cartridge"]["problem"].string();
+  const CommandResult text = ctl({"status"}, false);
+  EXPECT_NE(text.out.find("INVALID: CRC mismatch"), std::string::npos) << text.out;
+  // What a real EEPROM cannot hold is refused, not cut short.
+  const CommandResult long_serial =
+      ctl({"sim", "cartridge", "insert", "--serial", "A-SERIAL-OF-17-CH"});
+  EXPECT_NE(long_serial.exit_code, 0);
+  EXPECT_NE((long_serial.out + long_serial.err).find("must be 1 to 16 printable ASCII"),
+            std::string::npos)
+      << long_serial.out << long_serial.err;
   ASSERT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
   ASSERT_EQ(ctl({"sim", "trigger", "off"}).exit_code, 0);
   st = status();
   EXPECT_FALSE(st["cartridge_present"].boolean());
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(st["cartridge"].v));
   EXPECT_FALSE(st["trigger"].boolean());
 }
 

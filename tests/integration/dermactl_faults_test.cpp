@@ -94,6 +94,15 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
     ASSERT_TRUE(j) << l;
     if (!has_alarm(*j, c.alarm)) continue;
     seen = true;
+    if (std::string(c.alarm) == "HARDWARE_FAULT") {
+      // The alarm names what failed, for the engineer who has to find it.
+      for (const auto& a : (*j)["alarms"].array()) {
+        if (a["code"].string() != c.alarm) continue;
+        EXPECT_EQ(
+            a["text"].string(),
+            "Hardware read or write failed: POSITION (sim adc channel 1): Input/output error");
+      }
+    }
     if (c.high) {
       EXPECT_EQ((*j)["state"].string(), "FAULT") << l;
       EXPECT_EQ((*j)["speed_target_hz"].number(), 0.0) << l;
@@ -121,21 +130,22 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
       << status()["state"].string();
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryKind, DermactlFaults,
-                         ::testing::Values(FaultCase{"motor-stall", "MOTOR_STALL", true, false},
-                                           FaultCase{"tach-loss", "SENSOR_FAULT", true, false},
-                                           FaultCase{"position-sensor-stuck", "SENSOR_FAULT", true,
-                                                     true},
-                                           FaultCase{"missed-steps", "DEPTH_TRACKING", true, true},
-                                           FaultCase{"overcurrent", "OVERCURRENT", true, false},
-                                           FaultCase{"overtemp", "OVERTEMP", true, false},
-                                           FaultCase{"supply-sag", "SUPPLY_LOW", false, false},
-                                           FaultCase{"loop-stall", "LOOP_OVERRUN", true, false}),
-                         [](const ::testing::TestParamInfo<FaultCase>& i) {
-                           std::string n = i.param.kind;
-                           for (char& ch : n) ch = ch == '-' ? '_' : ch;
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, DermactlFaults,
+    ::testing::Values(FaultCase{"motor-stall", "MOTOR_STALL", true, false},
+                      FaultCase{"tach-loss", "SENSOR_FAULT", true, false},
+                      FaultCase{"position-sensor-stuck", "SENSOR_FAULT", true, true},
+                      FaultCase{"missed-steps", "DEPTH_TRACKING", true, true},
+                      FaultCase{"overcurrent", "OVERCURRENT", true, false},
+                      FaultCase{"overtemp", "OVERTEMP", true, false},
+                      FaultCase{"supply-sag", "SUPPLY_LOW", false, false},
+                      FaultCase{"loop-stall", "LOOP_OVERRUN", true, false},
+                      FaultCase{"adc-read-error", "HARDWARE_FAULT", true, false}),
+    [](const ::testing::TestParamInfo<FaultCase>& i) {
+      std::string n = i.param.kind;
+      for (char& ch : n) ch = ch == '-' ? '_' : ch;
+      return n;
+    });
 
 }  // namespace
 }  // namespace dermad::test

@@ -143,7 +143,7 @@ TEST(DermactlRender, InfoJsonUsesProtoFieldNames) {
   info.set_version("0.1.0");
   info.set_realtime_note("no CAP_SYS_NICE");
   EXPECT_EQ(info_json(info).dump(),
-            "{\"version\": \"0.1.0\", \"backend\": \"\", \"loop_period_us\": 0, "
+            "{\"version\": \"0.1.0\", \"backend\": \"\", \"board\": \"\", \"loop_period_us\": 0, "
             "\"tach_edges_per_rev\": 0, \"depth_min_um\": 0, \"depth_max_um\": 0, "
             "\"speed_min_hz\": 0.0, \"speed_max_hz\": 0.0, \"realtime\": false, "
             "\"realtime_note\": \"no CAP_SYS_NICE\"}");

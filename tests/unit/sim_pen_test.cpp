@@ -200,6 +200,8 @@ TEST(SimPen, ScriptedInputsAndCartridge) {
   corrupt.checksum_ok = false;
   pen.insert_cartridge(corrupt);
   EXPECT_FALSE(hal.read_cartridge()->checksum_ok);
+  EXPECT_EQ(hal.read_cartridge()->problem.rfind("CRC mismatch", 0), 0u)
+      << hal.read_cartridge()->problem;
   pen.remove_cartridge();
   pen.read(2 * kMs, in);
   EXPECT_FALSE(in.cartridge_present);

@@ -198,7 +198,8 @@ const std::vector<CommandSpec>& command_specs() {
        "KIND on|off",
        {},
        "KIND: motor-stall, tach-loss, position-sensor-stuck, missed-steps, overcurrent,\n"
-       "overtemp, supply-sag, loop-stall. The supervisor must catch each: watch the alarms,\n"
+       "overtemp, supply-sag, loop-stall, adc-read-error. The supervisor must catch each: watch "
+       "the alarms,\n"
        "then `dermactl alarms ack CODE` once the fault is off."},
   };
   return table;

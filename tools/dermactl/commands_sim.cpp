@@ -3,6 +3,7 @@
 #include <string>
 
 #include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/render.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
@@ -38,17 +39,6 @@ int set_switch(Context& ctx, const ParsedArgs& args, SwitchRpc rpc, const std::s
       name + " " + (req.on() ? on_word : off_word));
 }
 
-const char* type_word(v1::CartridgeType t) {
-  switch (t) {
-    case v1::CARTRIDGE_TYPE_NANO:
-      return "nano";
-    case v1::CARTRIDGE_TYPE_GOLD_NANO:
-      return "gold-nano";
-    default:
-      return "standard";
-  }
-}
-
 }  // namespace
 
 int run_sim_trigger(Context& ctx, const ParsedArgs& args) {
@@ -79,7 +69,7 @@ int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args) {
       [&](grpc::ClientContext* cc, v1::SimAck* ack) {
         return ctx.client().simulator().InsertCartridge(cc, req, ack);
       },
-      "cartridge inserted: " + req.serial() + ", " + type_word(req.type()) + ", " +
+      "cartridge inserted: " + req.serial() + ", " + cartridge_type_name(req.type()) + ", " +
           std::to_string(req.needles()) + " needles, lot " + req.lot() + ", expires " +
           req.expires() + (req.bad_checksum() ? ", bad EEPROM checksum" : ""));
 }

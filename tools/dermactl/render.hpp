@@ -18,6 +18,10 @@ using Alarms = google::protobuf::RepeatedPtrField<v1::Alarm>;
 std::string state_name(v1::State s);
 // "high", "medium", "low" ("unspecified" when unset).
 std::string priority_name(v1::AlarmPriority p);
+// "standard", "nano", "gold-nano"; "unknown" for anything else.
+std::string cartridge_type_name(v1::CartridgeType t);
+// "C-1, standard, 36 needles, lot L, expires 2030-12-31", or why the cartridge is invalid.
+std::string cartridge_text(const v1::Cartridge& c);
 
 Json alarm_json(const v1::Alarm& a);
 Json alarms_json(const Alarms& alarms);

@@ -69,6 +69,22 @@ Json status_json(const v1::Status& s) {
   j.set("state", state_name(s.state()));
   j.set("t_ns", s.t_ns());
   add_measurements(j, s);
+  j.set("backend", s.backend());
+  j.set("board", s.board());
+  if (s.has_cartridge()) {
+    const auto& c = s.cartridge();
+    Json cj = Json::object();
+    cj.set("serial", c.serial());
+    cj.set("type", cartridge_type_name(c.type()));
+    cj.set("needles", c.needles());
+    cj.set("lot", c.lot());
+    cj.set("expires", c.expires());
+    cj.set("valid", c.valid());
+    cj.set("problem", c.problem());
+    j.set("cartridge", std::move(cj));
+  } else {
+    j.set("cartridge", nullptr);
+  }
   j.set("homed", s.homed());
   j.set("strokes", s.strokes());
   j.set("service_remaining_ms", s.service_remaining_ms());
@@ -100,6 +116,7 @@ Json info_json(const v1::DeviceInfo& info) {
   Json j = Json::object();
   j.set("version", info.version());
   j.set("backend", info.backend());
+  j.set("board", info.board());
   j.set("loop_period_us", info.loop_period_us());
   j.set("tach_edges_per_rev", info.tach_edges_per_rev());
   j.set("depth_min_um", info.depth_min_um());

@@ -117,9 +117,33 @@ std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
   return grid(cells);
 }
 
+std::string cartridge_type_name(v1::CartridgeType t) {
+  switch (t) {
+    case v1::CARTRIDGE_TYPE_STANDARD:
+      return "standard";
+    case v1::CARTRIDGE_TYPE_NANO:
+      return "nano";
+    case v1::CARTRIDGE_TYPE_GOLD_NANO:
+      return "gold-nano";
+    default:
+      return "unknown";
+  }
+}
+
+std::string cartridge_text(const v1::Cartridge& c) {
+  if (!c.valid()) return "INVALID: " + (c.problem().empty() ? "unreadable EEPROM" : c.problem());
+  return c.serial() + ", " + cartridge_type_name(c.type()) + ", " + std::to_string(c.needles()) +
+         " needles, lot " + (c.lot().empty() ? "-" : c.lot()) + ", expires " + c.expires();
+}
+
 std::string status_text(const v1::Status& s) {
   Rows rows;
   rows.emplace_back("state", state_name(s.state()));
+  rows.emplace_back("backend",
+                    s.board().empty() ? s.backend() : s.backend() + ", board " + s.board());
+  rows.emplace_back("cartridge", s.has_cartridge()                ? cartridge_text(s.cartridge())
+                                 : s.inputs().cartridge_present() ? "in, being read"
+                                                                  : "none");
   add_measurement_rows(rows, s);
   rows.emplace_back("homed", yes_no(s.homed()));
   rows.emplace_back("strokes", std::to_string(s.strokes()));
@@ -143,6 +167,7 @@ std::string info_text(const v1::DeviceInfo& info) {
   Rows rows;
   rows.emplace_back("version", info.version());
   rows.emplace_back("backend", info.backend());
+  if (!info.board().empty()) rows.emplace_back("board", info.board());
   rows.emplace_back("loop period", std::to_string(info.loop_period_us()) + " us");
   rows.emplace_back("tach edges/rev", std::to_string(info.tach_edges_per_rev()));
   rows.emplace_back("depth limits", std::to_string(info.depth_min_um()) + " .. " +
