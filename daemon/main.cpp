@@ -35,6 +35,8 @@
 #include "daemon/store/store.hpp"
 #include "daemon/store/witness.hpp"
 #include "daemon/treatment/protocols.hpp"
+#include "hal/board/board.hpp"
+#include "hal/linux/linux_pen.hpp"
 #include "hal/sim/sim_pen.hpp"
 
 namespace {
@@ -134,7 +136,41 @@ int main(int argc, char** argv) {
                        "without a certificate are viewers)");
   }
 
+  // The pen: the simulated one, or the real one as its board file maps it. A bad board file is
+  // named line by line before anything moves.
+  std::unique_ptr<hal::Hal> pen;
+  hal::sim::SimPen* sim = nullptr;
+  hal::linux_hw::LinuxPen* real = nullptr;
+  std::string board_label;
+  if (opts->sim) {
+    hal::sim::SimConfig sim_cfg;
+    sim_cfg.seed = opts->seed;
+    auto p = std::make_unique<hal::sim::SimPen>(sim_cfg);
+    sim = p.get();
+    pen = std::move(p);
+  } else {
+    auto board = hal::load_board(opts->board_path);
+    if (!board.board) {
+      for (const auto& e : board.errors) log("ERROR", e);
+      log("ERROR", "refusing to start: fix " + opts->board_path + " (docs/BOARD.md)");
+      return 2;
+    }
+    board_label = board.board->name + " (" + opts->board_path + ")";
+    log("INFO", "board: " + board_label);
+    auto p = std::make_unique<hal::linux_hw::LinuxPen>(std::move(*board.board));
+    real = p.get();
+    pen = std::move(p);
+  }
+
   if (opts->check) {
+    if (real != nullptr) {
+      if (std::vector<std::string> problems; !real->probe(problems)) {
+        for (const auto& p : problems) log("ERROR", p);
+        log("ERROR", "the board's resources are not all there: dermad would not start");
+        return 2;
+      }
+      log("INFO", "board: every resource of " + board_label + " is there");
+    }
     const std::string db = opts->state_dir + "/dermad.db";
     std::error_code ec;
     namespace fs = std::filesystem;
@@ -181,17 +217,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  hal::sim::SimConfig sim_cfg;
-  sim_cfg.seed = opts->seed;
-  hal::sim::SimPen pen(sim_cfg);
   {
     std::vector<std::string> problems;
-    if (!pen.configure(problems)) {
+    if (!pen->configure(problems)) {
       for (const auto& p : problems) log("ERROR", p);
-      log("ERROR", "refusing to start: the " + pen.name() + " pen's hardware is not as configured");
+      log("ERROR", "refusing to start: the " + pen->name() +
+                       " pen's hardware is not as its board file says (dermad --check names "
+                       "each problem)");
       return 2;
     }
-    if (std::string why; !pen.activate(why)) {
+    if (std::string why; !pen->activate(why)) {
       log("ERROR", "refusing to start: the outputs cannot be enabled safely: " + why);
       return 1;
     }
@@ -200,7 +235,7 @@ int main(int argc, char** argv) {
   control::ControlConfig cfg;
   cfg.period_ns = int64_t{opts->period_us} * 1000;
   cfg.link_timeout_ns = int64_t{opts->link_timeout_ms} * 1'000'000;
-  auto core = std::make_unique<control::ControlCore>(pen, cfg);
+  auto core = std::make_unique<control::ControlCore>(*pen, cfg);
   control::MonotonicClock clock;
   control::LoopRunner runner(clock, *core, cfg.period_ns);
 
@@ -223,14 +258,14 @@ int main(int argc, char** argv) {
   api::CommandPort port(*core, io);
   EventRecorder recorder(*core, records, io);
   CartridgeCache cartridges;
-  recorder.read_cartridges_with([&pen] { return pen.read_cartridge(); }, &cartridges);
-  recorder.name_resources(pen.resources());
+  recorder.read_cartridges_with([&pen] { return pen->read_cartridge(); }, &cartridges);
+  recorder.name_resources(pen->resources());
   recorder.remember_losses_in(opts->state_dir + "/dermad.lost");
   recorder.recover_losses();
-  recorder.record(
-      "daemon_started", "info",
-      std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" + pen.name() + "\"}",
-      "");
+  recorder.record("daemon_started", "info",
+                  std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" +
+                      pen->name() + R"(","board":")" + api::json_escape(board_label) + "\"}",
+                  "");
   recorder.record("config_loaded", "info",
                   R"({"protocols":")" + api::json_escape(opts->protocols_path) + R"(","sha256":")" +
                       store::sha256_hex(read_file(opts->protocols_path)) + "\"}",
@@ -273,24 +308,28 @@ int main(int argc, char** argv) {
     recorder.record(kind, "warning", details, "");
   });
   // After the gate: streams the hub still holds at exit give their tickets back to it.
-  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us, pen.resources());
+  api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us, pen->resources());
   hub.start();
   api::UnixAcceptor unix_socket;
   api::DeviceService device(gate, port, hub, cartridges,
-                            {pen.name(), "", pen.resources(), rt.granted, rt.note});
+                            {pen->name(), board_label, pen->resources(), rt.granted, rt.note});
   api::EngineeringService engineering(
       gate, port, io, [&recorder](const std::string& kind, const std::string& details) {
         recorder.record(kind, "info", details, "");
       });
-  api::SimulatorService simulator(gate, pen, cartridges, io);
+  // The Simulator service exists only for the simulated pen.
+  std::unique_ptr<api::SimulatorService> simulator;
+  if (sim != nullptr)
+    simulator = std::make_unique<api::SimulatorService>(gate, *sim, cartridges, io);
   api::TreatmentService treatment(gate, *protocols.set, port, cartridges, io, records, recorder,
                                   endings);
   api::LogService logs(gate, records, io, witness, recorder);
 
   std::string error;
   int tcp_port = 0;
-  auto server = api::start_server(endpoints, {&device, &engineering, &simulator, &treatment, &logs},
-                                  unix_socket, gate, tcp_port, error);
+  std::vector<grpc::Service*> services{&device, &engineering, &treatment, &logs};
+  if (simulator) services.push_back(simulator.get());
+  auto server = api::start_server(endpoints, services, unix_socket, gate, tcp_port, error);
   if (!server) {
     log("ERROR", error);
     reach_safe_state(*core);
@@ -307,7 +346,7 @@ int main(int argc, char** argv) {
   std::thread io_thread([&io] { io.run(); });
 
   log("INFO",
-      std::string("dermad ") + DERMAD_VERSION + " on the " + pen.name() + " pen; loop period " +
+      std::string("dermad ") + DERMAD_VERSION + " on the " + pen->name() + " pen; loop period " +
           std::to_string(opts->period_us) + " us; listening on unix:" + opts->socket_path +
           (opts->listen.empty()
                ? ""
@@ -345,7 +384,7 @@ int main(int argc, char** argv) {
   // The loop stops before the records' last drain, so nothing it says goes unwritten and
   // uncounted (the pen is in its safe state already).
   runner.stop();
-  pen.deactivate();
+  pen->deactivate();
   treatment.abort_active(std::string("dermad was stopped (") +
                          (sig == SIGINT ? "SIGINT" : "SIGTERM") + ") during the session");
   if (std::string error; !endings.save(endings_path, error)) {

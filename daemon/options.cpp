@@ -18,7 +18,10 @@ constexpr const char* kUsage = R"(usage: dermad [OPTIONS]
 The control daemon of the dermad microneedling pen.
 
 Options:
-  --sim                 run against the simulated pen (required: no hardware backend yet)
+  --sim                 run against the simulated pen (development, tests, demos)
+  --board FILE          run the real pen on Linux's GPIO, PWM, IIO and nvmem interfaces as
+                        the board file maps them (hal/boards/, docs/BOARD.md); one of
+                        --sim and --board is required
   --socket PATH         gRPC unix socket (default: %s)
   --listen HOST:PORT    also serve gRPC on TCP, with TLS (default: off; port 0 picks one)
   --tls-cert FILE       the server's certificate chain for --listen (PEM)
@@ -41,9 +44,10 @@ Options:
   --clinic-group G      unix callers in group G are clinicians: screening, sessions,
                         acknowledgements (default: dermad-clinic); anyone else may only
                         read status and telemetry. TLS callers: see docs/API.md
-  --check               check the configuration (protocols file, TLS files, the records
-                        file) without starting anything: exit 0 when dermad would start,
-                        2 naming each problem
+  --check               check the configuration (the board file and that each resource it
+                        names exists, the protocols file, TLS files, the records file)
+                        without starting anything or driving an output: exit 0 when dermad
+                        would start, 2 naming each problem
   --version             print the version and exit
   -h, --help            this text
 )";
@@ -99,6 +103,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       return std::nullopt;
     } else if (name == "--sim") {
       o.sim = true;
+    } else if (name == "--board") {
+      if (!need_value(value) || value.empty()) return fail("--board needs a FILE");
+      o.board_path = std::string(value);
     } else if (name == "--socket") {
       if (!need_value(value) || value.empty()) return fail("--socket needs a PATH");
       o.socket_path = std::string(value);
@@ -151,8 +158,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       return fail("unknown option '" + std::string(a) + "'");
     }
   }
-  if (!o.sim && !o.check) {
-    return fail("no hardware backend is built yet: run with --sim for the simulated pen");
+  if (o.sim == !o.board_path.empty()) {
+    return fail(o.sim ? "--sim and --board exclude each other: one pen at a time"
+                      : "which pen? --sim for the simulated one, --board FILE for the real one");
   }
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();
   if (tls && o.listen.empty()) return fail("--tls-* options are for --listen");

@@ -9,6 +9,7 @@ namespace dermad {
 
 struct Options {
   bool sim = false;
+  std::string board_path;  // --board FILE: the real pen, as the board file maps it
   std::string socket_path;  // default: api::default_socket_path()
   std::string listen;
   // TLS for --listen: the server's certificate chain and key (PEM); with a client CA,

@@ -124,7 +124,7 @@ TEST(Records, DermadCheckSaysWhetherItWouldStartWithoutChangingAnything) {
   const std::string dir = mkdtemp(tmpl);
   auto check = [&dir](const std::string& protocols) {
     return run_command(
-        {DERMAD_BIN, "--check", "--protocols", protocols, "--state-dir", dir + "/state"});
+        {DERMAD_BIN, "--sim", "--check", "--protocols", protocols, "--state-dir", dir + "/state"});
   };
   auto r = check(DERMAD_PROTOCOLS);
   EXPECT_EQ(r.exit_code, 0) << r.err;
