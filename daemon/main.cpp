@@ -35,7 +35,7 @@
 #include "daemon/store/store.hpp"
 #include "daemon/store/witness.hpp"
 #include "daemon/treatment/protocols.hpp"
-#include "hal/board/board.hpp"
+#include "daemon/config/board_file.hpp"
 #include "hal/linux/linux_pen.hpp"
 #include "hal/sim/sim_pen.hpp"
 
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     sim = p.get();
     pen = std::move(p);
   } else {
-    auto board = hal::load_board(opts->board_path);
+    auto board = config::load_board(opts->board_path);
     if (!board.board) {
       for (const auto& e : board.errors) log("ERROR", e);
       log("ERROR", "refusing to start: fix " + opts->board_path + " (docs/BOARD.md)");

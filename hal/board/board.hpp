@@ -1,14 +1,13 @@
 // A board as the Linux backend drives it: which gpiochip line, pwmchip channel, IIO or hwmon
-// channel and nvmem file carries each of the pen's signals. Loaded from the board file
-// (proto/dermad/v1/board.proto) and checked before anything opens; docs/BOARD.md.
+// channel and nvmem file carries each of the pen's signals. Plain data: the board file
+// (proto/dermad/v1/board.proto) is parsed and checked by daemon/config/board_file.hpp;
+// docs/BOARD.md.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "hal/hal.hpp"
 
@@ -101,16 +100,5 @@ struct BoardSpec {
   // "FILE:LINE" for a problem found later (a chip missing at configure).
   std::string where(int line) const { return source + ":" + std::to_string(line); }
 };
-
-struct BoardLoad {
-  std::optional<BoardSpec> board;
-  std::vector<std::string> errors;  // "FILE:LINE: FIELD: what is wrong", every one
-};
-
-// Parses and checks a board file's text (named `source` in errors): every signal mapped once,
-// no line used twice, numbers in range, names that are names and paths that are paths.
-// Whether the resources exist is for the backend's configure.
-BoardLoad parse_board(const std::string& text, const std::string& source);
-BoardLoad load_board(const std::string& path);
 
 }  // namespace dermad::hal

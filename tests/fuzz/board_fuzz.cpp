@@ -7,11 +7,12 @@
 #include <set>
 #include <string>
 
-#include "hal/board/board.hpp"
+#include "daemon/config/board_file.hpp"
 
 namespace {
 
 using namespace dermad::hal;
+using dermad::config::parse_board;
 
 void require(bool ok) {
   if (!ok) __builtin_trap();

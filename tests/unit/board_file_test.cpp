@@ -4,9 +4,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "hal/board/board.hpp"
+#include "daemon/config/board_file.hpp"
 
 namespace dermad::hal {
+using config::BoardLoad;
+using config::load_board;
+using config::parse_board;
 namespace {
 
 std::string read(const std::string& path) {

@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include "dermad/v1/board.pb.h"
-#include "hal/board/board.hpp"
+#include "daemon/config/board_file.hpp"
 
-namespace dermad::hal {
+namespace dermad::config {
+
+using namespace dermad::hal;
 
 namespace pb = google::protobuf;
 
@@ -381,4 +383,4 @@ BoardLoad load_board(const std::string& path) {
   return parse_board(ss.str(), path);
 }
 
-}  // namespace dermad::hal
+}  // namespace dermad::config
