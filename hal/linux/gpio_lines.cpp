@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gpiod.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <cstring>
@@ -221,11 +222,19 @@ void GpioLines::read(int64_t now_ns, Inputs& in, IoStatus& status) {
   gpiod_line_event events[16];
   in.tach_edges = 0;
   in.tach_edges_lost = 0;
+  // One poll for all lines: most ticks see no edge on most of them, and a read that would
+  // only say EAGAIN is a system call the tick need not make.
+  std::array<pollfd, kInputCount> pfds{};
+  for (std::size_t s = 0; s < kInputCount; ++s) pfds[s] = {ins_[s].fd, POLLIN, 0};
+  if (::poll(pfds.data(), pfds.size(), 0) < 0) {
+    for (auto& p : pfds) p.revents = POLLIN;  // look at each line, and let its read say why
+  }
   for (std::size_t s = 0; s < kInputCount; ++s) {
     In& line = ins_[s];
     const auto signal = static_cast<InputSignal>(s);
-    bool failed = line.fd < 0;
-    while (!failed) {
+    bool failed = line.fd < 0 || (pfds[s].revents & POLLNVAL) != 0;
+    if (failed && line.fd >= 0) status.fail(input_resource(signal), EBADF);
+    while (!failed && pfds[s].revents != 0) {
       const int n = ::gpiod_line_event_read_fd_multiple(line.fd, events, 16);
       if (n < 0) {
         if (errno != EAGAIN) {

@@ -11,6 +11,7 @@
 # the command leaves its logs and results there for the host to read.
 #
 # Environment: HIL_TIMEOUT (s, default 300), HIL_MEM (MiB, 1024), HIL_SMP (vCPUs, 1),
+# HIL_ICOUNT (QEMU's -icount: virtual time), HIL_NICE (qemu's niceness, 10),
 # HIL_RUN_DIR (the shared folder, default OUTDIR/run).
 # Exit codes besides COMMAND's own: 124 the VM timed out, 125 the VM failed before or
 # around the command (its console says why), 2 usage.
@@ -51,11 +52,15 @@ set +e
 # multidevs=remap: / spans several host filesystems; without it inode numbers could clash.
 # quiet: kernel messages over the emulated serial port cost boot time.
 # sed: CRLF from the serial console and the firmware's terminal escapes, out of CI logs.
-timeout -k 10 "$TIMEOUT" nice -n 10 qemu-system-x86_64 \
-  -accel tcg -cpu max -m "${HIL_MEM:-1024}" -smp "${HIL_SMP:-1}" \
+# HIL_ICOUNT (e.g. shift=3,sleep=off): the guest's clock follows the instructions it runs, not
+# the host's clock, so a host that is slow or busy shows as a slower CPU, not as a stalled one.
+ICOUNT=()
+[ -n "${HIL_ICOUNT:-}" ] && ICOUNT=(-icount "$HIL_ICOUNT")
+timeout -k 10 "$TIMEOUT" nice -n "${HIL_NICE:-10}" qemu-system-x86_64 \
+  -accel tcg -cpu max -m "${HIL_MEM:-1024}" -smp "${HIL_SMP:-1}" "${ICOUNT[@]}" \
   -nographic -no-reboot -nic none \
   -kernel "/boot/vmlinuz-$KVER" -initrd "$OUT/initramfs.cpio" \
-  -append "console=ttyS0 quiet panic=-1 hil.run=$RUN" \
+  -append "console=ttyS0 quiet panic=-1 tsc=reliable hil.run=$RUN" \
   -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
   -virtfs "local,path=$RUN,mount_tag=hostrun,security_model=none,multidevs=remap" \
   < /dev/null 2>&1 | sed -u -e 's/\r$//' -e 's/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g'
