@@ -217,6 +217,11 @@ def run(pen):
     say("      e-stop pressed -> DRIVE_ENABLE low: %.0f us (kernel timestamps; loop period %d us)"
         % (late_us, period_us))
     check(e["drive_was_on"] and 0 < late_us, "DRIVE_ENABLE fell after the e-stop press")
+    # Within one tick: the next tick reads the edge and writes the line; half a period more
+    # covers the tick's own work and its lateness on the VM's virtual clock.
+    check(late_us <= 1.5 * period_us,
+          "DRIVE_ENABLE fell within one tick of the press (%.0f us, period %d us)"
+          % (late_us, period_us))
     pen.tell_plant("estop release")
     s = pen.ack_until_idle(20)
     check(s is not None, "after release and acknowledgement the pen is IDLE again")

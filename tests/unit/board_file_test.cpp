@@ -27,9 +27,11 @@ std::string all(const BoardLoad& r) {
   return s;
 }
 
-// The VM board with one line replaced (or removed when `with` is empty).
-std::string vm_board_with(const std::string& line_start, const std::string& with) {
-  std::istringstream in(read(kVmBoard));
+// `text` with its first line that starts with `line_start` replaced (removed when `with` is
+// empty).
+std::string replace_line(const std::string& text, const std::string& line_start,
+                         const std::string& with) {
+  std::istringstream in(text);
   std::string out, l;
   bool replaced = false;
   while (std::getline(in, l)) {
@@ -42,6 +44,14 @@ std::string vm_board_with(const std::string& line_start, const std::string& with
   }
   EXPECT_TRUE(replaced) << line_start;
   return out;
+}
+
+// The VM board with one line replaced (or removed when `with` is empty); a replacement that
+// brings its own mechanics block takes the place of the board's.
+std::string vm_board_with(const std::string& line_start, const std::string& with) {
+  std::string text = read(kVmBoard);
+  if (with.find("mechanics {") != std::string::npos) text = replace_line(text, "mechanics {", "");
+  return replace_line(text, line_start, with);
 }
 
 // The 1-based line of the first line starting with `start` in `text`.
