@@ -41,7 +41,8 @@ void expect_no_sanitizer_report(const std::string& what, const std::string& outp
                              "WARNING: ThreadSanitizer", "ThreadSanitizer: reported"}) {
     const auto at = output.find(marker);
     if (at != std::string::npos) {
-      ADD_FAILURE() << what << ": a sanitizer reported\n" << output.substr(at > 2000 ? at - 2000 : 0);
+      ADD_FAILURE() << what << ": a sanitizer reported\n"
+                    << output.substr(at > 2000 ? at - 2000 : 0);
       return;
     }
   }
@@ -87,14 +88,20 @@ bool DaemonProcess::wait_ready() {
   }
   channel_ = grpc::CreateChannel(target(), grpc::InsecureChannelCredentials());
   auto stub = v1::DeviceService::NewStub(channel_);
+  v1::Status st;
   while (std::chrono::steady_clock::now() < give_up) {
     grpc::ClientContext ctx;
     ctx.set_wait_for_ready(true);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    v1::Status st;
     if (stub->GetStatus(&ctx, {}, &st).ok() && st.state() == v1::STATE_IDLE) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // Say why: a loaded machine's stalls latch LOOP_OVERRUN, and the test should name it.
+  std::string alarms;
+  for (const auto& a : st.alarms()) alarms += " " + a.code();
+  ADD_FAILURE() << "dermad did not reach IDLE in 20 s: last state " << v1::State_Name(st.state())
+                << ", alarms:" << (alarms.empty() ? " none" : alarms) << ", loop late max "
+                << st.loop().late_max_us() << " us, missed periods " << st.loop().missed_periods();
   return false;
 }
 
