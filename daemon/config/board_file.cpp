@@ -1,13 +1,12 @@
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
+#include "daemon/config/board_file.hpp"
 
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "daemon/config/text_format.hpp"
 #include "dermad/v1/board.pb.h"
-#include "daemon/config/board_file.hpp"
 
 namespace dermad::config {
 
@@ -17,31 +16,7 @@ namespace pb = google::protobuf;
 
 namespace {
 
-class Collector : public pb::io::ErrorCollector {
- public:
-  Collector(std::string source, std::vector<std::string>& out)
-      : source_(std::move(source)), out_(out) {}
-  void AddError(int line, pb::io::ColumnNumber col, const std::string& msg) override {
-    out_.push_back(source_ + ":" + std::to_string(line + 1) + ":" + std::to_string(col + 1) + ": " +
-                   msg);
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string>& out_;
-};
-
-using Tree = pb::TextFormat::ParseInfoTree;
-
-// The line of field `name` of `m` (the index-th of a repeated one); where the file does not set
-// it, `fallback`: the line of the block that should, so every refusal names a line.
-int line_of(const Tree* tree, const pb::Message& m, const char* name, int index, int fallback) {
-  if (tree == nullptr) return fallback;
-  const auto* f = m.GetDescriptor()->FindFieldByName(name);
-  if (f == nullptr) return fallback;
-  const auto loc = tree->GetLocation(f, f->is_repeated() ? index : -1);
-  return loc.line >= 0 ? loc.line + 1 : fallback;
-}
+using Tree = LocationTree;
 
 const Tree* nested(const Tree* tree, const pb::Message& m, const char* name, int index) {
   if (tree == nullptr) return nullptr;
@@ -361,12 +336,8 @@ class Checker {
 BoardLoad parse_board(const std::string& text, const std::string& source) {
   BoardLoad r;
   v1::Board msg;
-  pb::TextFormat::Parser parser;
-  Collector collector(source, r.errors);
   Tree tree;
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(text, &msg)) {
+  if (!parse_text_format(text, source, msg, tree, r.errors)) {
     if (r.errors.empty()) r.errors.push_back(source + ": not a board file");
     return r;
   }

@@ -1,6 +1,5 @@
 #include "daemon/treatment/protocols.hpp"
 
-#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "daemon/config/text_format.hpp"
 #include "dermad/v1/protocols.pb.h"
 
 namespace dermad::treatment {
@@ -20,20 +20,6 @@ namespace {
 // Device hard limits (DESIGN.md, daemon/control/limits.hpp).
 constexpr int32_t kDepthMinUm = 200, kDepthMaxUm = 2000;
 constexpr double kSpeedMinHz = 50, kSpeedMaxHz = 150;
-
-class Collector : public pb::io::ErrorCollector {
- public:
-  Collector(std::string source, std::vector<std::string>& out)
-      : source_(std::move(source)), out_(out) {}
-  void AddError(int line, pb::io::ColumnNumber col, const std::string& msg) override {
-    out_.push_back(source_ + ":" + std::to_string(line + 1) + ":" + std::to_string(col + 1) + ": " +
-                   msg);
-  }
-
- private:
-  std::string source_;
-  std::vector<std::string>& out_;
-};
 
 hal::CartridgeType to_domain(int t) {
   switch (t) {
@@ -79,9 +65,7 @@ class Checker {
   // message that holds it (`fallback`), so every refusal names a line.
   int line(const pb::TextFormat::ParseInfoTree* tree, const pb::Message& m, const char* name,
            int index = -1, int fallback = 1) const {
-    if (!tree) return fallback;
-    const auto loc = tree->GetLocation(field(m, name), index);
-    return loc.line >= 0 ? loc.line + 1 : fallback;
+    return config::line_of(tree, m, name, index, fallback);
   }
   // Where the `index`th `name` of `m` begins.
   int begins(const pb::TextFormat::ParseInfoTree* tree, const pb::Message& m, const char* name,
@@ -270,12 +254,8 @@ const Protocol* ProtocolSet::find(std::string_view id) const {
 LoadResult parse_protocols(const std::string& text, const std::string& source) {
   LoadResult r;
   v1::ProtocolSet msg;
-  pb::TextFormat::Parser parser;
-  Collector collector(source, r.errors);
   pb::TextFormat::ParseInfoTree tree;
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(text, &msg)) {
+  if (!config::parse_text_format(text, source, msg, tree, r.errors)) {
     if (r.errors.empty()) r.errors.push_back(source + ": not a protocols file");
     return r;
   }

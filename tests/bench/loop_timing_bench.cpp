@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dermad/v1/device.grpc.pb.h"
 #include "tests/bench/loop_timing_load.hpp"
@@ -28,15 +29,19 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr const char* kUsage =
-    R"(usage: loop_timing_bench [--seconds N] [--subscribers N] [--json-only]
+    R"(usage: loop_timing_bench [--seconds N] [--subscribers N] [--board FILE] [--json-only]
 
-Runs `dermad --sim` and measures its control loop's wake-up lateness at 1 kHz while
-N telemetry subscribers stream at 1 kHz and a client calls GetStatus every 2 ms, with
+Runs `dermad --sim` (or `--board FILE`) and measures its control loop's wake-up lateness
+at 1 kHz while N telemetry subscribers stream at 1 kHz and a client calls GetStatus every
+2 ms, with
 `cyclictest -m -p80 -i1000` measuring the same machine at the same time. Before the load,
 an idle phase (min(10, N/6) s) measures the daemon's memory and CPU share with no client.
 
   --seconds N       length of the load phase, 6..3600 (default 60)
   --subscribers N   telemetry subscribers, 1..64 (default 8)
+  --board FILE      run the real pen on this board file instead of the simulated one; its
+                    devices must exist and something must home it (in the HIL VM:
+                    tests/hil/loop_timing.sh starts the plant emulator first)
   --json-only       no progress or summary on stderr, only errors
   -h, --help        this text
 
@@ -63,6 +68,13 @@ std::optional<Options> parse_args(int argc, char** argv, int& exit_code) {
       std::fputs(kUsage, stdout);
       exit_code = 0;
       return std::nullopt;
+    } else if (a == "--board") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+        std::fputs("loop_timing_bench: --board needs a board file\n", stderr);
+        exit_code = 2;
+        return std::nullopt;
+      }
+      o.board = argv[++i];
     } else if (a == "--json-only") {
       o.json_only = true;
     } else if (a == "--seconds") {
@@ -130,9 +142,14 @@ int run(const Options& opt, const std::string& dir) {
   Children children;
   const std::string socket = dir + "/dermad.sock";
   const std::string daemon_log = dir + "/dermad.log";
-  children.daemon = spawn({DERMAD_BIN, "--sim", "--socket", socket, "--protocols", DERMAD_PROTOCOLS,
-                           "--state-dir", dir},
-                          dir + "/dermad.out", daemon_log);
+  std::vector<std::string> args{DERMAD_BIN, "--socket", socket, "--protocols", DERMAD_PROTOCOLS,
+                                 "--state-dir", dir};
+  if (opt.board.empty()) {
+    args.push_back("--sim");
+  } else {
+    args.insert(args.end(), {"--board", opt.board});
+  }
+  children.daemon = spawn(args, dir + "/dermad.out", daemon_log);
   if (children.daemon < 0) return fail("fork failed");
   std::string why;
   auto channel = wait_ready(socket, children, why);

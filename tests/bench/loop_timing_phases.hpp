@@ -19,6 +19,7 @@ namespace dermad::bench {
 struct Options {
   int seconds = 60;
   int subscribers = 8;
+  std::string board;  // empty: the simulated pen
   bool json_only = false;
 };
 

@@ -39,6 +39,7 @@ JsonObject to_json(const Options& opt, const Measurement& m) {
   o.add("seconds", opt.seconds)
       .add("period_us", m.period_us)
       .add("subscribers", opt.subscribers)
+      .add("backend", opt.board.empty() ? std::string("sim") : "board " + opt.board)
       .add("status_rpcs", m.clients.status_rpcs)
       .add("status_rpc_failures", m.clients.status_failures);
 

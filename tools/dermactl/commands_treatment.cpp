@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/render.hpp"
 #include "tools/dermactl/render_session.hpp"
 #include "tools/dermactl/values.hpp"
 
@@ -9,17 +10,8 @@ namespace dermad::ctl {
 
 namespace {
 
-const char* cartridge_word(int t) {
-  switch (t) {
-    case v1::CARTRIDGE_TYPE_STANDARD:
-      return "standard";
-    case v1::CARTRIDGE_TYPE_NANO:
-      return "nano";
-    case v1::CARTRIDGE_TYPE_GOLD_NANO:
-      return "gold-nano";
-    default:
-      return "unknown";
-  }
+std::string cartridge_word(int t) {
+  return cartridge_type_name(static_cast<v1::CartridgeType>(t));
 }
 
 }  // namespace
