@@ -138,16 +138,6 @@ void fill_sample(const control::Snapshot& s, v1::TelemetrySample& out,
   out.set_loop_late_us(s.late_us);
 }
 
-std::string alarm_names(uint32_t mask) {
-  std::string out;
-  for (std::size_t i = 0; i < kAlarmCount; ++i) {
-    if (!(mask & (1u << i))) continue;
-    if (!out.empty()) out += ", ";
-    out += kAlarmTable[i].code;
-  }
-  return out;
-}
-
 uint32_t alarm_bit(const std::string& code) {
   for (std::size_t i = 0; i < kAlarmCount; ++i) {
     if (kAlarmTable[i].code == code) return 1u << i;
@@ -163,7 +153,7 @@ std::string refusal_text(control::Verdict v, uint32_t detail, const std::string&
         << control::to_string(static_cast<control::State>(detail));
       break;
     case control::Verdict::kRefusedAlarms:
-      o << what << " refused while alarms are active (" << alarm_names(detail)
+      o << what << " refused while alarms are active (" << control::alarm_codes(detail)
         << "); acknowledge them once their cause is gone";
       break;
     case control::Verdict::kRefusedCartridge:

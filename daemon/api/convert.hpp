@@ -23,8 +23,6 @@ std::string hardware_fault_text(const control::Snapshot& s,
 
 void fill_cartridge(const hal::CartridgeInfo& c, v1::Cartridge& out);
 
-// "ESTOP, MOTOR_STALL" for the alarms in `mask`.
-std::string alarm_names(uint32_t mask);
 // Alarm code name -> bit; 0 if unknown.
 uint32_t alarm_bit(const std::string& code);
 

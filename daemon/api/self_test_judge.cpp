@@ -30,7 +30,7 @@ std::string self_test_refusal(const control::Snapshot& s) {
         ", the self-test starts from IDLE");
   }
   if (!s.homed) add("the depth actuator is not homed");
-  if (s.alarms.active != 0) add("unresolved alarms: " + alarm_names(s.alarms.active));
+  if (s.alarms.active != 0) add("unresolved alarms: " + control::alarm_codes(s.alarms.active));
   if (s.cartridge_present) add("remove the cartridge: the self-test runs the needle drive");
   return why;
 }
@@ -89,7 +89,7 @@ StepResult DriveJudge::result() const {
   std::string bad;
   auto fail = [&bad](const std::string& w) { bad += (bad.empty() ? "" : "; ") + w; };
   if (!seen_service_) fail("the run never started");
-  if (alarms_ != 0) fail("alarms: " + alarm_names(alarms_));
+  if (alarms_ != 0) fail("alarms: " + control::alarm_codes(alarms_));
   if (drive_start_ns_ < 0) fail("the drive never ran");
   if (depth_err_max_ > kDepthTolUm) {
     fail("depth off by up to " + std::to_string(depth_err_max_) + " um while running");

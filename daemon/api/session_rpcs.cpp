@@ -1,7 +1,6 @@
 // TreatmentService: StartSession, UpdateSession, EndSession, GetSession, ListSessions. A
 // session is recorded before it may run and when it ends; one the daemon cannot record does
 // not start.
-#include <algorithm>
 #include <ctime>
 #include <random>
 #include <set>
@@ -44,24 +43,6 @@ std::vector<treatment::Material> materials(
   std::vector<treatment::Material> out;
   for (const auto& m : in) out.push_back({m.name(), m.lot()});
   return out;
-}
-
-// The loop's command for a session at `depth`/`speed` in `zone` of `p` with a cartridge of
-// type `cartridge`: its limits travel with it (the zone's, bounded by the needles'), so the
-// loop enforces them on its own.
-control::Command session_command(control::CommandKind kind, const treatment::Protocol& p,
-                                 const treatment::ZoneRule& z, hal::CartridgeType cartridge,
-                                 int32_t depth, double speed) {
-  control::Command c;
-  c.kind = kind;
-  c.depth_um = depth;
-  c.speed_hz = speed;
-  c.depth_min_um = z.depth_min_um;
-  c.depth_max_um = treatment::deepest_um(z, cartridge);
-  c.speed_min_hz = p.speed_min_hz;
-  c.speed_max_hz = p.speed_max_hz;
-  c.cartridge = cartridge;
-  return c;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -116,9 +97,9 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
   }
   if (!refusals.empty()) return finish_now(ctx, refusals_status(refusals));
 
-  const treatment::Protocol& p = *protocols_.find(sr.protocol);
-  const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(sr.zone),
-                                             device.cartridge->type, sr.depth_um, sr.speed_hz);
+  const control::Command c =
+      treatment::session_command(control::CommandKind::kArm, *protocols_.find(sr.protocol),
+                                 {sr.zone, sr.depth_um, sr.speed_hz}, device.cartridge->type);
   auto* r = ctx->DefaultReactor();
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   treatment::SessionRecord rec;
@@ -185,47 +166,26 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
                                   "only the client that started the session may change it"));
   }
   const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
-  const std::string zone = req->zone().empty() ? cur->zone : req->zone();
-  const treatment::ZoneRule* z = p.zone(zone);
-  std::vector<std::string> bad;
-  if (!z) bad.push_back("zone '" + zone + "' is not part of protocol " + p.id);
-  // A new zone without a depth starts at that zone's default depth.
-  const int32_t depth = req->depth_um() != 0       ? req->depth_um()
-                        : (z && zone != cur->zone) ? z->depth_default_um
-                                                   : cur->depth_um;
-  const double speed = req->speed_hz() != 0.0 ? req->speed_hz() : cur->speed_hz;
-  if (z && (depth < z->depth_min_um || depth > treatment::deepest_um(*z, cur->cartridge.type))) {
-    bad.push_back("depth_um " + std::to_string(depth) + " outside " +
-                  std::to_string(z->depth_min_um) + ".." +
-                  std::to_string(treatment::deepest_um(*z, cur->cartridge.type)) + " um for " +
-                  zone + " with this cartridge");
-  }
-  if (!(speed >= p.speed_min_hz && speed <= p.speed_max_hz)) {
-    bad.push_back("speed_hz " + number_text(speed) + " outside the protocol's range");
-  }
-  for (const auto& m : req->materials()) {
-    if (std::find(p.materials.begin(), p.materials.end(), m.name()) == p.materials.end()) {
-      bad.push_back("material '" + m.name() + "' is not recorded by " + p.id);
-    } else if (m.lot().empty()) {
-      bad.push_back("material '" + m.name() + "' needs its lot");
-    }
-  }
+  const treatment::Settings to = treatment::resolve_update(
+      p, {cur->zone, cur->depth_um, cur->speed_hz}, req->zone(), req->depth_um(), req->speed_hz());
+  auto more = materials(req->materials());
+  const auto bad = treatment::settings_refusals(p, to, cur->cartridge.type, more);
   if (!bad.empty()) return finish_now(ctx, Status(StatusCode::INVALID_ARGUMENT, join(bad)));
 
   const control::Command c =
-      session_command(control::CommandKind::kUpdate, p, *z, cur->cartridge.type, depth, speed);
+      treatment::session_command(control::CommandKind::kUpdate, p, to, cur->cartridge.type);
   auto* r = ctx->DefaultReactor();
-  auto more = materials(req->materials());
-  port_.submit(c, [this, r, resp, zone, depth, speed, more](control::Verdict v, uint32_t d) {
+  port_.submit(c, [this, r, resp, to, more](control::Verdict v, uint32_t d) {
     if (v != control::Verdict::kAccepted) {
       r->Finish(verdict_status(v, d, "the update"));
       return;
     }
-    book_.update(zone, depth, speed, more);
+    book_.update(to.zone, to.depth_um, to.speed_hz, more);
     if (const auto now = book_.current()) {
       journal_.record("session_updated", "info",
-                      R"({"zone":")" + json_escape(zone) + R"(","depth_um":)" +
-                          std::to_string(depth) + R"(,"speed_hz":)" + number_text(speed) + "}",
+                      R"({"zone":")" + json_escape(to.zone) + R"(","depth_um":)" +
+                          std::to_string(to.depth_um) + R"(,"speed_hz":)" +
+                          number_text(to.speed_hz) + "}",
                       now->id);
     }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
@@ -246,34 +206,19 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
     return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
                                   "only the client that started the session may resume it"));
   }
-  std::vector<std::string> why;
+  treatment::DeviceView device;
   control::Snapshot snap;
   port_.core().telemetry().latest(snap);
-  if (snap.state == control::State::kArmed || snap.state == control::State::kRunning) {
-    why.push_back("the session is armed already");
-  } else if (snap.state != control::State::kIdle) {
-    why.push_back("the device is " + std::string(control::to_string(snap.state)) +
-                  ": acknowledge its alarms once their cause is gone, then resume");
-  }
-  if (snap.alarms.active != 0)
-    why.push_back("unresolved alarms: " + alarm_names(snap.alarms.active));
-  // The session's own cartridge, not another: single use, and its needles are the summary's.
-  const auto cart = snap.cartridge_present ? cartridges_.current() : std::nullopt;
-  if (!cart || cart->serial.empty()) {
-    why.push_back("no cartridge: put the session's cartridge " + cur->cartridge.serial +
-                  " back in");
-  } else if (cart->serial != cur->cartridge.serial) {
-    why.push_back("cartridge " + cart->serial + " is not the session's (" + cur->cartridge.serial +
-                  ")");
-  }
-  if (const auto e = journal_.unwritable(); !e.empty()) {
-    why.push_back("the records cannot be written (" + e + ")");
-  }
+  device.state = snap.state;
+  device.active_alarms = snap.alarms.active;
+  if (snap.cartridge_present) device.cartridge = cartridges_.current();
+  device.records_error = journal_.unwritable();
+  const auto why = treatment::resume_refusals(cur->cartridge.serial, device);
   if (!why.empty()) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, join(why)));
 
-  const treatment::Protocol& p = *protocols_.find(cur->request.protocol);
-  const control::Command c = session_command(control::CommandKind::kArm, p, *p.zone(cur->zone),
-                                             cur->cartridge.type, cur->depth_um, cur->speed_hz);
+  const control::Command c = treatment::session_command(
+      control::CommandKind::kArm, *protocols_.find(cur->request.protocol),
+      {cur->zone, cur->depth_um, cur->speed_hz}, cur->cartridge.type);
   auto* r = ctx->DefaultReactor();
   const int64_t armed_from_ns = control::MonotonicClock().now_ns();
   port_.submit(c, [this, r, resp, armed_from_ns](control::Verdict v, uint32_t detail) {

@@ -121,7 +121,7 @@ void fill_summary(const treatment::SessionRecord& r, v1::SessionSummary& out) {
   out.set_depth_worst_dev_um(r.stats.depth_worst_dev_um());
   out.set_speed_mean_hz(r.stats.speed_mean_hz());
   out.set_speed_worst_dev_hz(r.stats.speed_worst_dev_hz());
-  const std::string alarms = alarm_names(r.stats.alarms_seen());
+  const std::string alarms = control::alarm_codes(r.stats.alarms_seen());
   for (std::size_t i = 0; i < alarms.size();) {
     const std::size_t j = alarms.find(", ", i);
     out.add_alarms(alarms.substr(i, j == std::string::npos ? std::string::npos : j - i));

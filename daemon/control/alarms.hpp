@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace dermad::control {
@@ -69,6 +70,18 @@ constexpr const AlarmInfo& info(AlarmCode c) {
 }
 constexpr uint32_t bit(AlarmCode c) {
   return 1u << static_cast<unsigned>(c);
+}
+
+// The codes of the alarms in `mask`, comma-separated: "ESTOP, LINK_LOST". For refusals and
+// records; it allocates, so never in the loop.
+inline std::string alarm_codes(uint32_t mask) {
+  std::string out;
+  for (std::size_t i = 0; i < kAlarmCount; ++i) {
+    if (!(mask & (1u << i))) continue;
+    if (!out.empty()) out += ", ";
+    out += kAlarmTable[i].code;
+  }
+  return out;
 }
 
 // Which alarms are active, which of them still have their condition, since when.

@@ -43,30 +43,10 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
   if (!p) {
     invalid("unknown protocol '" + r.protocol + "'");
   } else {
-    const ZoneRule* z = p->zone(r.zone);
-    if (!z) {
-      invalid("zone '" + r.zone + "' is not part of protocol " + p->id);
-    } else if (r.depth_um < z->depth_min_um || r.depth_um > z->depth_max_um) {
-      invalid("depth_um " + std::to_string(r.depth_um) + " outside " +
-              std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
-              " um for " + r.zone + " in " + p->id);
-    } else if (device.cartridge && r.depth_um > deepest_um(*z, device.cartridge->type)) {
-      // The needles' own ceiling, whatever the protocol allows (a gold-nano cartridge).
-      invalid("depth_um " + std::to_string(r.depth_um) + " is deeper than a " +
-              std::string(hal::to_string(device.cartridge->type)) +
-              " cartridge's needles may go (" +
-              std::to_string(hal::needle_depth_ceiling_um(device.cartridge->type)) + " um)");
-    }
-    if (!(r.speed_hz >= p->speed_min_hz && r.speed_hz <= p->speed_max_hz)) {
-      invalid("speed_hz " + num(r.speed_hz) + " outside " + num(p->speed_min_hz) + ".." +
-              num(p->speed_max_hz) + " Hz for " + p->id);
-    }
-    for (const auto& m : r.materials) {
-      if (std::find(p->materials.begin(), p->materials.end(), m.name) == p->materials.end()) {
-        invalid("material '" + m.name + "' is not recorded by " + p->id);
-      } else if (m.lot.empty()) {
-        invalid("material '" + m.name + "' needs its lot");
-      }
+    const std::optional<hal::CartridgeType> type =
+        device.cartridge ? std::optional(device.cartridge->type) : std::nullopt;
+    for (auto& t : settings_refusals(*p, {r.zone, r.depth_um, r.speed_hz}, type, r.materials)) {
+      invalid(std::move(t));
     }
   }
 
@@ -98,20 +78,95 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
     precondition("the records cannot be written (" + device.records_error +
                  "): a session that cannot be recorded is not started");
   }
-  if (device.active_alarms != 0) {
-    std::string codes;
-    for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
-      if (device.active_alarms & (1u << i)) {
-        codes += (codes.empty() ? "" : ", ") + std::string(control::kAlarmTable[i].code);
-      }
-    }
-    precondition("unresolved alarms: " + codes);
-  }
+  if (device.active_alarms != 0)
+    precondition("unresolved alarms: " + control::alarm_codes(device.active_alarms));
   if (device.state != control::State::kIdle) {
     precondition("the device is " + std::string(control::to_string(device.state)) +
                  ", a session starts from IDLE");
   }
   return out;
+}
+
+std::vector<std::string> settings_refusals(const Protocol& p, const Settings& s,
+                                           std::optional<hal::CartridgeType> cartridge,
+                                           const std::vector<Material>& materials) {
+  std::vector<std::string> out;
+  const ZoneRule* z = p.zone(s.zone);
+  if (!z) {
+    out.push_back("zone '" + s.zone + "' is not part of protocol " + p.id);
+  } else if (s.depth_um < z->depth_min_um || s.depth_um > z->depth_max_um) {
+    out.push_back("depth_um " + std::to_string(s.depth_um) + " outside " +
+                  std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +
+                  " um for " + s.zone + " in " + p.id);
+  } else if (cartridge && s.depth_um > deepest_um(*z, *cartridge)) {
+    // The needles' own ceiling, whatever the protocol allows (a gold-nano cartridge).
+    out.push_back("depth_um " + std::to_string(s.depth_um) + " is deeper than a " +
+                  std::string(hal::to_string(*cartridge)) + " cartridge's needles may go (" +
+                  std::to_string(hal::needle_depth_ceiling_um(*cartridge)) + " um)");
+  }
+  if (!(s.speed_hz >= p.speed_min_hz && s.speed_hz <= p.speed_max_hz)) {
+    out.push_back("speed_hz " + num(s.speed_hz) + " outside " + num(p.speed_min_hz) + ".." +
+                  num(p.speed_max_hz) + " Hz for " + p.id);
+  }
+  for (const auto& m : materials) {
+    if (std::find(p.materials.begin(), p.materials.end(), m.name) == p.materials.end()) {
+      out.push_back("material '" + m.name + "' is not recorded by " + p.id);
+    } else if (m.lot.empty()) {
+      out.push_back("material '" + m.name + "' needs its lot");
+    }
+  }
+  return out;
+}
+
+Settings resolve_update(const Protocol& p, const Settings& current, const std::string& zone,
+                        int32_t depth_um, double speed_hz) {
+  Settings s;
+  s.zone = zone.empty() ? current.zone : zone;
+  const ZoneRule* z = p.zone(s.zone);
+  s.depth_um = depth_um != 0                   ? depth_um
+               : (z && s.zone != current.zone) ? z->depth_default_um
+                                               : current.depth_um;
+  s.speed_hz = speed_hz != 0.0 ? speed_hz : current.speed_hz;
+  return s;
+}
+
+std::vector<std::string> resume_refusals(const std::string& session_cartridge,
+                                         const DeviceView& device) {
+  std::vector<std::string> out;
+  if (device.state == control::State::kArmed || device.state == control::State::kRunning) {
+    out.push_back("the session is armed already");
+  } else if (device.state != control::State::kIdle) {
+    out.push_back("the device is " + std::string(control::to_string(device.state)) +
+                  ": acknowledge its alarms once their cause is gone, then resume");
+  }
+  if (device.active_alarms != 0)
+    out.push_back("unresolved alarms: " + control::alarm_codes(device.active_alarms));
+  // The session's own cartridge, not another: single use, and its needles are the summary's.
+  if (!device.cartridge || device.cartridge->serial.empty()) {
+    out.push_back("no cartridge: put the session's cartridge " + session_cartridge + " back in");
+  } else if (device.cartridge->serial != session_cartridge) {
+    out.push_back("cartridge " + device.cartridge->serial + " is not the session's (" +
+                  session_cartridge + ")");
+  }
+  if (!device.records_error.empty()) {
+    out.push_back("the records cannot be written (" + device.records_error + ")");
+  }
+  return out;
+}
+
+control::Command session_command(control::CommandKind kind, const Protocol& p, const Settings& s,
+                                 hal::CartridgeType cartridge) {
+  const ZoneRule& z = *p.zone(s.zone);
+  control::Command c;
+  c.kind = kind;
+  c.depth_um = s.depth_um;
+  c.speed_hz = s.speed_hz;
+  c.depth_min_um = z.depth_min_um;
+  c.depth_max_um = deepest_um(z, cartridge);
+  c.speed_min_hz = p.speed_min_hz;
+  c.speed_max_hz = p.speed_max_hz;
+  c.cartridge = cartridge;
+  return c;
 }
 
 void SessionStats::observe(const control::Snapshot& s, const std::string& zone) {

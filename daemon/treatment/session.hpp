@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/control/command.hpp"
 #include "daemon/control/snapshot.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "daemon/treatment/screening.hpp"
@@ -50,6 +51,37 @@ struct Refusal {
 std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& protocols,
                                     const DeviceView& device,
                                     const std::set<std::string>& used_cartridges, Date today);
+
+// What a session runs at. A start and an update are held to the same rules.
+struct Settings {
+  std::string zone;
+  int32_t depth_um = 0;
+  double speed_hz = 0.0;
+};
+
+// Every reason `s` is not allowed by protocol `p` with a cartridge of type `cartridge`
+// (nullopt: none read yet, so only the protocol's limits apply), and every one of `materials`
+// that `p` does not record or that lacks its lot. Empty when all are allowed.
+std::vector<std::string> settings_refusals(const Protocol& p, const Settings& s,
+                                           std::optional<hal::CartridgeType> cartridge,
+                                           const std::vector<Material>& materials);
+
+// An update resolved against the running settings: a zone left empty, a depth or speed left
+// 0 keep their values; a new zone without a depth starts at that zone's default depth.
+Settings resolve_update(const Protocol& p, const Settings& current, const std::string& zone,
+                        int32_t depth_um, double speed_hz);
+
+// Every reason an interrupted session may not resume now (all wrong moments, none a bad
+// value): it resumes from IDLE, without alarms, with its own cartridge back in, with records
+// that can be written.
+std::vector<std::string> resume_refusals(const std::string& session_cartridge,
+                                         const DeviceView& device);
+
+// The loop's command for a session running `s` under `p` with a cartridge of `cartridge`:
+// the zone's limits (bounded by the needles') and the protocol's speeds travel with it, so
+// the loop enforces them on its own. `s` must have passed settings_refusals.
+control::Command session_command(control::CommandKind kind, const Protocol& p, const Settings& s,
+                                 hal::CartridgeType cartridge);
 
 // The figures of a session, accumulated tick by tick from the loop's snapshots.
 class SessionStats {

@@ -108,7 +108,9 @@ TEST(ProtocolsConfig, AGoldNanoCartridgeAddedToPrpStillStopsAt300um) {
   v1::SessionInfo info;
   st = pen.treatment->UpdateSession(&ctx, up, &info);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(st.error_message().find("outside 200..300 um for cheeks with this cartridge"),
+  // The same words as the start's: an update is held to the same rules.
+  EXPECT_NE(st.error_message().find("depth_um 1000 is deeper than a gold-nano cartridge's needles "
+                                    "may go (300 um)"),
             std::string::npos)
       << st.error_message();
   std::this_thread::sleep_for(500ms);

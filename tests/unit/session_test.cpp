@@ -124,6 +124,92 @@ TEST(SessionStart, AGoldNanoCartridgeIsHeldToItsNeedlesCeilingInAnyProtocol) {
   EXPECT_EQ(deepest_um(*set.find("prp")->zone("cheeks"), hal::CartridgeType::kStandard), 1500);
 }
 
+// A start and an update are held to one set of rules (#13): each reason on its own line.
+TEST(SessionSettings, EveryBadSettingIsNamedWithWhatIsAllowed) {
+  const ProtocolSet set = shipped();
+  const Protocol& tox = *set.find("tox-facial");
+  EXPECT_TRUE(
+      settings_refusals(tox, {"cheeks", 600, 90}, hal::CartridgeType::kStandard, {{"botox", "B-1"}})
+          .empty());
+  const auto rs = settings_refusals(tox, {"cheeks", 1200, 130}, hal::CartridgeType::kStandard,
+                                    {{"botox", ""}, {"glitter", "G-1"}});
+  ASSERT_EQ(rs.size(), 4u);
+  EXPECT_EQ(rs[0], "depth_um 1200 outside 200..1000 um for cheeks in tox-facial");
+  EXPECT_EQ(rs[1], "speed_hz 130 outside 50..120 Hz for tox-facial");
+  EXPECT_EQ(rs[2], "material 'botox' needs its lot");
+  EXPECT_EQ(rs[3], "material 'glitter' is not recorded by tox-facial");
+  EXPECT_EQ(settings_refusals(tox, {"scalp", 600, 90}, std::nullopt, {}),
+            std::vector<std::string>{"zone 'scalp' is not part of protocol tox-facial"});
+}
+
+TEST(SessionSettings, TheNeedlesCeilingAppliesOnlyOnceTheCartridgeIsKnown) {
+  ProtocolSet set = shipped();
+  const Protocol& general = *set.find("general");
+  EXPECT_TRUE(settings_refusals(general, {"cheeks", 1200, 100}, std::nullopt, {}).empty());
+  EXPECT_EQ(settings_refusals(general, {"cheeks", 1200, 100}, hal::CartridgeType::kGoldNano, {}),
+            std::vector<std::string>{
+                "depth_um 1200 is deeper than a gold-nano cartridge's needles may go (300 um)"});
+}
+
+TEST(SessionUpdate, UnsetFieldsKeepTheirValuesAndANewZoneStartsAtItsDefault) {
+  const ProtocolSet set = shipped();
+  const Protocol& general = *set.find("general");
+  const Settings now{"cheeks", 1200, 110};
+  Settings to = resolve_update(general, now, "", 0, 0);
+  EXPECT_EQ(to.zone, "cheeks");
+  EXPECT_EQ(to.depth_um, 1200);
+  EXPECT_EQ(to.speed_hz, 110);
+  to = resolve_update(general, now, "forehead", 0, 0);
+  EXPECT_EQ(to.depth_um, 300);  // forehead's default, not the cheeks' 1200
+  EXPECT_EQ(to.speed_hz, 110);
+  to = resolve_update(general, now, "forehead", 450, 80);
+  EXPECT_EQ(to.depth_um, 450);
+  EXPECT_EQ(to.speed_hz, 80);
+  // The same zone named again keeps the depth; an unknown zone keeps it for the refusal.
+  EXPECT_EQ(resolve_update(general, now, "cheeks", 0, 0).depth_um, 1200);
+  EXPECT_EQ(resolve_update(general, now, "elbow", 0, 0).depth_um, 1200);
+}
+
+TEST(SessionCommand, TheZoneAndNeedleLimitsTravelWithTheCommand) {
+  const ProtocolSet set = shipped();
+  const Protocol& general = *set.find("general");
+  auto c = session_command(control::CommandKind::kArm, general, {"cheeks", 1000, 100},
+                           hal::CartridgeType::kStandard);
+  EXPECT_EQ(c.kind, control::CommandKind::kArm);
+  EXPECT_EQ(c.depth_um, 1000);
+  EXPECT_EQ(c.depth_min_um, 200);
+  EXPECT_EQ(c.depth_max_um, 1500);
+  EXPECT_EQ(c.speed_min_hz, 50);
+  EXPECT_EQ(c.speed_max_hz, 150);
+  c = session_command(control::CommandKind::kUpdate, general, {"cheeks", 250, 100},
+                      hal::CartridgeType::kGoldNano);
+  EXPECT_EQ(c.depth_max_um, 300);
+  EXPECT_EQ(c.cartridge, hal::CartridgeType::kGoldNano);
+}
+
+TEST(SessionResume, EveryReasonIsGivenAndTheSessionsOwnCartridgeIsNamed) {
+  DeviceView d = idle_with_cartridge();
+  EXPECT_TRUE(resume_refusals("C-7", d).empty());
+  d.state = control::State::kFault;
+  d.active_alarms = control::bit(control::AlarmCode::kEstop);
+  d.cartridge->serial = "C-8";
+  d.records_error = "disk full";
+  const auto rs = resume_refusals("C-7", d);
+  ASSERT_EQ(rs.size(), 4u);
+  EXPECT_EQ(rs[0],
+            "the device is FAULT: acknowledge its alarms once their cause is gone, then resume");
+  EXPECT_EQ(rs[1], "unresolved alarms: ESTOP");
+  EXPECT_EQ(rs[2], "cartridge C-8 is not the session's (C-7)");
+  EXPECT_EQ(rs[3], "the records cannot be written (disk full)");
+  d = idle_with_cartridge();
+  d.cartridge.reset();
+  EXPECT_EQ(resume_refusals("C-7", d),
+            std::vector<std::string>{"no cartridge: put the session's cartridge C-7 back in"});
+  d = idle_with_cartridge();
+  d.state = control::State::kRunning;
+  EXPECT_EQ(resume_refusals("C-7", d), std::vector<std::string>{"the session is armed already"});
+}
+
 TEST(SessionStats, StrokesAgreeWithSpeedTimesRunTimePerZone) {
   test::SimRig rig;
   rig.pen.insert_cartridge({"C-1", hal::CartridgeType::kStandard, 12, "L", "2030-01-01"});
