@@ -9,7 +9,7 @@
 #include "daemon/control/alarms.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/log.hpp"
-#include "daemon/store/json_text.hpp"
+#include "daemon/store/details.hpp"
 #include "daemon/store/witness.hpp"
 
 namespace dermad {
@@ -32,7 +32,7 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
   r.wall_ns = e.t_ns + wall_minus_mono;
   r.session_id = session;
   const std::string code(control::kAlarmTable[e.a < control::kAlarmCount ? e.a : 0].code);
-  const std::string alarm = R"({"code":")" + code + "\"}";
+  const std::string alarm = store::details_text({{"code", code}});
   auto set = [&r](const char* kind, const char* severity, std::string details) {
     r.kind = kind;
     r.severity = severity;
@@ -45,9 +45,9 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
     case EventKind::kStateChanged: {
       const auto to = static_cast<control::State>(e.b);
       set("state_changed", to == control::State::kFault ? "alarm" : "info",
-          std::string(R"({"from":")") +
-              std::string(control::to_string(static_cast<control::State>(e.a))) + R"(","to":")" +
-              std::string(control::to_string(to)) + "\"}");
+          store::details_text(
+              {{"from", std::string(control::to_string(static_cast<control::State>(e.a)))},
+               {"to", std::string(control::to_string(to))}}));
       if (to == control::State::kFault) ++fx.counter_deltas["faults"];
       break;
     }
@@ -56,10 +56,10 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
       if (e.a == static_cast<uint8_t>(control::AlarmCode::kHardwareFault) && (e.n >> 16) != 0) {
         const std::size_t i = (e.n >> 16) - 1;
         const int err = static_cast<int>(e.n & 0xFFFFu);
-        r.details = R"({"code":")" + code + R"(","resource":")" +
-                    store::json_escape(i < resources.size() ? resources[i]
-                                                            : "resource " + std::to_string(i)) +
-                    R"(","error":")" + store::json_escape(err ? std::strerror(err) : "") + "\"}";
+        r.details = store::details_text(
+            {{"code", code},
+             {"resource", i < resources.size() ? resources[i] : "resource " + std::to_string(i)},
+             {"error", err ? std::strerror(err) : ""}});
       }
       alarm_moved(store::AlarmTransition::kRaised);
       break;
@@ -78,7 +78,7 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
       set("cartridge_removed", "info", "{}");
       break;
     case EventKind::kEventsLost:
-      set("events_lost", "warning", R"({"count":)" + std::to_string(e.n) + "}");
+      set("events_lost", "warning", store::details_text({{"count", e.n}}));
       break;
   }
   return r;
@@ -89,17 +89,16 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
 void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>& c,
                         store::Effects& fx) {
   if (!c || c->serial.empty()) {
-    r.details = c && !c->problem.empty()
-                    ? R"({"serial":null,"problem":")" + store::json_escape(c->problem) + "\"}"
-                    : R"({"serial":null})";
+    store::Details d = {{"serial", nullptr}};
+    if (c && !c->problem.empty()) d["problem"] = c->problem;
+    r.details = store::details_text(d);
     return;
   }
-  r.details =
-      R"({"serial":")" + store::json_escape(c->serial) + R"(","type":")" + hal::to_string(c->type) +
-      R"(","needles":)" + std::to_string(c->needles) + R"(,"lot":")" + store::json_escape(c->lot) +
-      R"(","expires":")" + store::json_escape(c->expires) + R"(","checksum_ok":)" +
-      (c->checksum_ok ? "true" : "false") +
-      (c->problem.empty() ? "" : R"(,"problem":")" + store::json_escape(c->problem) + "\"") + "}";
+  store::Details d = {{"serial", c->serial},   {"type", hal::to_string(c->type)},
+                      {"needles", c->needles}, {"lot", c->lot},
+                      {"expires", c->expires}, {"checksum_ok", c->checksum_ok}};
+  if (!c->problem.empty()) d["problem"] = c->problem;
+  r.details = store::details_text(d);
   if (c->checksum_ok) fx.cartridges_seen.emplace_back(c->serial, r.wall_ns);
 }
 
@@ -169,11 +168,11 @@ void EventRecorder::flush_locked(bool forced) {
   const auto now = std::chrono::steady_clock::now();
   if (failing_ && !forced && now < retry_at_) return;
   if (lost_ > 0) {
-    pending_.push_back({0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning",
-                        "",
-                        R"({"count":)" + std::to_string(lost_) +
-                            R"(,"why":"the records could not be written meanwhile"})",
-                        ""});
+    pending_.push_back(
+        {0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
+         store::details_text(
+             {{"count", lost_}, {"why", "the records could not be written meanwhile"}}),
+         ""});
   }
   std::string error;
   const bool was_healthy = store_.healthy();
@@ -248,12 +247,13 @@ void EventRecorder::recover_losses() {
   std::lock_guard lock(mu_);
   recovered_ = n;
   recovered_pending_ = true;
-  pending_.push_back({0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning",
-                      "",
-                      R"({"count":)" + std::to_string(n) +
-                          ",\"why\":\"still waiting to be written when dermad last stopped "
-                          "(the records could not be written)\"}",
-                      ""});
+  pending_.push_back(
+      {0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
+       store::details_text({{"count", n},
+                            {"why",
+                             "still waiting to be written when dermad last stopped (the "
+                             "records could not be written)"}}),
+       ""});
   flush_locked(true);
 }
 

@@ -24,6 +24,7 @@
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"
 #include "daemon/cartridge_cache.hpp"
+#include "daemon/config/board_file.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
@@ -32,16 +33,23 @@
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
 #include "daemon/records_witness.hpp"
+#include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/store/witness.hpp"
 #include "daemon/treatment/protocols.hpp"
-#include "daemon/config/board_file.hpp"
 #include "hal/linux/linux_pen.hpp"
 #include "hal/sim/sim_pen.hpp"
 
 namespace {
 
 using namespace dermad;
+
+// daemon_stopped: the signal, and what a stop that was not clean cut short.
+std::string stopped_details(int sig, bool clean, const std::string& cut) {
+  dermad::store::Details d = {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}};
+  if (!clean) d["cut"] = cut;
+  return dermad::store::details_text(d);
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream f(path);
@@ -262,14 +270,16 @@ int main(int argc, char** argv) {
   recorder.name_resources(pen->resources());
   recorder.remember_losses_in(opts->state_dir + "/dermad.lost");
   recorder.recover_losses();
-  recorder.record("daemon_started", "info",
-                  std::string(R"({"version":")") + DERMAD_VERSION + R"(","backend":")" +
-                      pen->name() + R"(","board":")" + api::json_escape(board_label) + "\"}",
-                  "");
-  recorder.record("config_loaded", "info",
-                  R"({"protocols":")" + api::json_escape(opts->protocols_path) + R"(","sha256":")" +
-                      store::sha256_hex(read_file(opts->protocols_path)) + "\"}",
-                  "");
+  recorder.record(
+      "daemon_started", "info",
+      store::details_text(
+          {{"version", DERMAD_VERSION}, {"backend", pen->name()}, {"board", board_label}}),
+      "");
+  recorder.record(
+      "config_loaded", "info",
+      store::details_text({{"protocols", opts->protocols_path},
+                           {"sha256", store::sha256_hex(read_file(opts->protocols_path))}}),
+      "");
   recorder.start();
   witness.start(*core, recorder);
   // Sessions the last run ended but could not record so (the records were full) are
@@ -394,10 +404,7 @@ int main(int argc, char** argv) {
                      " session ending(s) could not be written; the next start records them");
   }
   recorder.stop();
-  recorder.record("daemon_stopped", "info",
-                  R"({"signal":")" + std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") + "\"" +
-                      (clean ? "" : R"(,"cut":")" + api::json_escape(cut) + "\"") + "}",
-                  "");
+  recorder.record("daemon_stopped", "info", stopped_details(sig, clean, cut), "");
   recorder.close();
   witness.stop();
   hub.stop();

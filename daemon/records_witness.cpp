@@ -4,7 +4,7 @@
 
 #include "daemon/control/clock.hpp"
 #include "daemon/log.hpp"
-#include "daemon/store/json_text.hpp"
+#include "daemon/store/details.hpp"
 #include "daemon/store/witness.hpp"
 
 namespace dermad {
@@ -39,8 +39,7 @@ void RecordsWitness::start(control::ControlCore& core, api::Journal& journal) {
   const std::string why = untrusted_why();
   core.records_trusted(why.empty());
   if (!why.empty()) {
-    journal.record("records_untrusted", "alarm", R"({"why":")" + store::json_escape(why) + "\"}",
-                   "");
+    journal.record("records_untrusted", "alarm", store::details_text({{"why", why}}), "");
   }
   refresh();
   schedule();
@@ -88,9 +87,7 @@ std::optional<std::string> RecordsWitness::accept(const std::string& reason) {
   }
   if (journal_) {
     journal_->record("records_accepted", "warning",
-                     R"({"reason":")" + store::json_escape(reason) + R"(","was":")" +
-                         store::json_escape(was) + "\"}",
-                     "");
+                     store::details_text({{"reason", reason}, {"was", was}}), "");
   }
   // The counters as they stand are the new baseline: the engineer has looked at them too.
   if (std::string error;

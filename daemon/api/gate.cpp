@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "daemon/api/input_bounds.hpp"
-#include "daemon/store/json_text.hpp"
+#include "daemon/store/details.hpp"
 
 namespace dermad::api {
 
@@ -133,14 +133,15 @@ std::optional<Status> Gate::refuse(const Caller& c, std::string_view rpc, Status
     }
   }
   if (write && record_) {
-    record_("call_refused",
-            R"({"rpc":")" + store::json_escape(std::string(rpc)) + R"(","peer":")" +
-                store::json_escape(c.who) + R"(","role":")" + std::string(to_string(c.role)) +
-                R"(","code":")" +
-                (st.error_code() == StatusCode::PERMISSION_DENIED ? "PERMISSION_DENIED"
-                                                                  : "RESOURCE_EXHAUSTED") +
-                R"(","why":")" + store::json_escape(st.error_message()) + "\"" +
-                (skipped ? R"(,"unrecorded_before":)" + std::to_string(skipped) : "") + "}");
+    store::Details d = {
+        {"rpc", std::string(rpc)},
+        {"peer", c.who},
+        {"role", std::string(to_string(c.role))},
+        {"code", st.error_code() == StatusCode::PERMISSION_DENIED ? "PERMISSION_DENIED"
+                                                                  : "RESOURCE_EXHAUSTED"},
+        {"why", st.error_message()}};
+    if (skipped) d["unrecorded_before"] = skipped;
+    record_("call_refused", store::details_text(d));
   }
   return st;
 }

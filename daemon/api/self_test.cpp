@@ -177,13 +177,11 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
   void finish(const std::string& outcome) {
-    std::string steps;
+    Details steps = Details::array();
     for (const auto& r : results_) {
-      steps += std::string(steps.empty() ? "" : ",") + R"({"name":")" + json_escape(r.name) +
-               R"(","passed":)" + (r.passed ? "true" : "false") + R"(,"detail":")" +
-               json_escape(r.detail) + "\"}";
+      steps.push_back({{"name", r.name}, {"passed", r.passed}, {"detail", r.detail}});
     }
-    record_("self_test", R"({"outcome":")" + outcome + R"(","steps":[)" + steps + "]}");
+    record_("self_test", details_text({{"outcome", outcome}, {"steps", std::move(steps)}}));
     out_->close();
   }
 

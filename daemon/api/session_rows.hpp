@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "daemon/store/json_text.hpp"
+#include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/session_book.hpp"
 #include "dermad/v1/treatment.pb.h"
@@ -16,7 +16,7 @@ int64_t to_wall_ns(std::chrono::system_clock::time_point t);
 store::SessionRow session_row(const treatment::SessionRecord& r, const std::string& state);
 // The stored summary, with what only the row knows (state, end, reason) laid over it.
 v1::SessionSummary summary_of(const store::SessionRow& row);
-using store::json_escape;
-using store::number_text;
+using store::Details;
+using store::details_text;
 
 }  // namespace dermad::api

@@ -45,6 +45,13 @@ std::vector<treatment::Material> materials(
   return out;
 }
 
+// What an ended or aborted session's event says: the figures, and why it was cut short.
+std::string ending_details(const treatment::SessionRecord& r, const std::string& reason) {
+  Details d = {{"strokes", r.stats.strokes()}, {"run_s", r.stats.run_s()}};
+  if (!reason.empty()) d["reason"] = reason;
+  return details_text(d);
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
@@ -124,13 +131,13 @@ grpc::ServerUnaryReactor* TreatmentService::StartSession(grpc::CallbackServerCon
                                "session_started",
                                "info",
                                rec.id,
-                               R"({"protocol":")" + json_escape(rec.request.protocol) +
-                                   R"(","zone":")" + json_escape(rec.zone) + R"(","depth_um":)" +
-                                   std::to_string(rec.depth_um) + R"(,"speed_hz":)" +
-                                   number_text(rec.speed_hz) + R"(,"cartridge":")" +
-                                   json_escape(rec.cartridge.serial) + R"(","operator":")" +
-                                   json_escape(rec.request.operator_id) + R"(","patient":")" +
-                                   json_escape(rec.request.patient_ref) + "\"}",
+                               details_text({{"protocol", rec.request.protocol},
+                                             {"zone", rec.zone},
+                                             {"depth_um", rec.depth_um},
+                                             {"speed_hz", rec.speed_hz},
+                                             {"cartridge", rec.cartridge.serial},
+                                             {"operator", rec.request.operator_id},
+                                             {"patient", rec.request.patient_ref}}),
                                ""};
     std::string error;
     journal_.session_begins(rec.id, armed_from_ns);
@@ -182,11 +189,10 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
     }
     book_.update(to.zone, to.depth_um, to.speed_hz, more);
     if (const auto now = book_.current()) {
-      journal_.record("session_updated", "info",
-                      R"({"zone":")" + json_escape(to.zone) + R"(","depth_um":)" +
-                          std::to_string(to.depth_um) + R"(,"speed_hz":)" +
-                          number_text(to.speed_hz) + "}",
-                      now->id);
+      journal_.record(
+          "session_updated", "info",
+          details_text({{"zone", to.zone}, {"depth_um", to.depth_um}, {"speed_hz", to.speed_hz}}),
+          now->id);
     }
     if (const auto now = book_.current()) fill_info(*now, state(), *resp);
     r->Finish(Status::OK);
@@ -232,11 +238,11 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
       return;
     }
     journal_.session_begins(now->id, armed_from_ns);
-    journal_.record("session_resumed", "info",
-                    R"({"zone":")" + json_escape(now->zone) + R"(","depth_um":)" +
-                        std::to_string(now->depth_um) + R"(,"speed_hz":)" +
-                        number_text(now->speed_hz) + "}",
-                    now->id);
+    journal_.record(
+        "session_resumed", "info",
+        details_text(
+            {{"zone", now->zone}, {"depth_um", now->depth_um}, {"speed_hz", now->speed_hz}}),
+        now->id);
     fill_info(*now, v1::STATE_ARMED, *resp);
     r->Finish(Status::OK);
   });
@@ -347,10 +353,7 @@ void TreatmentService::finish_record(const treatment::SessionRecord& r, const st
                         state == "ended" ? "session_ended" : "session_aborted",
                         state == "ended" ? "info" : "warning",
                         r.id,
-                        R"({"strokes":)" + std::to_string(r.stats.strokes()) + R"(,"run_s":)" +
-                            number_text(r.stats.run_s()) +
-                            (reason.empty() ? "" : R"(,"reason":")" + json_escape(reason) + "\"") +
-                            "}",
+                        ending_details(r, reason),
                         ""};
   std::string error;
   // Earlier endings first, so the log keeps the order in which sessions ended.

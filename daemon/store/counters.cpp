@@ -4,6 +4,7 @@
 // strokes and motor run time are chained as totals in `counters` events whenever they move.
 #include <algorithm>
 
+#include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {
@@ -67,13 +68,12 @@ int64_t count_after(Db& db, const char* sql, int64_t seq) {
 
 bool Store::chain_counters_locked(int64_t wall_ns, int64_t mono_ns, std::string& error) {
   const auto totals = counters_in(db_);
-  std::string details;
+  Details details = Details::object();
   for (const char* name : kCounterNames) {
     const auto it = totals.find(name);
-    details += std::string(details.empty() ? "{" : ",") + "\"" + name +
-               "\":" + std::to_string(it == totals.end() ? 0 : it->second);
+    details[name] = it == totals.end() ? 0 : it->second;
   }
-  std::vector<Event> one{{0, wall_ns, mono_ns, "counters", "info", "", details + "}", ""}};
+  std::vector<Event> one{{0, wall_ns, mono_ns, "counters", "info", "", details_text(details), ""}};
   return append_locked(one, error);
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/store/pending_endings.hpp"
 
+#include "daemon/store/details.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -123,17 +125,17 @@ bool PendingEndings::load(const std::string& path, int64_t now_mono_ns, std::str
                     unhex(reason, row.end_reason) && unhex(summary, row.summary) &&
                     unhex(kind, ev.kind) && unhex(severity, ev.severity) &&
                     unhex(details, ev.details) && !row.id.empty() &&
-                    (row.state == "ended" || row.state == "aborted") && !ev.details.empty() &&
-                    ev.details.front() == '{' && ev.details.back() == '}';
-    if (!ok) {
+                    (row.state == "ended" || row.state == "aborted");
+    // The chain must say that this ending reached it only at the next start.
+    auto parsed = ok ? Details::parse(ev.details, nullptr, false) : Details();
+    if (!ok || !parsed.is_object()) {
       error = path + " line " + std::to_string(n) + " is not a session's ending";
       return false;
     }
     ev.session_id = row.id;
     ev.mono_ns = now_mono_ns;
-    // The chain must say that this ending reached it only at the next start.
-    ev.details.pop_back();
-    ev.details += std::string(ev.details.size() > 1 ? "," : "") + R"("recorded_late":true})";
+    parsed["recorded_late"] = true;
+    ev.details = details_text(parsed);
     read.emplace_back(std::move(row), std::move(ev));
   }
   std::lock_guard lock(mu_);

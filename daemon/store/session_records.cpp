@@ -1,7 +1,7 @@
 // Sessions and the cartridge registry. A session's row, its cartridge's "used" mark and its
 // event go in one transaction, so the record and the single-use rule never disagree, even
 // after a power cut.
-#include "daemon/store/json_text.hpp"
+#include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad::store {
@@ -96,7 +96,7 @@ std::vector<std::string> Store::abort_open_sessions(const std::string& reason, i
       up.bind(1, last_ns).bind(2, reason).bind(3, id);
       if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
       events.push_back({0, now_wall_ns, now_mono_ns, "session_aborted", "warning", id,
-                        R"({"reason":")" + json_escape(reason) + "\"}", ""});
+                        details_text({{"reason", reason}}), ""});
       ids.push_back(id);
     }
     return append_locked(events, error);

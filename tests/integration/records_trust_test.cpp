@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "tests/integration/daemon_process.hpp"
+#include "tests/integration/json_value.hpp"
 #include "tests/integration/pen_client.hpp"
 
 namespace dermad::test {
@@ -68,7 +70,9 @@ class RecordsTrust : public ::testing::Test {
     EXPECT_TRUE(PenClient::has_alarm(pen.status(), "RECORDS_UNTRUSTED"));
 
     EXPECT_EQ(ctl(d, {"records", "accept"}).exit_code, 2);  // the reason is required
-    r = ctl(d, {"records", "accept", "--reason", "checked: test emptied the file"});
+    // Quotes and a backslash: the record's details must stay valid JSON and keep them.
+    const std::string reason = R"(checked: "test" emptied the file \ on purpose)";
+    r = ctl(d, {"records", "accept", "--reason", reason});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(why_part), std::string::npos) << r.out;
     EXPECT_EQ(ctl(d, {"records", "accept", "--reason", "again"}).exit_code, 3);
@@ -86,7 +90,17 @@ class RecordsTrust : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.error_message();
     r = ctl(d, {"--json", "logs", "--after", "0", "--limit", "100000"});
     EXPECT_NE(r.out.find("\"records_untrusted\""), std::string::npos);
-    EXPECT_NE(r.out.find("checked: test emptied the file"), std::string::npos);
+    bool accepted_seen = false;
+    std::istringstream out(r.out);
+    for (std::string line; std::getline(out, line);) {
+      const auto e = parse_json(line);
+      if (!e || (*e)["kind"].string() != "records_accepted") continue;
+      const auto details = parse_json((*e)["details"].string());
+      ASSERT_TRUE(details && details->is_object()) << line;
+      EXPECT_EQ((*details)["reason"].string(), reason) << line;
+      accepted_seen = true;
+    }
+    EXPECT_TRUE(accepted_seen) << r.out;
     std::this_thread::sleep_for(1500ms);
     ASSERT_EQ(WEXITSTATUS(d.stop(SIGTERM)), 0) << d.log();
     // Accepted: the next start trusts them again.

@@ -70,7 +70,7 @@ TEST_F(PendingEndingsTest, WhatWaitsAtStopComesBackByteForByteAndSaysItIsLate) {
     row.state = "aborted";
     ev.kind = "session_aborted";
     ev.severity = "warning";
-    ev.details = "{}";
+    ev.details = R"({"reason":"a \"quoted\" stop"})";
     p.add(row, ev);
     std::string err;
     ASSERT_TRUE(p.save(file, err)) << err;
@@ -95,7 +95,7 @@ TEST_F(PendingEndingsTest, WhatWaitsAtStopComesBackByteForByteAndSaysItIsLate) {
   EXPECT_EQ(events[1].severity, "warning");
   EXPECT_EQ(events[1].wall_ns, kT0 + 9);  // when it ended, not when it was written
   EXPECT_EQ(events[1].mono_ns, 77);       // this run's clock orders it among this run's events
-  EXPECT_EQ(events[1].details, R"({"recorded_late":true})");
+  EXPECT_EQ(events[1].details, R"({"reason":"a \"quoted\" stop","recorded_late":true})");
 
   // Nothing left: the file goes.
   ASSERT_TRUE(back.save(file, err)) << err;
@@ -119,7 +119,10 @@ TEST_F(PendingEndingsTest, ADamagedFileIsRefusedWithItsLineAndNothingTaken) {
        {std::string("dermad-ending 5331 656e646564 zz"), std::string("not an ending"),
         good.substr(0, good.size() - 3) + "7g}",
         // a state that is neither ended nor aborted ("active")
-        std::string("dermad-ending 5331 616374697665 1 - 78 1 - - 7b7d")}) {
+        std::string("dermad-ending 5331 616374697665 1 - 78 1 - - 7b7d"),
+        // details that are not a JSON object: "{oops}", "[1]"
+        std::string("dermad-ending 5331 656e646564 1 - 78 1 - - 7b6f6f70737d"),
+        std::string("dermad-ending 5331 656e646564 1 - 78 1 - - 5b315d")}) {
     std::ofstream(file) << good << "\n" << bad << "\n";
     PendingEndings p;
     std::string err;
