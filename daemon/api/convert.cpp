@@ -9,6 +9,18 @@ using control::AlarmCode;
 using control::kAlarmCount;
 using control::kAlarmTable;
 
+v1::AlarmPriority to_proto(control::Priority p) {
+  switch (p) {
+    case control::Priority::kLow:
+      return v1::ALARM_PRIORITY_LOW;
+    case control::Priority::kMedium:
+      return v1::ALARM_PRIORITY_MEDIUM;
+    case control::Priority::kHigh:
+      return v1::ALARM_PRIORITY_HIGH;
+  }
+  return v1::ALARM_PRIORITY_UNSPECIFIED;
+}
+
 v1::State to_proto(control::State s) {
   switch (s) {
     case control::State::kBoot:
@@ -51,7 +63,7 @@ void fill_alarms(const control::Snapshot& s, Msg& out, const std::vector<std::st
     const auto& info = kAlarmTable[i];
     auto* al = out.add_alarms();
     al->set_code(std::string(info.code));
-    al->set_priority(static_cast<v1::AlarmPriority>(static_cast<int>(info.priority)));
+    al->set_priority(to_proto(info.priority));
     al->set_since_ns(a.since_ns[i]);
     al->set_text(i == static_cast<std::size_t>(AlarmCode::kHardwareFault)
                      ? hardware_fault_text(s, resources)

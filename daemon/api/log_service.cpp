@@ -3,6 +3,7 @@
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/status_codes.hpp"
 
+#include "daemon/api/convert.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/control/alarms.hpp"
 
@@ -222,7 +223,7 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
     out->set_code(a.code);
     for (const auto& info : control::kAlarmTable) {
       if (info.code == a.code) {
-        out->set_priority(static_cast<v1::AlarmPriority>(static_cast<int>(info.priority)));
+        out->set_priority(to_proto(info.priority));
         out->set_text(std::string(info.text));
       }
     }

@@ -30,7 +30,6 @@ class VirtualClock final : public Clock {
     t_ns_ += next_late_ns_;
     next_late_ns_ = 0;
   }
-  void advance(int64_t dt_ns) { t_ns_ += dt_ns; }
   // The next wake-up happens this much after its deadline.
   void inject_lateness(int64_t late_ns) { next_late_ns_ = late_ns; }
 

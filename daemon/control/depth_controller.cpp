@@ -13,10 +13,6 @@ void DepthController::start_homing() {
   fraction_ = 0.0;
 }
 
-int32_t DepthController::commanded_um() const {
-  return static_cast<int32_t>(std::lround(static_cast<double>(position_steps_) * um_per_step_));
-}
-
 bool DepthController::at_target(int32_t target_um) const {
   const auto target_steps = std::lround(target_um / um_per_step_);
   return homed() && position_steps_ == target_steps && velocity_ == 0.0;
@@ -111,7 +107,6 @@ void DepthController::check(int64_t target, double sensor_um) {
   }
   // Missed steps: believe the sensor and move the rest of the way.
   ++corrections_;
-  ++corrections_total_;
   position_steps_ = std::lround(sensor_um / um_per_step_);
   settled_ticks_ = 0;
 }

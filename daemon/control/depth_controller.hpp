@@ -44,14 +44,11 @@ class DepthController {
   bool tracking_fault() const { return tracking_fault_; }
   double filtered_um() const { return filtered_um_; }
   int corrections() const { return corrections_; }
-  uint64_t corrections_total() const { return corrections_total_; }
   // Distance the issued steps would have moved the stop, summed over every move.
   double travel_um() const { return static_cast<double>(steps_issued_) * um_per_step_; }
 
   Homing homing() const { return homing_; }
   bool homed() const { return homing_ == Homing::kDone; }
-  // Where the open-loop step count says the stop is.
-  int32_t commanded_um() const;
   bool at_target(int32_t target_um) const;
 
  private:
@@ -71,7 +68,6 @@ class DepthController {
   int64_t last_target_steps_ = -1;
   int settled_ticks_ = 0;
   int corrections_ = 0;
-  uint64_t corrections_total_ = 0;
   uint64_t steps_issued_ = 0;
   bool tracking_fault_ = false;
 };

@@ -11,7 +11,6 @@ void SpeedController::reset() {
   hist_n_ = 0;
   duty_ = 0.0;
   duty_cap_ = 1.0;
-  limited_ = false;
 }
 
 double SpeedController::target_at(int64_t t_ns) const {
@@ -59,7 +58,6 @@ double SpeedController::update(double target_hz, double measured_hz, int64_t mea
   const bool ramping = ramped_hz_ != target_hz;
   const double unsat = ff + g_.kp * err + integral_;
   const double sat = std::clamp(unsat, 0.0, duty_cap_);
-  limited_ = unsat > duty_cap_ && duty_cap_ < 1.0;
   // Integrate only near the target (the feed-forward does the large moves; an integral
   // wound up during a ramp the plant lags is what overshoots) and only when that does not
   // push further into saturation.

@@ -35,7 +35,6 @@ class SpeedController {
   // is taken against the ramped target at that time, so the feedback sees no lag to fight.
   double update(double target_hz, double measured_hz, int64_t measured_at_ns, int64_t now_ns,
                 double supply_v, double current_ma, double dt);
-  bool current_limited() const { return limited_; }
   void reset();
   double ramped_target_hz() const { return ramped_hz_; }
 
@@ -53,7 +52,6 @@ class SpeedController {
   std::array<double, kHistory> hist_hz_{};
   std::size_t hist_n_ = 0;
   double target_at(int64_t t_ns) const;
-  bool limited_ = false;
 };
 
 }  // namespace dermad::control

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace dermad::hal::sim {
@@ -26,12 +25,5 @@ inline constexpr std::size_t kSimFaultCount = static_cast<std::size_t>(SimFault:
 inline constexpr std::array<std::string_view, kSimFaultCount> kSimFaultNames{
     "motor-stall", "tach-loss",  "position-sensor-stuck", "missed-steps", "overcurrent", "overtemp",
     "supply-sag",  "loop-stall", "adc-read-error"};
-
-inline std::optional<SimFault> sim_fault_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < kSimFaultCount; ++i) {
-    if (kSimFaultNames[i] == name) return static_cast<SimFault>(i);
-  }
-  return std::nullopt;
-}
 
 }  // namespace dermad::hal::sim
