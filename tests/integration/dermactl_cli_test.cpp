@@ -155,6 +155,61 @@ TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
   EXPECT_NE(help.out.find("--depth-um"), std::string::npos);
 }
 
+// #13: what a service engineer with only --help reaches for first.
+TEST_F(DermactlCli, HelpVersionSuggestionsAndTheSocketFromTheEnvironment) {
+  CommandResult r = run_command({DERMACTL_BIN, "--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, std::string("dermactl ") + DERMAD_VERSION + "\n");
+  r = run_command({DERMACTL_BIN, "help", "session", "start"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, run_command({DERMACTL_BIN, "session", "start", "--help"}).out);
+  EXPECT_NE(r.out.find("--protocol"), std::string::npos) << r.out;
+  r = run_command({DERMACTL_BIN, "help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("DERMACTL_SOCKET"), std::string::npos) << r.out;
+
+  // Mistyped words: exit 2 and the nearest right one, or no guess when none is near.
+  const std::vector<std::pair<std::vector<std::string>, std::string>> typos = {
+      {{"staus"}, "unknown command 'staus'; did you mean 'status'?"},
+      {{"help", "selftets"}, "unknown command 'selftets'; did you mean 'selftest'?"},
+      {{"sim", "fualt", "overtemp"}, "unknown command 'sim fualt'; did you mean 'sim fault'?"},
+      {{"session", "attch"}, "unknown command 'session attch'; did you mean 'session attach'?"},
+      {{"status", "--jsn"}, "unknown option --jsn for 'status'; did you mean '--json'?"},
+      {{"--sockt", "x", "status"}, "unknown option --sockt; did you mean '--socket'?"},
+      {{"logs", "--limt", "5"}, "unknown option --limt for 'logs'; did you mean '--limit'?"},
+      {{"frobnicate"}, "unknown command 'frobnicate'\n"},
+  };
+  for (const auto& [args, want] : typos) {
+    std::vector<std::string> argv = {DERMACTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    r = run_command(argv);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
+  }
+
+  // DERMACTL_SOCKET instead of --socket; --socket still wins over it.
+  r = run_command({"/usr/bin/env", "DERMACTL_SOCKET=" + daemon.socket_path(), DERMACTL_BIN,
+                   "--json", "status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"state\""), std::string::npos) << r.out;
+  r = run_command({"/usr/bin/env", "DERMACTL_SOCKET=" + daemon.socket_path(), DERMACTL_BIN,
+                   "--socket", daemon.state_dir() + "/nothing.sock", "status"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+}
+
+// Alarm codes as people type them.
+TEST_F(DermactlCli, AlarmCodesAreAcknowledgedWhateverTheirCase) {
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  const CommandResult r = ctl({"alarms", "ack", "estop"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j) << r.out;
+  ASSERT_EQ((*j)["cleared"].array().size(), 1u) << r.out;
+  EXPECT_EQ((*j)["cleared"].array()[0].string(), "ESTOP");
+  EXPECT_EQ(ctl({"alarms", "ack", "no-such-alarm"}).exit_code, 3);
+}
+
 TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "C-42", "--type", "nano", "--needles",
                  "36", "--expires", "2030-01-31"})

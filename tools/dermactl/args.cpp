@@ -166,6 +166,63 @@ std::string command_rows(std::string_view path, const std::vector<CommandSpec>& 
   return columns(rows);
 }
 
+// Edits (insert, delete, replace a character) that turn a into b.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The words that may follow `path`: the next word of every command under it.
+std::vector<std::string> next_words(std::string_view path, const std::vector<CommandSpec>& table) {
+  std::vector<std::string> out;
+  for (const auto& c : table) {
+    if (c.path == path || !under(c.path, path)) continue;
+    const std::string_view rest =
+        std::string_view(c.path).substr(path.empty() ? 0 : path.size() + 1);
+    std::string word(rest.substr(0, rest.find(' ')));
+    if (std::find(out.begin(), out.end(), word) == out.end()) out.push_back(std::move(word));
+  }
+  return out;
+}
+
+// "; did you mean 'status'?" when one candidate is close to `typed`, "" otherwise.
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates,
+                         std::string_view prefix = "") {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, typed.size() / 3) + 1;  // more is a new word
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(typed, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best.empty() ? "" : "; did you mean '" + std::string(prefix) + best + "'?";
+}
+
+std::string option_hint(const std::string& arg, const std::vector<OptionSpec>& a,
+                        const std::vector<OptionSpec>& b = {}) {
+  if (!arg.starts_with("--")) return "";
+  std::vector<std::string> names;
+  for (const auto* specs : {&a, &b}) {
+    for (const auto& o : *specs) names.push_back(o.name);
+  }
+  names.push_back("help");
+  const auto eq = arg.find('=');
+  return did_you_mean(arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2), names,
+                      "--");
+}
+
 constexpr std::string_view kGlobalsHint =
     "global options (before the command or among its options): --socket PATH, "
     "--target HOST:PORT, --tls-*, --json; see dermactl --help\n";
@@ -192,13 +249,24 @@ std::vector<OptionSpec> global_option_specs(const std::string& default_socket) {
       {"tls-key", "FILE", "with --target: its private key", ""},
       {"tls-server-name", "NAME", "with --target: the name in dermad's certificate", ""},
       {"json", "", "print JSON (one object per line) instead of text", ""},
+      {"version", "", "print dermactl's version and exit", ""},
   };
 }
 
-CommandLine parse_command_line(const std::vector<std::string>& argv,
+CommandLine parse_command_line(const std::vector<std::string>& argv_in,
                                const std::vector<CommandSpec>& table,
                                const std::string& default_socket) {
+  // `dermactl help [COMMAND...]` is `dermactl [COMMAND...] --help`.
+  std::vector<std::string> argv = argv_in;
+  if (!argv.empty() && argv.front() == "help") {
+    argv.erase(argv.begin());
+    argv.push_back("--help");
+  }
   CommandLine cl;
+  if (std::find(argv.begin(), argv.end(), "--version") != argv.end()) {
+    cl.help_text = std::string("dermactl ") + DERMAD_VERSION + "\n";
+    return cl;
+  }
   cl.globals.socket = default_socket;
   const auto globals = global_option_specs(default_socket);
   ParsedArgs given_globals;
@@ -217,7 +285,7 @@ CommandLine parse_command_line(const std::vector<std::string>& argv,
       }
       if (consume_option(argv, i, globals, given_globals, path)) continue;
       if (find_command(path, table)) break;
-      throw UsageError("unknown option " + option_name(a), path);
+      throw UsageError("unknown option " + option_name(a) + option_hint(a, globals), path);
     }
     const std::string next = join(path, a);
     if (!is_node(next, table)) break;
@@ -227,6 +295,12 @@ CommandLine parse_command_line(const std::vector<std::string>& argv,
 
   const CommandSpec* cmd = find_command(path, table);
   if (!cmd) {
+    if (help && i < argv.size() && !looks_like_option(argv[i])) {
+      throw UsageError(
+          "unknown command '" + join(path, argv[i]) + "'" +
+              did_you_mean(argv[i], next_words(path, table), path.empty() ? "" : path + " "),
+          path);
+    }
     if (help) {
       cl.help_text = path.empty() ? top_help(table, default_socket) : group_help(path, table);
       return cl;
@@ -235,7 +309,10 @@ CommandLine parse_command_line(const std::vector<std::string>& argv,
       throw UsageError(path.empty() ? "missing command" : "'" + path + "' needs a subcommand",
                        path);
     }
-    throw UsageError("unknown command '" + join(path, argv[i]) + "'", path);
+    throw UsageError(
+        "unknown command '" + join(path, argv[i]) + "'" +
+            did_you_mean(argv[i], next_words(path, table), path.empty() ? "" : path + " "),
+        path);
   }
 
   // Help anywhere among the command's options wins over mistakes in the others.
@@ -256,11 +333,15 @@ CommandLine parse_command_line(const std::vector<std::string>& argv,
     if (!options_ended && looks_like_option(a)) {
       if (consume_option(argv, i, cmd->options, cl.args, path)) continue;
       if (consume_option(argv, i, globals, given_globals, path)) continue;
-      throw UsageError("unknown option " + option_name(a) + " for '" + path + "'", path);
+      throw UsageError("unknown option " + option_name(a) + " for '" + path + "'" +
+                           option_hint(a, cmd->options, globals),
+                       path);
     }
     if (cmd->positionals.empty()) {
-      throw UsageError(is_group(path, table) ? "unknown command '" + join(path, a) + "'"
-                                             : "unexpected argument '" + a + "'",
+      throw UsageError(is_group(path, table)
+                           ? "unknown command '" + join(path, a) + "'" +
+                                 did_you_mean(a, next_words(path, table), path + " ")
+                           : "unexpected argument '" + a + "'",
                        path);
     }
     cl.args.add_positional(a);
@@ -285,7 +366,8 @@ std::string top_help(const std::vector<CommandSpec>& table, const std::string& d
   out += option_rows(globals, true);
   out += "\ncommands:\n" + command_rows("", table);
   out +=
-      "\n`dermactl <command> --help` explains a command.\n"
+      "\n`dermactl <command> --help` or `dermactl help <command>` explains a command.\n"
+      "environment: DERMACTL_SOCKET sets the default of --socket.\n"
       "exit status: 0 done, 2 bad usage, 3 refused by dermad, 4 dermad unreachable\n";
   return out;
 }

@@ -1,4 +1,5 @@
 // dermactl: parses the command line and runs one command against dermad.
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -60,8 +61,12 @@ int usage_error(const UsageError& e) {
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    const CommandLine cl =
-        parse_command_line(args, command_specs(), dermad::api::default_socket_path());
+    // DERMACTL_SOCKET saves typing --socket on every command (a bench daemon, a test).
+    const char* env_socket = std::getenv("DERMACTL_SOCKET");
+    const std::string default_socket = env_socket != nullptr && *env_socket != '\0'
+                                           ? env_socket
+                                           : dermad::api::default_socket_path();
+    const CommandLine cl = parse_command_line(args, command_specs(), default_socket);
     if (!cl.help_text.empty()) {
       std::cout << cl.help_text;
       return kExitOk;
