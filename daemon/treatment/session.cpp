@@ -41,7 +41,9 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
 
   const Protocol* p = protocols.find(r.protocol);
   if (!p) {
-    invalid("unknown protocol '" + r.protocol + "'");
+    std::string ids;
+    for (const auto& known : protocols.protocols) ids += (ids.empty() ? "" : ", ") + known.id;
+    invalid("unknown protocol '" + r.protocol + "' (protocols: " + ids + ")");
   } else {
     const std::optional<hal::CartridgeType> type =
         device.cartridge ? std::optional(device.cartridge->type) : std::nullopt;
@@ -67,7 +69,12 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
         precondition("cartridge " + c.serial + " expired on " + c.expires);
       }
       if (p && !p->allows(c.type)) {
-        precondition("cartridge " + c.serial + " is of a type " + p->id + " does not allow");
+        std::string allowed;
+        for (const auto t : p->cartridge_types) {
+          allowed += (allowed.empty() ? "" : ", ") + std::string(hal::to_string(t));
+        }
+        precondition("cartridge type " + std::string(hal::to_string(c.type)) +
+                     " is not allowed by " + p->id + "; allowed: " + allowed);
       }
       if (used_cartridges.count(c.serial)) {
         precondition("cartridge " + c.serial + " was already used in a session");
@@ -93,7 +100,10 @@ std::vector<std::string> settings_refusals(const Protocol& p, const Settings& s,
   std::vector<std::string> out;
   const ZoneRule* z = p.zone(s.zone);
   if (!z) {
-    out.push_back("zone '" + s.zone + "' is not part of protocol " + p.id);
+    std::string zones;
+    for (const auto& zr : p.zones) zones += (zones.empty() ? "" : ", ") + zr.zone;
+    out.push_back("zone '" + s.zone + "' is not part of protocol " + p.id +
+                  " (its zones: " + zones + ")");
   } else if (s.depth_um < z->depth_min_um || s.depth_um > z->depth_max_um) {
     out.push_back("depth_um " + std::to_string(s.depth_um) + " outside " +
                   std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +

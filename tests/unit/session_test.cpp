@@ -78,7 +78,7 @@ TEST(SessionStart, EveryReasonIsGivenAtOnce) {
   EXPECT_TRUE(mentions(rs, "speed_hz 170 outside 50..150", Refusal::kInvalid));
   EXPECT_TRUE(mentions(rs, "material 'glitter'", Refusal::kInvalid));
   EXPECT_TRUE(mentions(rs, "expired on 2026-11-23", Refusal::kPrecondition));
-  EXPECT_TRUE(mentions(rs, "type general does not allow", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "is not allowed by general; allowed: ", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "already used", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "unresolved alarms", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "the device is FAULT", Refusal::kPrecondition));
@@ -97,8 +97,16 @@ TEST(SessionStart, CartridgeMustBeInAndReadable) {
   StartRequest gold = good_request();
   gold.protocol = "gold-nano";
   gold.depth_um = 250;
+  // What is wrong and what is allowed, in the words the issue asked for.
   EXPECT_TRUE(mentions(start_refusals(gold, shipped(), idle_with_cartridge(), {}, kToday),
-                       "does not allow", Refusal::kPrecondition));
+                       "cartridge type standard is not allowed by gold-nano; allowed: gold-nano",
+                       Refusal::kPrecondition));
+  StartRequest unknown = good_request();
+  unknown.protocol = "microneedling";
+  EXPECT_TRUE(mentions(start_refusals(unknown, shipped(), idle_with_cartridge(), {}, kToday),
+                       "unknown protocol 'microneedling' (protocols: general, tox-facial, "
+                       "gold-nano, prp)",
+                       Refusal::kInvalid));
 }
 
 // #10 finding 2: the 300 um of gold-nano needles belong to the cartridge, not to a protocol's
@@ -139,7 +147,9 @@ TEST(SessionSettings, EveryBadSettingIsNamedWithWhatIsAllowed) {
   EXPECT_EQ(rs[2], "material 'botox' needs its lot");
   EXPECT_EQ(rs[3], "material 'glitter' is not recorded by tox-facial");
   EXPECT_EQ(settings_refusals(tox, {"scalp", 600, 90}, std::nullopt, {}),
-            std::vector<std::string>{"zone 'scalp' is not part of protocol tox-facial"});
+            std::vector<std::string>{"zone 'scalp' is not part of protocol tox-facial (its zones: "
+                                     "forehead, periorbital, nose, upper-lip, cheeks, chin, "
+                                     "jawline, neck)"});
 }
 
 TEST(SessionSettings, TheNeedlesCeilingAppliesOnlyOnceTheCartridgeIsKnown) {
