@@ -178,6 +178,7 @@ TEST_F(DermactlCli, HelpVersionSuggestionsAndTheSocketFromTheEnvironment) {
       {{"--sockt", "x", "status"}, "unknown option --sockt; did you mean '--socket'?"},
       {{"logs", "--limt", "5"}, "unknown option --limt for 'logs'; did you mean '--limit'?"},
       {{"frobnicate"}, "unknown command 'frobnicate'\n"},
+      {{"sim", "fault", "overtmp", "on"}, "unknown fault 'overtmp'; did you mean 'overtemp'?"},
   };
   for (const auto& [args, want] : typos) {
     std::vector<std::string> argv = {DERMACTL_BIN};
@@ -284,7 +285,20 @@ TEST_F(DermactlCli, ScreeningFindsWhatBlocksAndWhatNeedsAcknowledging) {
     std::ofstream f2(answers);
     f2 << R"({"pregnant": true, "hungry": true})";
   }
-  EXPECT_EQ(ctl({"screen", "--answers", answers}).exit_code, 2);  // unknown answer
+  r = ctl({"screen", "--answers", answers});
+  EXPECT_EQ(r.exit_code, 2);  // unknown answer, no near one
+  EXPECT_NE(r.err.find("unknown answer 'hungry'\n"), std::string::npos) << r.err;
+  {
+    std::ofstream f2(answers);
+    f2 << R"({"pregnat": true})";
+  }
+  r = ctl({"screen", "--answers", answers});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown answer 'pregnat'; did you mean 'pregnant'?"), std::string::npos)
+      << r.err;
+  r = ctl({"screen", "--answers", answers + ".missing"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(".missing: No such file or directory"), std::string::npos) << r.err;
   {
     std::ofstream f3(answers);
     f3 << R"({"isotretinoin_last_dose": "2999-01-01"})";

@@ -195,21 +195,6 @@ std::vector<std::string> next_words(std::string_view path, const std::vector<Com
   return out;
 }
 
-// "; did you mean 'status'?" when one candidate is close to `typed`, "" otherwise.
-std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates,
-                         std::string_view prefix = "") {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, typed.size() / 3) + 1;  // more is a new word
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(typed, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  return best.empty() ? "" : "; did you mean '" + std::string(prefix) + best + "'?";
-}
-
 std::string option_hint(const std::string& arg, const std::vector<OptionSpec>& a,
                         const std::vector<OptionSpec>& b = {}) {
   if (!arg.starts_with("--")) return "";
@@ -228,6 +213,20 @@ constexpr std::string_view kGlobalsHint =
     "--target HOST:PORT, --tls-*, --json; see dermactl --help\n";
 
 }  // namespace
+
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates,
+                         std::string_view prefix) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, typed.size() / 3) + 1;  // more is a new word
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(typed, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best.empty() ? "" : "; did you mean '" + std::string(prefix) + best + "'?";
+}
 
 std::optional<std::string> ParsedArgs::value(const std::string& name) const {
   const auto it = values_.find(name);

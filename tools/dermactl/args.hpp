@@ -90,6 +90,11 @@ CommandLine parse_command_line(const std::vector<std::string>& argv,
                                const std::vector<CommandSpec>& table,
                                const std::string& default_socket);
 
+// "; did you mean 'status'?" when one of `candidates` is a typo away from `typed` (shown with
+// `prefix`), "" when none is near enough to be a guess.
+std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates,
+                         std::string_view prefix = "");
+
 std::string top_help(const std::vector<CommandSpec>& table, const std::string& default_socket);
 // Help of a command (and of its subcommands when it also names a group).
 std::string command_help(const CommandSpec& spec, const std::vector<CommandSpec>& table);

@@ -1,9 +1,11 @@
 #include "tools/dermactl/values.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -112,7 +114,12 @@ v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::stri
       if (!value.is_string()) throw UsageError(key + " must be a date YYYY-MM-DD or null", path);
       (a.*set)(parse_date(value.string(), path, key));
     }
-    if (!known) throw UsageError("unknown answer " + quoted(key), path);
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& f : flags) names.emplace_back(f.first);
+      for (const auto& d : dates) names.emplace_back(d.first);
+      throw UsageError("unknown answer " + quoted(key) + did_you_mean(key, names), path);
+    }
   }
   return a;
 }
@@ -121,11 +128,20 @@ std::string read_input(const std::string& where, std::string_view what, const st
   std::stringstream ss;
   if (where == "-") {
     ss << std::cin.rdbuf();
-    if (std::cin.bad())
-      throw UsageError("cannot read " + std::string(what) + " from standard input", path);
+    if (std::cin.bad()) {
+      throw UsageError(
+          "cannot read " + std::string(what) + " from standard input: " + std::strerror(errno),
+          path);
+    }
   } else {
+    errno = 0;
     std::ifstream f(where);
-    if (!f) throw UsageError("cannot read " + std::string(what) + " " + where, path);
+    // The OS's reason: "No such file or directory" and "Permission denied" need different help.
+    if (!f) {
+      throw UsageError("cannot read " + std::string(what) + " " + where + ": " +
+                           (errno != 0 ? std::strerror(errno) : "unreadable"),
+                       path);
+    }
     ss << f.rdbuf();
   }
   return ss.str();
@@ -148,12 +164,16 @@ v1::SimFault parse_sim_fault(std::string_view text, const std::string& path) {
   v1::SimFault f{};
   if (text.empty() || !v1::SimFault_Parse(name, &f) || f == v1::SIM_FAULT_UNSPECIFIED) {
     std::string kinds;
+    std::vector<std::string> names;
     for (int i = v1::SimFault_MIN + 1; i <= v1::SimFault_MAX; ++i) {
       std::string k = v1::SimFault_Name(static_cast<v1::SimFault>(i)).substr(10);
       for (char& c : k) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
       kinds += (kinds.empty() ? "" : ", ") + k;
+      names.push_back(k);
     }
-    throw UsageError("unknown fault " + quoted(text) + "; one of: " + kinds, path);
+    const std::string guess = did_you_mean(text, names);
+    throw UsageError(
+        "unknown fault " + quoted(text) + (guess.empty() ? "; one of: " + kinds : guess), path);
   }
   return f;
 }
