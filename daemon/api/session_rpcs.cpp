@@ -167,7 +167,7 @@ grpc::ServerUnaryReactor* TreatmentService::UpdateSession(grpc::CallbackServerCo
     return finish_now(ctx, *refused);
   }
   const auto cur = book_.current();
-  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, no_active_session()));
   if (!book_.is_owner(req->owner_token())) {
     return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
                                   "only the client that started the session may change it"));
@@ -207,7 +207,7 @@ grpc::ServerUnaryReactor* TreatmentService::ResumeSession(grpc::CallbackServerCo
     return finish_now(ctx, *refused);
   }
   const auto cur = book_.current();
-  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+  if (!cur) return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, no_active_session()));
   if (!book_.is_owner(req->owner_token())) {
     return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
                                   "only the client that started the session may resume it"));
@@ -256,7 +256,7 @@ grpc::ServerUnaryReactor* TreatmentService::EndSession(grpc::CallbackServerConte
     return finish_now(ctx, *refused);
   }
   if (!book_.current()) {
-    return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, "no active session"));
+    return finish_now(ctx, Status(StatusCode::FAILED_PRECONDITION, no_active_session()));
   }
   if (!book_.is_owner(req->owner_token())) {
     return finish_now(ctx, Status(StatusCode::PERMISSION_DENIED,
@@ -341,6 +341,23 @@ grpc::ServerUnaryReactor* TreatmentService::ListSessions(grpc::CallbackServerCon
     }
   }
   return finish_now(ctx, Status::OK);
+}
+
+std::string TreatmentService::no_active_session() const {
+  auto last = records_.last_session();
+  if (!last) return "no active session (none yet)";
+  last = endings_.find(last->id).value_or(*last);
+  // Says how the last one ended, so "end" twice or after a fault is not a mystery.
+  const std::string when =
+      rfc3339(std::chrono::system_clock::time_point(std::chrono::nanoseconds(last->ended_wall_ns)));
+  if (last->state == "ended") {
+    return "no active session: the last one, " + last->id + ", was ended at " + when;
+  }
+  if (last->state == "aborted") {
+    return "no active session: the last one, " + last->id + ", was aborted at " + when + " (" +
+           last->end_reason + ")";
+  }
+  return "no active session";
 }
 
 void TreatmentService::finish_record(const treatment::SessionRecord& r, const std::string& state,

@@ -68,6 +68,8 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   void feed();
   void retry_endings();
   int state() const;
+  // "no active session", with how the last one ended.
+  std::string no_active_session() const;
   // The ended or aborted session's row and event, in one transaction; kept in endings_ and
   // retried once a second when the records cannot take them.
   void finish_record(const treatment::SessionRecord& r, const std::string& state,

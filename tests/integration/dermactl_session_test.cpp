@@ -173,7 +173,13 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   EXPECT_EQ((*sum)["operator_id"].string(), "dr-b");
   EXPECT_TRUE(wait_state("IDLE"));
   // The session file is gone: there is nothing left to end.
-  EXPECT_EQ(ctl({"session", "end"}).exit_code, 2);
+  // ... and it says how the last one ended (#13).
+  r = ctl({"session", "end"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no session started from this machine; the last one, " +
+                       (*started)["session_id"].string() + ", was ended at 20"),
+            std::string::npos)
+      << r.err;
   r = ctl({"session", "show"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ((*parse_json(r.out))["strokes"].number(), strokes);

@@ -61,6 +61,15 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
   v1::SessionSummary sum;
   ASSERT_TRUE(treatment->EndSession(&ectx, end, &sum).ok());
   link.stop();
+  {
+    // Ended twice: refused, saying how and when the session ended (#13).
+    grpc::ClientContext again;
+    v1::SessionSummary none;
+    const grpc::Status st = treatment->EndSession(&again, end, &none);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(st.error_message(), "no active session: the last one, " + started.session_id() +
+                                      ", was ended at " + sum.ended_at());
+  }
   EXPECT_GT(link.messages(), 30);
   EXPECT_EQ(sum.session_id(), started.session_id());
   EXPECT_FALSE(sum.active());

@@ -32,7 +32,24 @@ SessionRecord owned_session(Context& ctx) {
     throw UsageError(std::string(e.what()) + " (run dermactl session start)", ctx.path());
   }
   if (!record) {
-    throw UsageError("no session started from this machine: run dermactl session start",
+    // Say what dermad knows: "end" twice, or after a crash, should not be a mystery.
+    v1::SessionSummary last;
+    grpc::ClientContext cc;
+    cc.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    std::string known;
+    if (ctx.client().treatment().GetSession(&cc, v1::GetSessionRequest{}, &last).ok()) {
+      if (last.state() == v1::SESSION_STATE_ACTIVE) {
+        known =
+            "; session " + last.session_id() + " is active, started elsewhere: its owner ends it";
+      } else if (last.state() == v1::SESSION_STATE_ENDED) {
+        known = "; the last one, " + last.session_id() + ", was ended at " + last.ended_at();
+      } else if (last.state() == v1::SESSION_STATE_ABORTED) {
+        known = "; the last one, " + last.session_id() + ", was aborted at " + last.ended_at() +
+                " (" + last.end_reason() + ")";
+      }
+    }
+    throw UsageError("no session started from this machine" + known +
+                         "; run dermactl session start for a new one",
                      ctx.path());
   }
   // Not an error: one daemon has many names (a socket path, localhost:port). A wrong one
