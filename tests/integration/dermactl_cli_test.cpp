@@ -188,6 +188,14 @@ TEST_F(DermactlCli, HelpVersionSuggestionsAndTheSocketFromTheEnvironment) {
     EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
   }
 
+  // Under --json a local mistake is JSON on stdout as well, like dermad's refusals.
+  r = run_command({DERMACTL_BIN, "--json", "staus"});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto err = parse_json(r.out);
+  ASSERT_TRUE(err && err->has("error")) << r.out;
+  EXPECT_EQ((*err)["error"]["code"].string(), "USAGE");
+  EXPECT_EQ((*err)["error"]["message"].string(), "unknown command 'staus'; did you mean 'status'?");
+
   // DERMACTL_SOCKET instead of --socket; --socket still wins over it.
   r = run_command({"/usr/bin/env", "DERMACTL_SOCKET=" + daemon.socket_path(), DERMACTL_BIN,
                    "--json", "status"});

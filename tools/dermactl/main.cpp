@@ -10,6 +10,7 @@
 #include "tools/dermactl/command_specs.hpp"
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/errors.hpp"
+#include "tools/dermactl/render.hpp"
 
 namespace {
 
@@ -49,7 +50,18 @@ const std::map<std::string, CommandFn>& handlers() {
   return map;
 }
 
-int usage_error(const UsageError& e) {
+// Under --json every error is JSON on stdout too, local ones included, so a script never
+// has to parse the text: {"error": {"code": "USAGE", "message": ..., "reasons": [...]}}.
+bool wants_json(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+int usage_error(const UsageError& e, bool json) {
+  if (json) std::cout << error_json("USAGE", e.what()).dump() << "\n" << std::flush;
   const std::string help =
       e.command().empty() ? "dermactl --help" : "dermactl " + e.command() + " --help";
   std::cerr << "dermactl: " << e.what() << "\nTry '" << help << "' for more information.\n";
@@ -74,8 +86,9 @@ int main(int argc, char** argv) {
     Context ctx(cl.globals, cl.command->path);
     return handlers().at(cl.command->path)(ctx, cl.args);
   } catch (const UsageError& e) {
-    return usage_error(e);
+    return usage_error(e, wants_json(args));
   } catch (const std::exception& e) {
+    if (wants_json(args)) std::cout << error_json("FAILED", e.what()).dump() << "\n" << std::flush;
     std::cerr << "dermactl: " << e.what() << "\n";
     return kExitFailed;
   }
