@@ -33,8 +33,15 @@ class SelfTest : public ::testing::Test {
 TEST_F(SelfTest, AHealthyPenPassesEveryStepAndTheOutcomeIsRecorded) {
   auto r = ctl({"--json", "selftest"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const auto steps = lines(r.out);
-  ASSERT_EQ(steps.size(), 4u) << r.out;
+  auto steps = lines(r.out);
+  ASSERT_EQ(steps.size(), 5u) << r.out;
+  // The last line is the verdict.
+  const Json verdict = steps.back();
+  steps.pop_back();
+  EXPECT_EQ(verdict["result"].string(), "passed") << r.out;
+  EXPECT_EQ(verdict["steps_run"].number(), 4.0);
+  EXPECT_EQ(verdict["total"].number(), 4.0);
+  EXPECT_TRUE(verdict["failed_steps"].array().empty());
   for (std::size_t i = 0; i < steps.size(); ++i) {
     EXPECT_EQ(steps[i]["index"].number(), static_cast<double>(i + 1));
     EXPECT_EQ(steps[i]["total"].number(), 4.0);
