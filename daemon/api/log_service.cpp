@@ -167,6 +167,12 @@ grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackSer
   if (auto refused = gate_.admit_stream(ctx, "LogService.ReadEvents", req, ticket)) {
     return refused_stream<v1::LogEvent>(*refused);
   }
+  // A session id that names no session is a mistake, not an empty log: answered as
+  // GetSession answers it.
+  if (!req->session_id().empty() && !store_.session(req->session_id())) {
+    return refused_stream<v1::LogEvent>(
+        grpc::Status(grpc::StatusCode::NOT_FOUND, "no session " + req->session_id()));
+  }
   return new EventStream(store_, io_, *req, std::move(ticket));
 }
 

@@ -152,6 +152,10 @@ TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
   r = ctl(second, {"session", "show", "S-NOPE"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("no session S-NOPE"), std::string::npos) << r.err;
+  // The log of a session that does not exist is answered the same way, not an empty list.
+  r = ctl(second, {"logs", "--session", "S-NOPE"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no session S-NOPE"), std::string::npos) << r.err;
   r = ctl(second, {"sessions", "--since", "2999-01-01"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
