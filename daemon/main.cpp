@@ -5,8 +5,10 @@
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -43,6 +45,28 @@
 namespace {
 
 using namespace dermad;
+
+// Why dermad could not make `dir` its folder (create it, write in it), "" when it can. Tried
+// for real in the nearest folder that exists, with a folder made and removed at once: root
+// passes every access() check, yet cannot write in /proc or on a read-only filesystem.
+std::string unusable_folder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path at = fs::absolute(dir, ec);
+  if (ec) return ec.message();
+  while (!fs::exists(at, ec)) {
+    if (!at.has_parent_path() || at.parent_path() == at) return "no folder above it exists";
+    at = at.parent_path();
+  }
+  if (!fs::is_directory(at, ec)) return at.string() + " is not a folder";
+  std::string probe = (at / ".dermad-check-XXXXXX").string();
+  if (mkdtemp(probe.data()) == nullptr) {
+    return at.string() + ": " + std::strerror(errno) +
+           (at == fs::absolute(dir, ec) ? "" : " (to create " + dir + ")");
+  }
+  fs::remove(probe, ec);
+  return "";
+}
 
 // daemon_stopped: the signal, and what a stop that was not clean cut short.
 std::string stopped_details(int sig, bool clean, const std::string& cut) {
@@ -184,6 +208,15 @@ int main(int argc, char** argv) {
     namespace fs = std::filesystem;
     if (fs::exists(opts->state_dir, ec) && !fs::is_directory(opts->state_dir, ec)) {
       log("ERROR", "records: the state directory " + opts->state_dir + " is not a directory");
+      return 2;
+    }
+    if (const auto why = unusable_folder(opts->state_dir); !why.empty()) {
+      log("ERROR", "records: the state directory " + opts->state_dir + " cannot be used: " + why);
+      return 2;
+    }
+    const std::string socket_dir = fs::path(opts->socket_path).parent_path().string();
+    if (const auto why = unusable_folder(socket_dir.empty() ? "." : socket_dir); !why.empty()) {
+      log("ERROR", "api: the socket " + opts->socket_path + " cannot be made: " + why);
       return 2;
     }
     const auto witness = opts->state_dir + "/dermad.witness";

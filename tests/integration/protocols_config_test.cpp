@@ -2,6 +2,9 @@
 // rule. Windows that wrap or loosen a screening rule, and numbers that are not numbers, stop
 // the start (and `--check`) naming their line; a gold-nano cartridge added to another
 // protocol is still held to its needles' 300 um.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -57,6 +60,49 @@ TEST(ProtocolsConfig, AWrappingOrLooserScreeningWindowStopsTheStartNamingItsLine
         << log;
   }
   std::remove(file.c_str());
+}
+
+// #13: --check says "would start" only when the start would get its folders.
+TEST(DaemonCheck, AStateDirectoryOrSocketFolderThatCannotBeMadeIsRefused) {
+  const auto check = [](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {DERMAD_BIN, "--sim", "--check", "--protocols",
+                                     DERMAD_PROTOCOLS};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv);
+  };
+  char tmpl[] = "/tmp/dermad-check-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string sock = dir + "/run/dermad.sock";
+
+  auto r = check({"--state-dir", "/proc/dermad-nope", "--socket", sock});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the state directory /proc/dermad-nope cannot be used: /proc: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("would start"), std::string::npos) << r.err;
+
+  r = check({"--state-dir", dir + "/state", "--socket", "/proc/dermad-nope/d.sock"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the socket /proc/dermad-nope/d.sock cannot be made: /proc: "),
+            std::string::npos)
+      << r.err;
+
+  std::ofstream(dir + "/file") << "x";
+  r = check({"--state-dir", dir + "/file", "--socket", sock});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is not a directory"), std::string::npos) << r.err;
+  r = check({"--state-dir", dir + "/file/under", "--socket", sock});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(dir + "/file is not a folder"), std::string::npos) << r.err;
+
+  // Folders that do not exist yet but can be made: fine, and --check made none of them.
+  r = check({"--state-dir", dir + "/a/b/state", "--socket", sock});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("configuration OK: dermad would start"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/a"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ProtocolsConfig, NotANumberIsRefusedAtItsLine) {
