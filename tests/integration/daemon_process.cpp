@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,23 @@ bool DaemonProcess::wait_ready() {
     ctx.set_wait_for_ready(true);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
     if (stub->GetStatus(&ctx, {}, &st).ok() && st.state() == v1::STATE_IDLE) return true;
+    // A hypervisor stall while the daemon starts (seen on CI's VM: 38 ms late, thousands of
+    // missed periods under a loaded sanitizer run) latches LOOP_OVERRUN before any test has
+    // begun. It is not the test's subject: acknowledged once its condition is gone, as an
+    // engineer would, and said on stderr so it stays visible.
+    if (st.state() == v1::STATE_FAULT && st.alarms_size() == 1 &&
+        st.alarms(0).code() == "LOOP_OVERRUN" && !st.alarms(0).condition_active()) {
+      std::fprintf(stderr,
+                   "dermad latched LOOP_OVERRUN while starting (loop late max %u us): "
+                   "acknowledged before the test\n",
+                   st.loop().late_max_us());
+      grpc::ClientContext ack_ctx;
+      ack_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      v1::AcknowledgeAlarmsRequest ack;
+      ack.add_codes("LOOP_OVERRUN");
+      v1::AcknowledgeAlarmsResponse acked;
+      stub->AcknowledgeAlarms(&ack_ctx, ack, &acked);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // Say why: a loaded machine's stalls latch LOOP_OVERRUN, and the test should name it.

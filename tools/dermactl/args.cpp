@@ -208,6 +208,14 @@ std::string option_hint(const std::string& arg, const std::vector<OptionSpec>& a
                       "--");
 }
 
+// "unknown command 'sim fualt'; did you mean 'sim fault'?"
+UsageError unknown_command(const std::string& path, const std::string& word,
+                           const std::vector<CommandSpec>& table) {
+  return UsageError("unknown command '" + join(path, word) + "'" +
+                        did_you_mean(word, next_words(path, table), path.empty() ? "" : path + " "),
+                    path);
+}
+
 constexpr std::string_view kGlobalsHint =
     "global options (before the command or among its options): --socket PATH, "
     "--target HOST:PORT, --tls-*, --json; see dermactl --help\n";
@@ -295,10 +303,7 @@ CommandLine parse_command_line(const std::vector<std::string>& argv_in,
   const CommandSpec* cmd = find_command(path, table);
   if (!cmd) {
     if (help && i < argv.size() && !looks_like_option(argv[i])) {
-      throw UsageError(
-          "unknown command '" + join(path, argv[i]) + "'" +
-              did_you_mean(argv[i], next_words(path, table), path.empty() ? "" : path + " "),
-          path);
+      throw unknown_command(path, argv[i], table);
     }
     if (help) {
       cl.help_text = path.empty() ? top_help(table, default_socket) : group_help(path, table);
@@ -308,10 +313,7 @@ CommandLine parse_command_line(const std::vector<std::string>& argv_in,
       throw UsageError(path.empty() ? "missing command" : "'" + path + "' needs a subcommand",
                        path);
     }
-    throw UsageError(
-        "unknown command '" + join(path, argv[i]) + "'" +
-            did_you_mean(argv[i], next_words(path, table), path.empty() ? "" : path + " "),
-        path);
+    throw unknown_command(path, argv[i], table);
   }
 
   // Help anywhere among the command's options wins over mistakes in the others.
@@ -337,11 +339,8 @@ CommandLine parse_command_line(const std::vector<std::string>& argv_in,
                        path);
     }
     if (cmd->positionals.empty()) {
-      throw UsageError(is_group(path, table)
-                           ? "unknown command '" + join(path, a) + "'" +
-                                 did_you_mean(a, next_words(path, table), path + " ")
-                           : "unexpected argument '" + a + "'",
-                       path);
+      if (is_group(path, table)) throw unknown_command(path, a, table);
+      throw UsageError("unexpected argument '" + a + "'", path);
     }
     cl.args.add_positional(a);
     ++i;
