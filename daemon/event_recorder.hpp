@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "daemon/api/journal.hpp"
 #include "daemon/cartridge_cache.hpp"
 #include "daemon/control/control_core.hpp"
+#include "daemon/store/journal.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad {
 
-class EventRecorder final : public api::Journal {
+class EventRecorder final : public store::Journal {
  public:
   // Events kept while the store cannot take them (about 15 MB at most); beyond it they are
   // counted as lost, and the count recorded once the store takes writes again.

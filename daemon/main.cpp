@@ -21,7 +21,6 @@
 #include "daemon/api/engineering_service.hpp"
 #include "daemon/api/log_service.hpp"
 #include "daemon/api/server.hpp"
-#include "daemon/api/session_rows.hpp"
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"

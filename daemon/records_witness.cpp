@@ -33,7 +33,7 @@ std::string RecordsWitness::check_at_start(int64_t& verify_ms) {
   return why;
 }
 
-void RecordsWitness::start(control::ControlCore& core, api::Journal& journal) {
+void RecordsWitness::start(control::ControlCore& core, store::Journal& journal) {
   core_ = &core;
   journal_ = &journal;
   const std::string why = untrusted_why();

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <string>
 
-#include "daemon/api/journal.hpp"
 #include "daemon/api/records_trust.hpp"
 #include "daemon/control/control_core.hpp"
+#include "daemon/store/journal.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad {
@@ -26,7 +26,7 @@ class RecordsWitness final : public api::RecordsTrust {
   // records are not to be trusted (empty when they are); `verify_ms` is what it took.
   std::string check_at_start(int64_t& verify_ms);
   // Tells the loop, records what was found, and keeps the witness from then on.
-  void start(control::ControlCore& core, api::Journal& journal);
+  void start(control::ControlCore& core, store::Journal& journal);
   void stop();
 
   std::string untrusted_why() const override;
@@ -40,7 +40,7 @@ class RecordsWitness final : public api::RecordsTrust {
   const std::string path_;
   boost::asio::steady_timer timer_;
   control::ControlCore* core_ = nullptr;
-  api::Journal* journal_ = nullptr;
+  store::Journal* journal_ = nullptr;
   mutable std::mutex mu_;
   std::string why_;         // empty while trusted
   int64_t witnessed_ = -1;  // the seq last written to the witness

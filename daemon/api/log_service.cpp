@@ -6,6 +6,7 @@
 #include "daemon/api/convert.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/control/alarms.hpp"
+#include "daemon/treatment/wall_time.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
@@ -218,12 +219,7 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
     return r;
   }
   const int limit = req->limit() == 0 ? 100 : static_cast<int>(req->limit());
-  const auto at = [](int64_t ns) {
-    return ns == 0 ? std::string()
-                   : rfc3339(std::chrono::system_clock::time_point(
-                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                             std::chrono::nanoseconds(ns))));
-  };
+  const auto at = [](int64_t ns) { return treatment::rfc3339(treatment::from_wall_ns(ns)); };
   for (const auto& a : store_.alarm_history(req->session_id(), limit)) {
     auto* out = resp->add_alarms();
     out->set_code(a.code);

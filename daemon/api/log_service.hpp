@@ -5,8 +5,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "daemon/api/gate.hpp"
-#include "daemon/api/journal.hpp"
 #include "daemon/api/records_trust.hpp"
+#include "daemon/store/journal.hpp"
 #include "daemon/store/store.hpp"
 #include "dermad/v1/log.grpc.pb.h"
 
@@ -15,7 +15,7 @@ namespace dermad::api {
 class LogService final : public v1::LogService::CallbackService {
  public:
   LogService(Gate& gate, store::Store& store, boost::asio::io_context& io, RecordsTrust& trust,
-             Journal& journal)
+             store::Journal& journal)
       : gate_(gate), store_(store), io_(io), trust_(trust), journal_(journal) {}
 
   grpc::ServerWriteReactor<v1::LogEvent>* ReadEvents(grpc::CallbackServerContext* ctx,
@@ -41,7 +41,7 @@ class LogService final : public v1::LogService::CallbackService {
   store::Store& store_;
   boost::asio::io_context& io_;
   RecordsTrust& trust_;
-  Journal& journal_;  // whether the records can be written: RECORDS_FAILED's own source
+  store::Journal& journal_;  // whether the records can be written: RECORDS_FAILED's own source
 };
 
 }  // namespace dermad::api

@@ -11,7 +11,7 @@
 #include "daemon/api/convert.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/self_test_judge.hpp"
-#include "daemon/api/session_rows.hpp"
+#include "daemon/store/details.hpp"
 
 namespace dermad::api {
 
@@ -177,11 +177,11 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
   void finish(const std::string& outcome) {
-    Details steps = Details::array();
+    store::Details steps = store::Details::array();
     for (const auto& r : results_) {
       steps.push_back({{"name", r.name}, {"passed", r.passed}, {"detail", r.detail}});
     }
-    record_("self_test", details_text({{"outcome", outcome}, {"steps", std::move(steps)}}));
+    record_("self_test", store::details_text({{"outcome", outcome}, {"steps", std::move(steps)}}));
     out_->close();
   }
 

@@ -4,15 +4,21 @@
 
 namespace dermad::api {
 
-grpc::Status refusals_status(const std::vector<treatment::Refusal>& refusals) {
-  std::string text;
-  bool invalid = false;
-  for (const auto& r : refusals) {
-    text += (text.empty() ? "" : "; ") + r.text;
-    invalid |= r.kind == treatment::Refusal::kInvalid;
+grpc::Status outcome_status(const treatment::Outcome& o) {
+  using grpc::StatusCode;
+  switch (o.code) {
+    case treatment::Outcome::kOk:
+      return grpc::Status::OK;
+    case treatment::Outcome::kInvalid:
+      return {StatusCode::INVALID_ARGUMENT, o.text};
+    case treatment::Outcome::kPrecondition:
+      return {StatusCode::FAILED_PRECONDITION, o.text};
+    case treatment::Outcome::kPermission:
+      return {StatusCode::PERMISSION_DENIED, o.text};
+    case treatment::Outcome::kLoop:
+      break;
   }
-  return {invalid ? grpc::StatusCode::INVALID_ARGUMENT : grpc::StatusCode::FAILED_PRECONDITION,
-          text};
+  return verdict_status(o.verdict, o.detail, o.doing);
 }
 
 grpc::Status verdict_status(control::Verdict v, uint32_t detail, const std::string& what,

@@ -12,14 +12,13 @@
 #include <vector>
 
 #include "daemon/control/command.hpp"
-#include "daemon/treatment/session.hpp"
+#include "daemon/treatment/sessions.hpp"
 
 namespace dermad::api {
 
-// The treatment layer's refusals, every reason in the text ("; " between them). A request
-// with a value out of bounds is INVALID_ARGUMENT whatever the device's state: the client
-// must fix it first.
-grpc::Status refusals_status(const std::vector<treatment::Refusal>& refusals);
+// How a session request went (treatment/sessions.hpp). A request with a value out of bounds
+// is INVALID_ARGUMENT whatever the device's state: the client must fix it first.
+grpc::Status outcome_status(const treatment::Outcome& o);
 
 // What `what` (e.g. "jog") gets for the loop's verdict; `limits` says which values were
 // outside their limits, for kRefusedLimits.

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "daemon/api/convert.hpp"
+#include "daemon/treatment/wall_time.hpp"
 
 namespace dermad::api {
 
@@ -24,16 +25,6 @@ v1::CartridgeType to_proto(hal::CartridgeType t) {
 }
 
 }  // namespace
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  if (t.time_since_epoch().count() == 0) return "";
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char b[32];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return b;
-}
 
 void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& a,
                         std::string& errors) {
@@ -55,15 +46,6 @@ void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& a,
   a.anticoagulant_last_dose = date(in.anticoagulant_last_dose(), "anticoagulant_last_dose");
   a.retinoid_or_acid_last_use = date(in.retinoid_or_acid_last_use(), "retinoid_or_acid_last_use");
   a.sun_exposure_last = date(in.sun_exposure_last(), "sun_exposure_last");
-}
-
-treatment::Date today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  using namespace std::chrono;
-  return sys_days{year{tm.tm_year + 1900} / month{static_cast<unsigned>(tm.tm_mon + 1)} /
-                  day{static_cast<unsigned>(tm.tm_mday)}};
 }
 
 void fill_protocol(const treatment::Protocol& p, v1::Protocol& out) {
@@ -104,44 +86,71 @@ void fill_info(const treatment::SessionRecord& r, int state, v1::SessionInfo& ou
   out.set_active(r.active);
 }
 
-void fill_summary(const treatment::SessionRecord& r, v1::SessionSummary& out) {
-  out.set_session_id(r.id);
-  out.set_protocol(r.request.protocol);
-  out.set_started_at(rfc3339(r.started));
-  if (!r.active) out.set_ended_at(rfc3339(r.ended));
-  out.set_run_s(r.stats.run_s());
-  for (const auto& [zone, s] : r.stats.run_s_by_zone()) {
+namespace {
+
+// The figures, as the live record and a stored row both have them.
+void fill_figures(const treatment::SessionSummary& s, v1::SessionSummary& out) {
+  out.set_run_s(s.run_s);
+  for (const auto& [zone, run_s] : s.run_s_by_zone) {
     auto* z = out.add_zones();
     z->set_zone(zone);
-    z->set_run_s(s);
+    z->set_run_s(run_s);
   }
-  out.set_strokes(r.stats.strokes());
-  out.set_microchannels(r.stats.strokes() * r.cartridge.needles);
-  out.set_depth_mean_um(r.stats.depth_mean_um());
-  out.set_depth_worst_dev_um(r.stats.depth_worst_dev_um());
-  out.set_speed_mean_hz(r.stats.speed_mean_hz());
-  out.set_speed_worst_dev_hz(r.stats.speed_worst_dev_hz());
-  const std::string alarms = control::alarm_codes(r.stats.alarms_seen());
-  for (std::size_t i = 0; i < alarms.size();) {
-    const std::size_t j = alarms.find(", ", i);
-    out.add_alarms(alarms.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 2;
-  }
-  out.set_cartridge_serial(r.cartridge.serial);
-  out.set_needles(r.cartridge.needles);
-  for (const auto& f : r.findings) fill_finding(f, *out.add_findings());
-  for (const auto& a : r.request.acknowledged) out.add_acknowledged(a);
-  for (const auto& m : r.materials) {
+  out.set_strokes(s.strokes);
+  out.set_microchannels(s.microchannels());
+  out.set_depth_mean_um(s.depth_mean_um);
+  out.set_depth_worst_dev_um(s.depth_worst_dev_um);
+  out.set_speed_mean_hz(s.speed_mean_hz);
+  out.set_speed_worst_dev_hz(s.speed_worst_dev_hz);
+  for (const auto& a : s.alarms) out.add_alarms(a);
+  out.set_needles(s.needles);
+  for (const auto& f : s.findings) fill_finding(f, *out.add_findings());
+  for (const auto& a : s.acknowledged) out.add_acknowledged(a);
+  for (const auto& m : s.materials) {
     auto* om = out.add_materials();
     om->set_name(m.name);
     om->set_lot(m.lot);
   }
-  for (const auto& a : treatment::aftercare()) out.add_aftercare(a);
+  for (const auto& a : s.aftercare) out.add_aftercare(a);
+}
+
+}  // namespace
+
+void fill_summary(const treatment::SessionRecord& r, v1::SessionSummary& out) {
+  out.set_session_id(r.id);
+  out.set_protocol(r.request.protocol);
+  out.set_started_at(treatment::rfc3339(r.started));
+  if (!r.active) out.set_ended_at(treatment::rfc3339(r.ended));
+  fill_figures(treatment::summarize(r), out);
+  out.set_cartridge_serial(r.cartridge.serial);
   out.set_operator_id(r.request.operator_id);
   out.set_patient_ref(r.request.patient_ref);
   out.set_active(r.active);
   out.set_state(r.active ? v1::SESSION_STATE_ACTIVE : v1::SESSION_STATE_ENDED);
+}
+
+v1::SessionSummary summary_of(const store::SessionRow& row) {
+  v1::SessionSummary s;
+  if (const auto figures = treatment::parse_summary(row.summary)) {
+    fill_figures(*figures, s);
+  } else {
+    // Rows written by an earlier dermad hold this API's serialized summary; one that is neither
+    // still leaves what the row itself knows.
+    s.ParseFromString(row.summary);
+  }
+  s.set_session_id(row.id);
+  s.set_protocol(row.protocol);
+  s.set_operator_id(row.operator_id);
+  s.set_patient_ref(row.patient_ref);
+  s.set_cartridge_serial(row.cartridge_serial);
+  s.set_started_at(treatment::rfc3339(treatment::from_wall_ns(row.started_wall_ns)));
+  s.set_ended_at(treatment::rfc3339(treatment::from_wall_ns(row.ended_wall_ns)));
+  s.set_active(row.state == "active");
+  s.set_state(row.state == "active"    ? v1::SESSION_STATE_ACTIVE
+              : row.state == "aborted" ? v1::SESSION_STATE_ABORTED
+                                       : v1::SESSION_STATE_ENDED);
+  s.set_end_reason(row.end_reason);
+  return s;
 }
 
 }  // namespace dermad::api

@@ -1,7 +1,6 @@
 #include "daemon/api/treatment_service.hpp"
 
 #include "daemon/api/convert.hpp"
-#include "daemon/api/session_rows.hpp"
 #include "daemon/api/status_codes.hpp"
 #include "daemon/api/treatment_convert.hpp"
 #include "daemon/log.hpp"
@@ -14,18 +13,17 @@ using grpc::StatusCode;
 
 TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                                    const CartridgeCache& cartridges, boost::asio::io_context& io,
-                                   store::Store& records, Journal& journal,
+                                   store::Store& records, store::Journal& journal,
                                    store::PendingEndings& endings)
     : gate_(gate),
       protocols_(std::move(protocols)),
       port_(port),
-      cartridges_(cartridges),
-      io_(io),
-      records_(records),
-      journal_(journal),
-      endings_(endings),
+      loop_(port, cartridges),
+      session_records_(records, endings),
+      sessions_(protocols_, loop_, session_records_, journal, clock_,
+                static_cast<uint64_t>(records.counters()["sessions"])),
       cursor_(port.core().telemetry().head()),
-      next_id_(static_cast<uint64_t>(records.counters()["sessions"]) + 1),
+      io_(io),
       feeder_(std::make_shared<boost::asio::steady_timer>(io)) {
   feed();
 }
@@ -37,28 +35,17 @@ TreatmentService::~TreatmentService() {
 void TreatmentService::feed() {
   control::Snapshot s;
   uint64_t lost = 0;
-  while (port_.core().telemetry().next(cursor_, s, lost)) book_.observe(s);
+  while (port_.core().telemetry().next(cursor_, s, lost)) sessions_.observe(s);
   if (++feeds_ % 50 == 0) {
     // A crash then loses at most the last second of the summary's figures; the events up to
-    // it are in the log already. A failed write shows as RECORDS_FAILED, from the recorder.
-    if (const auto cur = book_.current()) {
-      std::string ignored;
-      const auto row = session_row(*cur, "active");
-      records_.checkpoint_session(row.id, row.summary, ignored);
-    }
-    retry_endings();
+    // it are in the log already.
+    sessions_.checkpoint();
+    session_records_.retry();
   }
   feeder_->expires_after(std::chrono::milliseconds(20));
   feeder_->async_wait([this, keep = feeder_](const boost::system::error_code& ec) {
     if (!ec) feed();
   });
-}
-
-void TreatmentService::retry_endings() {
-  if (endings_.empty()) return;
-  for (const auto& id : endings_.retry(records_)) {
-    log("INFO", "records: session " + id + " recorded as ended now that the records take writes");
-  }
 }
 
 int TreatmentService::state() const {
@@ -94,7 +81,7 @@ grpc::ServerUnaryReactor* TreatmentService::ScreenPatient(grpc::CallbackServerCo
   treatment::Answers a;
   std::string errors;
   answers_from_proto(req->answers(), a, errors);
-  const auto day = today();
+  const auto day = clock_.today();
   for (const auto& e : treatment::check_answers(a, day)) {
     errors += (errors.empty() ? "" : "; ") + e;
   }

@@ -1,5 +1,5 @@
-// TreatmentService: protocols, screening and sessions. Translation and orchestration only:
-// the rules live in daemon/treatment, the enforcement in the control loop.
+// TreatmentService: protocols, screening and sessions. Translation only: the rules and the
+// sessions' sequencing live in daemon/treatment, the enforcement in the control loop.
 #pragma once
 
 #include <atomic>
@@ -10,12 +10,13 @@
 
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/gate.hpp"
-#include "daemon/api/journal.hpp"
+#include "daemon/api/session_adapters.hpp"
 #include "daemon/cartridge_cache.hpp"
+#include "daemon/store/journal.hpp"
 #include "daemon/store/pending_endings.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
-#include "daemon/treatment/session_book.hpp"
+#include "daemon/treatment/sessions.hpp"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "hal/hal.hpp"
 
@@ -25,7 +26,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
   TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                    const CartridgeCache& cartridges, boost::asio::io_context& io,
-                   store::Store& records, Journal& journal, store::PendingEndings& endings);
+                   store::Store& records, store::Journal& journal, store::PendingEndings& endings);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,
@@ -66,29 +67,19 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   // The loop's snapshots into the active session's figures every 20 ms; its summary, and
   // endings that are still waiting, into the records once a second.
   void feed();
-  void retry_endings();
   int state() const;
-  // "no active session", with how the last one ended.
-  std::string no_active_session() const;
-  // The ended or aborted session's row and event, in one transaction; kept in endings_ and
-  // retried once a second when the records cannot take them.
-  void finish_record(const treatment::SessionRecord& r, const std::string& state,
-                     const std::string& reason);
 
   Gate& gate_;
   const treatment::ProtocolSet protocols_;
   CommandPort& port_;
-  const CartridgeCache& cartridges_;
-  boost::asio::io_context& io_;
-  treatment::SessionBook book_;
-  store::Store& records_;
-  Journal& journal_;
-  store::PendingEndings& endings_;
+  LoopAdapter loop_;
+  SessionRecords session_records_;
+  treatment::SystemSessionClock clock_;
+  treatment::Sessions sessions_;
   uint64_t cursor_ = 0;
-  // Session numbers go on from the records' count, so ids stay unique across restarts.
-  std::atomic<uint64_t> next_id_{1};
   int feeds_ = 0;
   std::atomic<bool> stopping_{false};
+  boost::asio::io_context& io_;
   std::shared_ptr<boost::asio::steady_timer> feeder_;
 };
 

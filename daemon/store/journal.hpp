@@ -1,12 +1,12 @@
-// What the treatment service needs of the event recorder: session boundaries in the log,
-// records of its own, and whether anything can be written at all. An interface so the API
-// layer does not depend on the daemon's wiring, and tests can give their own.
+// What sessions and the API need of the event recorder: session boundaries in the log,
+// records of their own, and whether anything can be written at all. An interface so neither
+// depends on the daemon's wiring, and tests can give their own.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-namespace dermad::api {
+namespace dermad::store {
 
 class Journal {
  public:
@@ -23,4 +23,4 @@ class Journal {
   virtual std::string unwritable() const = 0;
 };
 
-}  // namespace dermad::api
+}  // namespace dermad::store
