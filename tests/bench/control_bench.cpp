@@ -270,13 +270,12 @@ int main(int argc, char** argv) {
     const auto moves = depth_moves(v);
     Json jm = Json::array();
     for (const auto& m : moves) {
-      jm.push(Json::object()
-                  .set("from_um", m.from)
-                  .set("to_um", m.to)
-                  .set("settle_ms", m.settle_ms)
-                  .set("ms_per_mm", m.ms_per_mm)
-                  .set("steady_error_um", m.steady_error_um)
-                  .set("overshoot_um", m.overshoot_um));
+      jm.push_back(Json{{"from_um", m.from},
+                        {"to_um", m.to},
+                        {"settle_ms", m.settle_ms},
+                        {"ms_per_mm", m.ms_per_mm},
+                        {"steady_error_um", m.steady_error_um},
+                        {"overshoot_um", m.overshoot_um}});
       if (std::abs(m.to - m.from) >= 100)
         w_depth_ms_mm = std::max(w_depth_ms_mm, m.ms_per_mm);
       else
@@ -291,10 +290,8 @@ int main(int argc, char** argv) {
         fault_latency(v, "SENSOR_FAULT (tach)", SimFault::kTachLoss, AlarmCode::kSensorFault),
         fault_latency(v, "OVERTEMP", SimFault::kOvertemp, AlarmCode::kOvertemp)};
     for (const auto& l : lat) {
-      safe.push(Json::object()
-                    .set("alarm", l.alarm)
-                    .set("detect_ticks", l.detect_ticks)
-                    .set("safe_ticks", l.safe_ticks));
+      safe.push_back(
+          Json{{"alarm", l.alarm}, {"detect_ticks", l.detect_ticks}, {"safe_ticks", l.safe_ticks}});
       if (l.alarm == "ESTOP") {
         w_estop = std::max(w_estop, l.detect_ticks < 0 ? 999 : l.detect_ticks);
       } else {
@@ -312,50 +309,47 @@ int main(int argc, char** argv) {
     w_rms150 = std::max(w_rms150, rms150);
     w_dip = std::max(w_dip, contact.dip_pct);
     w_recover = std::max(w_recover, contact.recover_ms);
-    all.push(Json::object()
-                 .set("inertia", v.inertia)
-                 .set("friction", v.friction)
-                 .set("supply", v.supply)
-                 .set("speed_step_settle_ms", step.settle_ms)
-                 .set("speed_step_overshoot_pct", step.overshoot_pct)
-                 .set("speed_step_150_settle_ms", step150.settle_ms)
-                 .set("speed_step_150_overshoot_pct", step150.overshoot_pct)
-                 .set("speed_restart_settle_ms", restart.settle_ms)
-                 .set("speed_restart_overshoot_pct", restart.overshoot_pct)
-                 .set("steady_rms_pct_50hz", rms50)
-                 .set("steady_rms_pct_100hz", rms100)
-                 .set("steady_rms_pct_150hz", rms150)
-                 .set("contact_force_n", contact.force_n)
-                 .set("contact_dip_pct", contact.dip_pct)
-                 .set("contact_recover_ms", contact.recover_ms)
-                 .set("depth_moves", jm)
-                 .set("safe_state", safe));
+    all.push_back(Json{{"inertia", v.inertia},
+                       {"friction", v.friction},
+                       {"supply", v.supply},
+                       {"speed_step_settle_ms", step.settle_ms},
+                       {"speed_step_overshoot_pct", step.overshoot_pct},
+                       {"speed_step_150_settle_ms", step150.settle_ms},
+                       {"speed_step_150_overshoot_pct", step150.overshoot_pct},
+                       {"speed_restart_settle_ms", restart.settle_ms},
+                       {"speed_restart_overshoot_pct", restart.overshoot_pct},
+                       {"steady_rms_pct_50hz", rms50},
+                       {"steady_rms_pct_100hz", rms100},
+                       {"steady_rms_pct_150hz", rms150},
+                       {"contact_force_n", contact.force_n},
+                       {"contact_dip_pct", contact.dip_pct},
+                       {"contact_recover_ms", contact.recover_ms},
+                       {"depth_moves", jm},
+                       {"safe_state", safe}});
   }
   auto target = [](double value, double limit) {
-    return Json::object().set("worst", value).set("target", limit).set("met", value <= limit);
+    return Json{{"worst", value}, {"target", limit}, {"met", value <= limit}};
   };
-  worst.set("speed_step_settle_ms", target(w_settle, 150))
-      .set("speed_step_overshoot_pct", target(w_over, 3))
-      // No target was set for these; the same as the 100 Hz step's is the bar shown.
-      .set("speed_step_150_settle_ms", target(w_settle150, 150))
-      .set("speed_step_150_overshoot_pct", target(w_over150, 3))
-      .set("speed_restart_settle_ms", target(w_restart, 150))
-      .set("speed_restart_overshoot_pct", target(w_restart_over, 3))
-      .set("steady_rms_pct_50hz", target(w_rms50, 0.5))
-      .set("steady_rms_pct_100hz", target(w_rms100, 0.5))
-      .set("steady_rms_pct_150hz", target(w_rms150, 0.5))
-      .set("contact_dip_pct", target(w_dip, 3))
-      .set("contact_recover_ms", target(w_recover, 50))
-      .set("depth_ms_per_mm", target(w_depth_ms_mm, 150))
-      .set("depth_small_step_settle_ms", w_depth_settle_small)
-      .set("depth_steady_error_um", target(w_depth_err, 5))
-      .set("high_alarm_to_safe_ticks", target(w_safe, 2))
-      .set("estop_to_safe_ticks", target(w_estop, 1));
-  std::printf("%s\n", Json::object()
-                          .set("variants", static_cast<int>(variants.size()))
-                          .set("worst", worst)
-                          .set("per_variant", all)
-                          .dump()
+  worst["speed_step_settle_ms"] = target(w_settle, 150);
+  worst["speed_step_overshoot_pct"] = target(w_over, 3);
+  // No target was set for these; the same as the 100 Hz step's is the bar shown.
+  worst["speed_step_150_settle_ms"] = target(w_settle150, 150);
+  worst["speed_step_150_overshoot_pct"] = target(w_over150, 3);
+  worst["speed_restart_settle_ms"] = target(w_restart, 150);
+  worst["speed_restart_overshoot_pct"] = target(w_restart_over, 3);
+  worst["steady_rms_pct_50hz"] = target(w_rms50, 0.5);
+  worst["steady_rms_pct_100hz"] = target(w_rms100, 0.5);
+  worst["steady_rms_pct_150hz"] = target(w_rms150, 0.5);
+  worst["contact_dip_pct"] = target(w_dip, 3);
+  worst["contact_recover_ms"] = target(w_recover, 50);
+  worst["depth_ms_per_mm"] = target(w_depth_ms_mm, 150);
+  worst["depth_small_step_settle_ms"] = w_depth_settle_small;
+  worst["depth_steady_error_um"] = target(w_depth_err, 5);
+  worst["high_alarm_to_safe_ticks"] = target(w_safe, 2);
+  worst["estop_to_safe_ticks"] = target(w_estop, 1);
+  std::printf("%s\n", dermad::ctl::dump(Json{{"variants", static_cast<int>(variants.size())},
+                                             {"worst", worst},
+                                             {"per_variant", all}})
                           .c_str());
   return 0;
 }

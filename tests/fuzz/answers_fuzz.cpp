@@ -7,7 +7,7 @@
 #include <string>
 
 #include "tools/dermactl/args.hpp"
-#include "tools/dermactl/json_parse.hpp"
+#include "tools/dermactl/json.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace {
@@ -18,17 +18,11 @@ void require(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-int depth(const ctl::JsonValue& v) {
+int depth(const ctl::Json& v) {
+  if (!v.is_structured()) return 0;
   int d = 0;
-  if (v.is_array()) {
-    for (const auto& e : v.array()) d = std::max(d, depth(e));
-    return d + 1;
-  }
-  if (v.is_object()) {
-    for (const auto& [k, e] : v.object()) d = std::max(d, depth(e));
-    return d + 1;
-  }
-  return 0;
+  for (const auto& e : v) d = std::max(d, depth(e));
+  return d + 1;
 }
 
 }  // namespace

@@ -48,14 +48,14 @@ TEST_F(DermactlCli, JsonStatusIsOneObjectWithTheDocumentedKeys) {
   ASSERT_EQ(lines(r.out).size(), 1u) << r.out;
   const auto j = parse_json(r.out);
   ASSERT_TRUE(j && j->is_object()) << r.out;
-  EXPECT_EQ((*j)["state"].string(), "IDLE");
-  EXPECT_TRUE((*j)["depth_um"].is_number());
-  EXPECT_TRUE((*j)["speed_hz"].is_number());
-  EXPECT_TRUE((*j)["alarms"].is_array());
+  EXPECT_EQ(j->at("state").get<std::string>(), "IDLE");
+  EXPECT_TRUE(j->at("depth_um").is_number());
+  EXPECT_TRUE(j->at("speed_hz").is_number());
+  EXPECT_TRUE(j->at("alarms").is_array());
   for (const char* k : {"t_ns", "depth_target_um", "speed_target_hz", "motor_current_ma", "force_n",
                         "temperature_c", "supply_v", "loop_late_p50_us", "loop_late_p99_us",
                         "loop_late_max_us", "loop_overruns", "loop_ticks"}) {
-    EXPECT_TRUE(j->has(k) && (*j)[k].is_number()) << k;
+    EXPECT_TRUE(j->contains(k) && j->at(k).is_number()) << k;
   }
   // People get a table with units instead.
   const CommandResult human = ctl({"status"});
@@ -78,13 +78,13 @@ TEST_F(DermactlCli, JsonWatchPrintsOneObjectPerSample) {
     ASSERT_TRUE(j && j->is_object()) << l;
     for (const char* k : {"t_ns", "tick", "state", "depth_target_um", "depth_um", "speed_target_hz",
                           "speed_hz", "trigger", "estop", "alarms", "dropped"}) {
-      ASSERT_TRUE(j->has(k)) << k << " missing in " << l;
+      ASSERT_TRUE(j->contains(k)) << k << " missing in " << l;
     }
-    EXPECT_GT((*j)["t_ns"].number(), prev_t);
-    prev_t = (*j)["t_ns"].number();
+    EXPECT_GT(j->at("t_ns").get<double>(), prev_t);
+    prev_t = j->at("t_ns").get<double>();
     // 200 Hz of a 1 kHz loop is every fifth tick; a longer gap only where the stream owns
     // up to samples it dropped (a loaded machine), never silently.
-    const double tick = (*j)["tick"].number(), dropped = (*j)["dropped"].number();
+    const double tick = j->at("tick").get<double>(), dropped = j->at("dropped").get<double>();
     if (prev_tick >= 0) {
       EXPECT_EQ(tick - prev_tick, 5 * (dropped - prev_dropped + 1))
           << "between " << prev_line << " and " << l;
@@ -107,8 +107,9 @@ TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
     last = l;
     const auto j = parse_json(l);
     ASSERT_TRUE(j) << l;
-    if ((*j)["state"].string() == "SERVICE" && std::abs((*j)["speed_hz"].number() - 100) <= 2 &&
-        std::abs((*j)["depth_um"].number() - 800) <= 20) {
+    if (j->at("state").get<std::string>() == "SERVICE" &&
+        std::abs(j->at("speed_hz").get<double>() - 100) <= 2 &&
+        std::abs(j->at("depth_um").get<double>() - 800) <= 20) {
       on_target = true;
     }
   }
@@ -117,14 +118,14 @@ TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
   r = ctl({"sim", "estop", "on"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Json st = status();
-  EXPECT_EQ(st["state"].string(), "ESTOP");
-  EXPECT_EQ(st["speed_target_hz"].number(), 0.0);
-  ASSERT_FALSE(st["alarms"].array().empty());
-  const Json& alarm = st["alarms"].array()[0];
-  EXPECT_EQ(alarm["code"].string(), "ESTOP");
-  EXPECT_EQ(alarm["priority"].string(), "high");
-  EXPECT_TRUE(alarm["since"].is_number());
-  EXPECT_FALSE(alarm["text"].string().empty());
+  EXPECT_EQ(st.at("state").get<std::string>(), "ESTOP");
+  EXPECT_EQ(st.at("speed_target_hz").get<double>(), 0.0);
+  ASSERT_FALSE(st.at("alarms").empty());
+  const Json& alarm = st.at("alarms").at(0);
+  EXPECT_EQ(alarm.at("code").get<std::string>(), "ESTOP");
+  EXPECT_EQ(alarm.at("priority").get<std::string>(), "high");
+  EXPECT_TRUE(alarm.at("since").is_number());
+  EXPECT_FALSE(alarm.at("text").get<std::string>().empty());
 
   // A new jog is refused with its reason and exit code 3.
   r = ctl({"jog", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "1000"});
@@ -132,10 +133,10 @@ TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
   EXPECT_NE(r.err.find("ESTOP"), std::string::npos) << r.err;
 
   ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
-  EXPECT_EQ(status()["state"].string(), "ESTOP");  // released is not reset
+  EXPECT_EQ(status().at("state").get<std::string>(), "ESTOP");  // released is not reset
   r = ctl({"alarms", "ack", "--all"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(status()["state"].string(), "IDLE");
+  EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
 }
 
 TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
@@ -147,9 +148,10 @@ TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
       ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "100"}, true);
   EXPECT_EQ(r.exit_code, 3);
   const auto j = parse_json(r.out);
-  ASSERT_TRUE(j && j->has("error")) << r.out;
-  EXPECT_EQ((*j)["error"]["code"].string(), "INVALID_ARGUMENT");
-  EXPECT_NE((*j)["error"]["message"].string().find("depth_um 5000"), std::string::npos);
+  ASSERT_TRUE(j && j->contains("error")) << r.out;
+  EXPECT_EQ(j->at("error").at("code").get<std::string>(), "INVALID_ARGUMENT");
+  EXPECT_NE(j->at("error").at("message").get<std::string>().find("depth_um 5000"),
+            std::string::npos);
   const CommandResult help = ctl({"jog", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--depth-um"), std::string::npos);
@@ -192,9 +194,10 @@ TEST_F(DermactlCli, HelpVersionSuggestionsAndTheSocketFromTheEnvironment) {
   r = run_command({DERMACTL_BIN, "--json", "staus"});
   EXPECT_EQ(r.exit_code, 2);
   const auto err = parse_json(r.out);
-  ASSERT_TRUE(err && err->has("error")) << r.out;
-  EXPECT_EQ((*err)["error"]["code"].string(), "USAGE");
-  EXPECT_EQ((*err)["error"]["message"].string(), "unknown command 'staus'; did you mean 'status'?");
+  ASSERT_TRUE(err && err->contains("error")) << r.out;
+  EXPECT_EQ(err->at("error").at("code").get<std::string>(), "USAGE");
+  EXPECT_EQ(err->at("error").at("message").get<std::string>(),
+            "unknown command 'staus'; did you mean 'status'?");
 
   // DERMACTL_SOCKET instead of --socket; --socket still wins over it.
   r = run_command({"/usr/bin/env", "DERMACTL_SOCKET=" + daemon.socket_path(), DERMACTL_BIN,
@@ -214,8 +217,8 @@ TEST_F(DermactlCli, AlarmCodesAreAcknowledgedWhateverTheirCase) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = parse_json(r.out);
   ASSERT_TRUE(j) << r.out;
-  ASSERT_EQ((*j)["cleared"].array().size(), 1u) << r.out;
-  EXPECT_EQ((*j)["cleared"].array()[0].string(), "ESTOP");
+  ASSERT_EQ(j->at("cleared").size(), 1u) << r.out;
+  EXPECT_EQ(j->at("cleared").at(0).get<std::string>(), "ESTOP");
   EXPECT_EQ(ctl({"alarms", "ack", "no-such-alarm"}).exit_code, 3);
 }
 
@@ -228,21 +231,22 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   ASSERT_EQ(ctl({"sim", "pedal", "on"}).exit_code, 0);
   ASSERT_EQ(ctl({"sim", "contact", "--force-n", "3.5"}).exit_code, 0);
   Json st = status();
-  EXPECT_TRUE(st["cartridge_present"].boolean());
+  EXPECT_TRUE(st.at("cartridge_present").get<bool>());
   // Read once from its EEPROM when it went in; the answer came after that.
-  EXPECT_EQ(st["cartridge"]["serial"].string(), "C-42");
-  EXPECT_EQ(st["cartridge"]["type"].string(), "nano");
-  EXPECT_EQ(st["cartridge"]["needles"].number(), 36);
-  EXPECT_TRUE(st["cartridge"]["valid"].boolean());
-  EXPECT_EQ(st["backend"].string(), "sim");
-  EXPECT_TRUE(st["trigger"].boolean());
-  EXPECT_TRUE(st["pedal"].boolean());
-  EXPECT_NEAR(st["force_n"].number(), 3.5, 0.1);
+  EXPECT_EQ(st.at("cartridge").at("serial").get<std::string>(), "C-42");
+  EXPECT_EQ(st.at("cartridge").at("type").get<std::string>(), "nano");
+  EXPECT_EQ(st.at("cartridge").at("needles").get<double>(), 36);
+  EXPECT_TRUE(st.at("cartridge").at("valid").get<bool>());
+  EXPECT_EQ(st.at("backend").get<std::string>(), "sim");
+  EXPECT_TRUE(st.at("trigger").get<bool>());
+  EXPECT_TRUE(st.at("pedal").get<bool>());
+  EXPECT_NEAR(st.at("force_n").get<double>(), 3.5, 0.1);
   ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "C-43", "--bad-checksum"}).exit_code, 0);
   st = status();
-  EXPECT_FALSE(st["cartridge"]["valid"].boolean()) << "a swap is read as a new insertion";
-  EXPECT_EQ(st["cartridge"]["problem"].string().rfind("CRC mismatch (stored ", 0), 0u)
-      << st["cartridge"]["problem"].string();
+  EXPECT_FALSE(st.at("cartridge").at("valid").get<bool>()) << "a swap is read as a new insertion";
+  EXPECT_EQ(st.at("cartridge").at("problem").get<std::string>().rfind("CRC mismatch (stored ", 0),
+            0u)
+      << st.at("cartridge").at("problem").get<std::string>();
   const CommandResult text = ctl({"status"}, false);
   EXPECT_NE(text.out.find("INVALID: CRC mismatch"), std::string::npos) << text.out;
   // What a real EEPROM cannot hold is refused, not cut short.
@@ -255,21 +259,21 @@ TEST_F(DermactlCli, SimulatorCommandsReachThePen) {
   ASSERT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
   ASSERT_EQ(ctl({"sim", "trigger", "off"}).exit_code, 0);
   st = status();
-  EXPECT_FALSE(st["cartridge_present"].boolean());
-  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(st["cartridge"].v));
-  EXPECT_FALSE(st["trigger"].boolean());
+  EXPECT_FALSE(st.at("cartridge_present").get<bool>());
+  EXPECT_TRUE(st.at("cartridge").is_null());
+  EXPECT_FALSE(st.at("trigger").get<bool>());
 }
 
 TEST_F(DermactlCli, ProtocolsListTheFourTreatments) {
   const CommandResult r = ctl({"protocols"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = parse_json(r.out);
-  ASSERT_TRUE(j && j->has("protocols")) << r.out;
+  ASSERT_TRUE(j && j->contains("protocols")) << r.out;
   std::vector<std::string> ids;
-  for (const auto& p : (*j)["protocols"].array()) ids.push_back(p["id"].string());
+  for (const auto& p : j->at("protocols")) ids.push_back(p.at("id").get<std::string>());
   EXPECT_EQ(ids, (std::vector<std::string>{"general", "tox-facial", "gold-nano", "prp"}));
-  const auto& gold = (*j)["protocols"].array()[2];
-  EXPECT_EQ(gold["cartridge_types"].array()[0].string(), "gold-nano");
+  const auto& gold = j->at("protocols").at(2);
+  EXPECT_EQ(gold.at("cartridge_types").at(0).get<std::string>(), "gold-nano");
 }
 
 TEST_F(DermactlCli, ScreeningFindsWhatBlocksAndWhatNeedsAcknowledging) {
@@ -282,13 +286,13 @@ TEST_F(DermactlCli, ScreeningFindsWhatBlocksAndWhatNeedsAcknowledging) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = parse_json(r.out);
   ASSERT_TRUE(j) << r.out;
-  EXPECT_TRUE((*j)["blocked"].boolean());
-  const auto& f = (*j)["findings"].array();
+  EXPECT_TRUE(j->at("blocked").get<bool>());
+  const auto& f = j->at("findings");
   ASSERT_EQ(f.size(), 2u) << r.out;
-  EXPECT_EQ(f[0]["rule"].string(), "pregnancy");
-  EXPECT_EQ(f[0]["severity"].string(), "block");
-  EXPECT_EQ(f[1]["rule"].string(), "consultation");
-  EXPECT_EQ(f[1]["severity"].string(), "acknowledge");
+  EXPECT_EQ(f[0].at("rule").get<std::string>(), "pregnancy");
+  EXPECT_EQ(f[0].at("severity").get<std::string>(), "block");
+  EXPECT_EQ(f[1].at("rule").get<std::string>(), "consultation");
+  EXPECT_EQ(f[1].at("severity").get<std::string>(), "acknowledge");
   {
     std::ofstream f2(answers);
     f2 << R"({"pregnant": true, "hungry": true})";
@@ -329,7 +333,7 @@ TEST_F(DermactlCli, AnswersWithADuplicateKeyOrDeepNestingAreRefusedAtOnce) {
   r = ctl({"session", "start", "--protocol", "general", "--zone", "cheeks", "--depth-um", "1000",
            "--speed-hz", "100", "--answers", answers, "--operator", "dr-a"});
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_EQ(status()["state"].string(), "IDLE");
+  EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
 
   std::ofstream(answers) << std::string(40000, '[') + std::string(40000, ']');
   r = ctl({"screen", "--answers", answers});

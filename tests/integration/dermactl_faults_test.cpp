@@ -26,8 +26,8 @@ std::ostream& operator<<(std::ostream& o, const FaultCase& c) {
 }
 
 bool has_alarm(const Json& sample, const std::string& code) {
-  for (const auto& a : sample["alarms"].array()) {
-    if (a["code"].string() == code) return true;
+  for (const auto& a : sample.at("alarms")) {
+    if (a.at("code").get<std::string>() == code) return true;
   }
   return false;
 }
@@ -71,7 +71,8 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
   if (!c.inject_before_jog) {
     ASSERT_TRUE(wait_status(
         [](const Json& s) {
-          return s["motor_enabled"].boolean() && std::abs(s["speed_hz"].number() - 100) < 2;
+          return s.at("motor_enabled").get<bool>() &&
+                 std::abs(s.at("speed_hz").get<double>() - 100) < 2;
         },
         5.0));
     ASSERT_EQ(ctl({"sim", "fault", c.kind, "on"}).exit_code, 0);
@@ -96,19 +97,19 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
     seen = true;
     if (std::string(c.alarm) == "HARDWARE_FAULT") {
       // The alarm names what failed, for the engineer who has to find it.
-      for (const auto& a : (*j)["alarms"].array()) {
-        if (a["code"].string() != c.alarm) continue;
+      for (const auto& a : j->at("alarms")) {
+        if (a.at("code").get<std::string>() != c.alarm) continue;
         EXPECT_EQ(
-            a["text"].string(),
+            a.at("text").get<std::string>(),
             "Hardware read or write failed: POSITION (sim adc channel 1): Input/output error");
       }
     }
     if (c.high) {
-      EXPECT_EQ((*j)["state"].string(), "FAULT") << l;
-      EXPECT_EQ((*j)["speed_target_hz"].number(), 0.0) << l;
-      EXPECT_FALSE((*j)["motor_enabled"].boolean()) << l;
+      EXPECT_EQ(j->at("state").get<std::string>(), "FAULT") << l;
+      EXPECT_EQ(j->at("speed_target_hz").get<double>(), 0.0) << l;
+      EXPECT_FALSE(j->at("motor_enabled").get<bool>()) << l;
     } else {
-      EXPECT_EQ((*j)["state"].string(), "SERVICE") << l;  // a medium alarm warns
+      EXPECT_EQ(j->at("state").get<std::string>(), "SERVICE") << l;  // a medium alarm warns
     }
     break;
   }
@@ -122,12 +123,12 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
   // Acknowledged once the cause is gone (the drive has stopped, the part has cooled).
   EXPECT_TRUE(wait_status(
       [this, &c](const Json& s) {
-        if (!has_alarm(s, c.alarm)) return s["state"].string() == "IDLE";
+        if (!has_alarm(s, c.alarm)) return s.at("state").get<std::string>() == "IDLE";
         ctl({"alarms", "ack", c.alarm});
         return false;
       },
       10.0))
-      << status()["state"].string();
+      << status().at("state").get<std::string>();
 }
 
 INSTANTIATE_TEST_SUITE_P(

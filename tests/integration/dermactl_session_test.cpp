@@ -65,7 +65,7 @@ class DermactlSession : public ::testing::Test {
   }
   bool wait_state(const std::string& state) {
     for (int i = 0; i < 500; ++i) {
-      if (status()["state"].string() == state) return true;
+      if (status().at("state").get<std::string>() == state) return true;
       std::this_thread::sleep_for(10ms);
     }
     return false;
@@ -78,7 +78,7 @@ class DermactlSession : public ::testing::Test {
       ctl({"sim", "trigger", "off"});
       ctl({"sim", "trigger", "on"});
       for (int j = 0; j < 30; ++j) {
-        if (status()["state"].string() == "RUNNING") return true;
+        if (status().at("state").get<std::string>() == "RUNNING") return true;
         std::this_thread::sleep_for(10ms);
       }
     }
@@ -94,33 +94,34 @@ TEST_F(DermactlSession, RefusalsComeWithTheirRulesAndRanges) {
   CommandResult r = ctl(start_args("cheeks", "1000", pregnant_), true);
   EXPECT_EQ(r.exit_code, 3);
   auto j = parse_json(r.out);
-  ASSERT_TRUE(j && j->has("error")) << r.out;
-  EXPECT_EQ((*j)["error"]["code"].string(), "FAILED_PRECONDITION");
+  ASSERT_TRUE(j && j->contains("error")) << r.out;
+  EXPECT_EQ(j->at("error").at("code").get<std::string>(), "FAILED_PRECONDITION");
   bool pregnancy = false;
-  for (const auto& reason : (*j)["error"]["reasons"].array()) {
-    pregnancy |= reason.string().find("pregnancy") != std::string::npos;
+  for (const auto& reason : j->at("error").at("reasons")) {
+    pregnancy |= reason.get<std::string>().find("pregnancy") != std::string::npos;
   }
   EXPECT_TRUE(pregnancy) << r.out;
 
   r = ctl(start_args("periorbital", "1600", answers_), true);
   EXPECT_EQ(r.exit_code, 3);
   j = parse_json(r.out);
-  ASSERT_TRUE(j && j->has("error")) << r.out;
-  EXPECT_EQ((*j)["error"]["code"].string(), "INVALID_ARGUMENT");
-  EXPECT_NE((*j)["error"]["message"].string().find("1600 outside 200..300"), std::string::npos);
-  EXPECT_EQ(status()["state"].string(), "IDLE");
+  ASSERT_TRUE(j && j->contains("error")) << r.out;
+  EXPECT_EQ(j->at("error").at("code").get<std::string>(), "INVALID_ARGUMENT");
+  EXPECT_NE(j->at("error").at("message").get<std::string>().find("1600 outside 200..300"),
+            std::string::npos);
+  EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
 }
 
 TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "D-2", "--needles", "36"}).exit_code, 0);
-  for (int i = 0; i < 100 && !status()["cartridge_present"].boolean(); ++i) {
+  for (int i = 0; i < 100 && !status().at("cartridge_present").get<bool>(); ++i) {
     std::this_thread::sleep_for(10ms);  // seen at the loop's next tick
   }
   CommandResult r = ctl(start_args("cheeks", "1000", answers_), true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto started = parse_json(r.out);
-  ASSERT_TRUE(started && started->has("session_id")) << r.out;
-  EXPECT_EQ((*started)["state"].string(), "ARMED");
+  ASSERT_TRUE(started && started->contains("session_id")) << r.out;
+  EXPECT_EQ(started->at("state").get<std::string>(), "ARMED");
 
   // The owner's link: `session attach` held open in the background.
   const auto attach = argv({"session", "attach"}, true);
@@ -163,33 +164,34 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   const auto sum = parse_json(r.out);
   ASSERT_TRUE(sum) << r.out;
   for (const char* k : {"strokes", "microchannels", "zones", "aftercare", "run_s"}) {
-    ASSERT_TRUE(sum->has(k)) << k << " in " << r.out;
+    ASSERT_TRUE(sum->contains(k)) << k << " in " << r.out;
   }
-  const double strokes = (*sum)["strokes"].number();
-  EXPECT_NEAR(strokes, 100.0 * (*sum)["run_s"].number(), 0.02 * strokes + 1);
-  EXPECT_EQ((*sum)["microchannels"].number(), strokes * 36);
-  EXPECT_EQ((*sum)["zones"].array().size(), 2u);
-  EXPECT_EQ((*sum)["aftercare"].array().size(), 6u);
-  EXPECT_EQ((*sum)["operator_id"].string(), "dr-b");
+  const double strokes = sum->at("strokes").get<double>();
+  EXPECT_NEAR(strokes, 100.0 * sum->at("run_s").get<double>(), 0.02 * strokes + 1);
+  EXPECT_EQ(sum->at("microchannels").get<double>(), strokes * 36);
+  EXPECT_EQ(sum->at("zones").size(), 2u);
+  EXPECT_EQ(sum->at("aftercare").size(), 6u);
+  EXPECT_EQ(sum->at("operator_id").get<std::string>(), "dr-b");
   EXPECT_TRUE(wait_state("IDLE"));
   // The session file is gone: there is nothing left to end.
   // ... and it says how the last one ended (#13).
   r = ctl({"session", "end"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no session started from this machine; the last one, " +
-                       (*started)["session_id"].string() + ", was ended at 20"),
+                       started->at("session_id").get<std::string>() + ", was ended at 20"),
             std::string::npos)
       << r.err;
   r = ctl({"session", "show"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ((*parse_json(r.out))["strokes"].number(), strokes);
+  EXPECT_EQ((*parse_json(r.out)).at("strokes").get<double>(), strokes);
 
   // The session is in the record, start to end.
-  r = ctl({"logs", "--session", (*started)["session_id"].string()}, true);
+  r = ctl({"logs", "--session", started->at("session_id").get<std::string>()}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> kinds;
   std::istringstream lines(r.out);
-  for (std::string l; std::getline(lines, l);) kinds.push_back((*parse_json(l))["kind"].string());
+  for (std::string l; std::getline(lines, l);)
+    kinds.push_back((*parse_json(l)).at("kind").get<std::string>());
   // Its own records and, tagged with it, what the loop did meanwhile (armed, ran, disarmed).
   std::vector<std::string> own;
   for (const auto& k : kinds) {

@@ -87,7 +87,7 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   for (std::string l; std::getline(lines, l); ++expect) {
     const auto j = parse_json(l);
     ASSERT_TRUE(j && j->is_object()) << l;
-    EXPECT_EQ((*j)["seq"].number(), static_cast<double>(expect)) << l;
+    EXPECT_EQ(j->at("seq").get<double>(), static_cast<double>(expect)) << l;
   }
   EXPECT_GE(expect, 6);  // started, config, BOOT->HOMING->IDLE, ESTOP state and alarm
 
@@ -96,9 +96,9 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto a = parse_json(r.out.substr(0, r.out.find('\n')));
   ASSERT_TRUE(a) << r.out;
-  EXPECT_EQ((*a)["code"].string(), "ESTOP");
-  EXPECT_EQ((*a)["priority"].string(), "high");
-  EXPECT_EQ((*a)["ended_by"].string(), "");
+  EXPECT_EQ(a->at("code").get<std::string>(), "ESTOP");
+  EXPECT_EQ(a->at("priority").get<std::string>(), "high");
+  EXPECT_EQ(a->at("ended_by").get<std::string>(), "");
   ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
   ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -137,7 +137,8 @@ TEST(Records, DermadCheckSaysWhetherItWouldStartWithoutChangingAnything) {
   }
   r = check(DERMAD_PROTOCOLS);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("schema " + std::to_string(store::kSchemaVersion) + ", "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("schema " + std::to_string(store::kSchemaVersion) + ", "), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("configuration OK"), std::string::npos) << r.err;
 
   {

@@ -94,10 +94,10 @@ class RecordsTrust : public ::testing::Test {
     std::istringstream out(r.out);
     for (std::string line; std::getline(out, line);) {
       const auto e = parse_json(line);
-      if (!e || (*e)["kind"].string() != "records_accepted") continue;
-      const auto details = parse_json((*e)["details"].string());
+      if (!e || e->at("kind").get<std::string>() != "records_accepted") continue;
+      const auto details = parse_json(e->at("details").get<std::string>());
       ASSERT_TRUE(details && details->is_object()) << line;
-      EXPECT_EQ((*details)["reason"].string(), reason) << line;
+      EXPECT_EQ(details->at("reason").get<std::string>(), reason) << line;
       accepted_seen = true;
     }
     EXPECT_TRUE(accepted_seen) << r.out;

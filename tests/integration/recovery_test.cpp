@@ -54,14 +54,14 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto s = parse_json(r.out);
   ASSERT_TRUE(s) << r.out;
-  EXPECT_EQ((*s)["state"].string(), "aborted");
-  EXPECT_NE((*s)["end_reason"].string().find("crash or power cut"), std::string::npos);
-  EXPECT_FALSE((*s)["ended_at"].string().empty());
-  EXPECT_EQ((*s)["cartridge_serial"].string(), "C-KILL");
-  EXPECT_EQ((*s)["operator_id"].string(), "dr-a");
+  EXPECT_EQ(s->at("state").get<std::string>(), "aborted");
+  EXPECT_NE(s->at("end_reason").get<std::string>().find("crash or power cut"), std::string::npos);
+  EXPECT_FALSE(s->at("ended_at").get<std::string>().empty());
+  EXPECT_EQ(s->at("cartridge_serial").get<std::string>(), "C-KILL");
+  EXPECT_EQ(s->at("operator_id").get<std::string>(), "dr-a");
   // The last checkpoint's figures: at least the first second and a half of running.
-  EXPECT_GT((*s)["run_s"].number(), 1.0);
-  EXPECT_GT((*s)["strokes"].number(), 100.0);
+  EXPECT_GT(s->at("run_s").get<double>(), 1.0);
+  EXPECT_GT(s->at("strokes").get<double>(), 100.0);
 
   // Every event up to the kill, then the abort recorded by the new start.
   r = ctl(second, {"logs", "--session", session_id});
@@ -71,8 +71,8 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
   for (std::string l; std::getline(lines, l);) {
     auto e = parse_json(l);
     ASSERT_TRUE(e) << l;
-    kinds.push_back((*e)["kind"].string());
-    tos.push_back((*e)["details"].string());
+    kinds.push_back(e->at("kind").get<std::string>());
+    tos.push_back(e->at("details").get<std::string>());
   }
   ASSERT_GE(kinds.size(), 3u) << r.out;
   EXPECT_EQ(kinds.front(), "state_changed");  // IDLE -> ARMED, then the session's own record
@@ -89,16 +89,16 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto listed = parse_json(r.out.substr(0, r.out.find('\n')));
   ASSERT_TRUE(listed) << r.out;
-  EXPECT_EQ((*listed)["session_id"].string(), session_id);
-  EXPECT_EQ((*listed)["state"].string(), "aborted");
+  EXPECT_EQ(listed->at("session_id").get<std::string>(), session_id);
+  EXPECT_EQ(listed->at("state").get<std::string>(), "aborted");
 
   r = ctl(second, {"counters"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto c = parse_json(r.out);
   ASSERT_TRUE(c) << r.out;
-  EXPECT_EQ((*c)["sessions"].number(), 1.0);
-  EXPECT_GT((*c)["strokes"].number(), 100.0);
-  EXPECT_GT((*c)["motor_run_s"].number(), 1.0);
+  EXPECT_EQ(c->at("sessions").get<double>(), 1.0);
+  EXPECT_GT(c->at("strokes").get<double>(), 100.0);
+  EXPECT_GT(c->at("motor_run_s").get<double>(), 1.0);
 
   // The single-use rule held through the crash.
   PenClient pen;
@@ -139,9 +139,10 @@ TEST(Recovery, StoppingTheDaemonDuringASessionRecordsItAsAbortedAndWhy) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto s = parse_json(r.out);
   ASSERT_TRUE(s) << r.out;
-  EXPECT_EQ((*s)["session_id"].string(), session_id);
-  EXPECT_EQ((*s)["state"].string(), "aborted");
-  EXPECT_EQ((*s)["end_reason"].string(), "dermad was stopped (SIGTERM) during the session");
+  EXPECT_EQ(s->at("session_id").get<std::string>(), session_id);
+  EXPECT_EQ(s->at("state").get<std::string>(), "aborted");
+  EXPECT_EQ(s->at("end_reason").get<std::string>(),
+            "dermad was stopped (SIGTERM) during the session");
   // Recorded at the stop, so the new start found nothing open.
   EXPECT_EQ(second.log().find("was left open"), std::string::npos) << second.log();
 
@@ -208,10 +209,10 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   ASSERT_EQ(info.exit_code, 0) << info.err;
   auto j = parse_json(info.out);
   ASSERT_TRUE(j) << info.out;
-  EXPECT_FALSE((*j)["writable"].boolean());
-  EXPECT_NE((*j)["last_error"].string().find("full"), std::string::npos) << info.out;
-  EXPECT_EQ((*j)["max_bytes"].number(), (*j)["size_bytes"].number()) << info.out;
-  EXPECT_GE((*j)["max_bytes"].number(), 80.0 * 1024 - 4096) << info.out;
+  EXPECT_FALSE(j->at("writable").get<bool>());
+  EXPECT_NE(j->at("last_error").get<std::string>().find("full"), std::string::npos) << info.out;
+  EXPECT_EQ(j->at("max_bytes").get<double>(), j->at("size_bytes").get<double>()) << info.out;
+  EXPECT_GE(j->at("max_bytes").get<double>(), 80.0 * 1024 - 4096) << info.out;
 
   // What was written before is whole, and the daemon still stops cleanly.
   EXPECT_EQ(ctl(daemon, {"logs", "--verify"}).exit_code, 0);

@@ -38,23 +38,24 @@ TEST_F(SelfTest, AHealthyPenPassesEveryStepAndTheOutcomeIsRecorded) {
   // The last line is the verdict.
   const Json verdict = steps.back();
   steps.pop_back();
-  EXPECT_EQ(verdict["result"].string(), "passed") << r.out;
-  EXPECT_EQ(verdict["steps_run"].number(), 4.0);
-  EXPECT_EQ(verdict["total"].number(), 4.0);
-  EXPECT_TRUE(verdict["failed_steps"].array().empty());
+  EXPECT_EQ(verdict.at("result").get<std::string>(), "passed") << r.out;
+  EXPECT_EQ(verdict.at("steps_run").get<double>(), 4.0);
+  EXPECT_EQ(verdict.at("total").get<double>(), 4.0);
+  EXPECT_TRUE(verdict.at("failed_steps").empty());
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    EXPECT_EQ(steps[i]["index"].number(), static_cast<double>(i + 1));
-    EXPECT_EQ(steps[i]["total"].number(), 4.0);
-    EXPECT_TRUE(steps[i]["passed"].boolean()) << r.out;
+    EXPECT_EQ(steps[i].at("index").get<double>(), static_cast<double>(i + 1));
+    EXPECT_EQ(steps[i].at("total").get<double>(), 4.0);
+    EXPECT_TRUE(steps[i].at("passed").get<bool>()) << r.out;
   }
-  EXPECT_EQ(steps[0]["name"].string(), "sensors");
-  EXPECT_EQ(steps[3]["name"].string(), "drive 2000 um at 150.0 Hz");
+  EXPECT_EQ(steps[0].at("name").get<std::string>(), "sensors");
+  EXPECT_EQ(steps[3].at("name").get<std::string>(), "drive 2000 um at 150.0 Hz");
 
   r = ctl({"--json", "logs"});
   bool recorded = false;
   for (const auto& e : lines(r.out)) {
-    if (e["kind"].string() == "self_test") {
-      recorded = e["details"].string().find(R"("outcome":"passed")") != std::string::npos;
+    if (e.at("kind").get<std::string>() == "self_test") {
+      recorded =
+          e.at("details").get<std::string>().find(R"("outcome":"passed")") != std::string::npos;
     }
   }
   EXPECT_TRUE(recorded) << r.out;

@@ -24,8 +24,8 @@ TEST(DermactlErrors, RefusalAsJson) {
   const auto r =
       describe_rpc_error({grpc::StatusCode::INVALID_ARGUMENT, "depth 5000 um"}, kTarget, true);
   EXPECT_EQ(r.stdout_json,
-            "{\"error\": {\"code\": \"INVALID_ARGUMENT\", \"message\": \"depth 5000 um\", "
-            "\"reasons\": [\"depth 5000 um\"]}}\n");
+            "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"depth 5000 um\","
+            "\"reasons\":[\"depth 5000 um\"]}}\n");
 }
 
 TEST(DermactlErrors, UnavailableExitsFour) {
@@ -34,7 +34,7 @@ TEST(DermactlErrors, UnavailableExitsFour) {
   EXPECT_EQ(r.exit_code, kExitUnreachable);
   EXPECT_EQ(r.stderr_line,
             "dermactl: cannot reach dermad at unix:/tmp/x.sock: no connection within 3 s\n");
-  EXPECT_NE(r.stdout_json.find("\"code\": \"UNAVAILABLE\""), std::string::npos);
+  EXPECT_NE(r.stdout_json.find("\"code\":\"UNAVAILABLE\""), std::string::npos);
 }
 
 TEST(DermactlErrors, EmptyMessageLeavesNoDanglingColon) {

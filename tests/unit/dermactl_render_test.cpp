@@ -72,35 +72,33 @@ TEST(DermactlRender, StatusJsonHasEveryKeyWithItsType) {
   const std::vector<std::string> bools = {"motor_enabled",     "trigger",     "pedal", "estop",
                                           "cartridge_present", "home_switch", "homed"};
   for (const auto& k : integers) {
-    ASSERT_NE(j.find(k), nullptr) << k;
-    EXPECT_TRUE(j.find(k)->is_integer()) << k;
+    ASSERT_TRUE(j.contains(k)) << k;
+    EXPECT_TRUE(j.at(k).is_number_integer()) << k;
   }
   for (const auto& k : doubles) {
-    ASSERT_NE(j.find(k), nullptr) << k;
-    EXPECT_TRUE(j.find(k)->is_double()) << k;
+    ASSERT_TRUE(j.contains(k)) << k;
+    EXPECT_TRUE(j.at(k).is_number_float()) << k;
   }
   for (const auto& k : bools) {
-    ASSERT_NE(j.find(k), nullptr) << k;
-    EXPECT_TRUE(j.find(k)->is_bool()) << k;
+    ASSERT_TRUE(j.contains(k)) << k;
+    EXPECT_TRUE(j.at(k).is_boolean()) << k;
   }
-  ASSERT_NE(j.find("state"), nullptr);
-  EXPECT_EQ(j.find("state")->dump(), "\"ESTOP\"");
+  EXPECT_EQ(dump(j.at("state")), "\"ESTOP\"");
 
-  const Json* alarms = j.find("alarms");
-  ASSERT_NE(alarms, nullptr);
-  ASSERT_TRUE(alarms->is_array());
-  ASSERT_EQ(alarms->size(), 1u);
-  EXPECT_EQ((*alarms)[0].dump(),
-            "{\"code\": \"ESTOP\", \"priority\": \"high\", \"since\": 2000000000, "
-            "\"text\": \"emergency stop \\\"pressed\\\"\", \"latched\": true, "
-            "\"condition_active\": true}");
+  const Json& alarms = j.at("alarms");
+  ASSERT_TRUE(alarms.is_array());
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(dump(alarms.at(0)),
+            "{\"code\":\"ESTOP\",\"priority\":\"high\",\"since\":2000000000,"
+            "\"text\":\"emergency stop \\\"pressed\\\"\",\"latched\":true,"
+            "\"condition_active\":true}");
 
-  const std::string line = j.dump();
+  const std::string line = dump(j);
   EXPECT_EQ(line.find('\n'), std::string::npos);
-  EXPECT_NE(line.find("\"strokes\": 18446744073709551615"), std::string::npos);
-  EXPECT_NE(line.find("\"depth_um\": -3"), std::string::npos);
-  EXPECT_NE(line.find("\"motor_duty\": 0.25"), std::string::npos);
-  EXPECT_NE(line.find("\"speed_target_hz\": 100.0"), std::string::npos);
+  EXPECT_NE(line.find("\"strokes\":18446744073709551615"), std::string::npos);
+  EXPECT_NE(line.find("\"depth_um\":-3"), std::string::npos);
+  EXPECT_NE(line.find("\"motor_duty\":0.25"), std::string::npos);
+  EXPECT_NE(line.find("\"speed_target_hz\":100.0"), std::string::npos);
 }
 
 TEST(DermactlRender, SampleJsonHasEveryKey) {
@@ -131,30 +129,30 @@ TEST(DermactlRender, SampleJsonHasEveryKey) {
                         "alarms",
                         "loop_late_us",
                         "dropped"}) {
-    EXPECT_NE(j.find(k), nullptr) << k;
+    EXPECT_TRUE(j.contains(k)) << k;
   }
-  EXPECT_EQ(j.find("state")->dump(), "\"RUNNING\"");
-  EXPECT_TRUE(j.find("dropped")->is_integer());
-  EXPECT_TRUE(j.find("alarms")->is_array());
+  EXPECT_EQ(dump(j.at("state")), "\"RUNNING\"");
+  EXPECT_TRUE(j.at("dropped").is_number_integer());
+  EXPECT_TRUE(j.at("alarms").is_array());
 }
 
 TEST(DermactlRender, InfoJsonUsesProtoFieldNames) {
   v1::DeviceInfo info;
   info.set_version("0.1.0");
   info.set_realtime_note("no CAP_SYS_NICE");
-  EXPECT_EQ(info_json(info).dump(),
-            "{\"version\": \"0.1.0\", \"backend\": \"\", \"board\": \"\", \"loop_period_us\": 0, "
-            "\"tach_edges_per_rev\": 0, \"depth_min_um\": 0, \"depth_max_um\": 0, "
-            "\"speed_min_hz\": 0.0, \"speed_max_hz\": 0.0, \"realtime\": false, "
-            "\"realtime_note\": \"no CAP_SYS_NICE\"}");
+  EXPECT_EQ(dump(info_json(info)),
+            "{\"version\":\"0.1.0\",\"backend\":\"\",\"board\":\"\",\"loop_period_us\":0,"
+            "\"tach_edges_per_rev\":0,\"depth_min_um\":0,\"depth_max_um\":0,"
+            "\"speed_min_hz\":0.0,\"speed_max_hz\":0.0,\"realtime\":false,"
+            "\"realtime_note\":\"no CAP_SYS_NICE\"}");
 }
 
 TEST(DermactlRender, ErrorJsonSplitsReasons) {
-  EXPECT_EQ(error_json("FAILED_PRECONDITION", "no cartridge; e-stop pressed").dump(),
-            "{\"error\": {\"code\": \"FAILED_PRECONDITION\", \"message\": \"no cartridge; "
-            "e-stop pressed\", \"reasons\": [\"no cartridge\", \"e-stop pressed\"]}}");
-  EXPECT_EQ(error_json("INTERNAL", "").dump(),
-            "{\"error\": {\"code\": \"INTERNAL\", \"message\": \"\", \"reasons\": []}}");
+  EXPECT_EQ(dump(error_json("FAILED_PRECONDITION", "no cartridge; e-stop pressed")),
+            "{\"error\":{\"code\":\"FAILED_PRECONDITION\",\"message\":\"no cartridge; "
+            "e-stop pressed\",\"reasons\":[\"no cartridge\",\"e-stop pressed\"]}}");
+  EXPECT_EQ(dump(error_json("INTERNAL", "")),
+            "{\"error\":{\"code\":\"INTERNAL\",\"message\":\"\",\"reasons\":[]}}");
   EXPECT_EQ(split_reasons("one"), std::vector<std::string>{"one"});
 }
 

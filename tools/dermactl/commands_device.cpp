@@ -21,7 +21,7 @@ std::string codes_text(const google::protobuf::RepeatedPtrField<std::string>& co
 
 Json codes_json(const google::protobuf::RepeatedPtrField<std::string>& codes) {
   Json list = Json::array();
-  for (const auto& c : codes) list.push(c);
+  for (const auto& c : codes) list.push_back(c);
   return list;
 }
 
@@ -56,7 +56,7 @@ int run_alarms(Context& ctx, const ParsedArgs&) {
   v1::Status s;
   if (auto st = get_status(ctx, s); !st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object().set("alarms", alarms_json(s.alarms())));
+    ctx.print(Json{{"alarms", alarms_json(s.alarms())}});
   } else {
     ctx.print(alarms_text(s.alarms(), s.t_ns()));
   }
@@ -84,9 +84,8 @@ int run_alarms_ack(Context& ctx, const ParsedArgs& args) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object()
-                  .set("cleared", codes_json(resp.cleared()))
-                  .set("still_active", codes_json(resp.still_active())));
+    ctx.print(Json{{"cleared", codes_json(resp.cleared())},
+                   {"still_active", codes_json(resp.still_active())}});
   } else {
     ctx.print("cleared: " + codes_text(resp.cleared()) +
               "\nstill active: " + codes_text(resp.still_active()) + "\n");

@@ -26,7 +26,7 @@ int run_jog(Context& ctx, const ParsedArgs& args) {
       [&](grpc::ClientContext* cc) { return ctx.client().engineering().Jog(cc, req, &resp); });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object().set("started_t_ns", resp.started_t_ns()));
+    ctx.print(Json{{"started_t_ns", resp.started_t_ns()}});
   } else {
     char speed[32];
     std::snprintf(speed, sizeof speed, "%.1f", req.speed_hz());
@@ -52,14 +52,13 @@ int run_selftest(Context& ctx, const ParsedArgs&) {
     ++seen;
     total = step.total();
     passed &= step.passed();
-    if (!step.passed()) failed.push(step.name());
+    if (!step.passed()) failed.push_back(step.name());
     if (ctx.json()) {
-      ctx.print(Json::object()
-                    .set("index", step.index())
-                    .set("total", step.total())
-                    .set("name", step.name())
-                    .set("passed", step.passed())
-                    .set("detail", step.detail()));
+      ctx.print(Json{{"index", step.index()},
+                     {"total", step.total()},
+                     {"name", step.name()},
+                     {"passed", step.passed()},
+                     {"detail", step.detail()}});
     } else {
       ctx.print("[" + std::to_string(step.index()) + "/" + std::to_string(step.total()) + "] " +
                 (step.passed() ? "PASS " : "FAIL ") + step.name() + ": " + step.detail());
@@ -71,11 +70,10 @@ int run_selftest(Context& ctx, const ParsedArgs&) {
   passed &= seen == total && total > 0;
   if (ctx.json()) {
     // The last line is the verdict, so a script reads one object instead of adding up steps.
-    ctx.print(Json::object()
-                  .set("result", passed ? "passed" : "failed")
-                  .set("steps_run", seen)
-                  .set("total", total)
-                  .set("failed_steps", std::move(failed)));
+    ctx.print(Json{{"result", passed ? "passed" : "failed"},
+                   {"steps_run", seen},
+                   {"total", total},
+                   {"failed_steps", std::move(failed)}});
   } else {
     ctx.print(std::string(passed ? "self-test passed" : "self-test FAILED: see the step above"));
   }

@@ -30,11 +30,9 @@ int verify(Context& ctx) {
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
     Json problems = Json::array();
-    for (const auto& p : resp.problems()) problems.push(p);
-    ctx.print(Json::object()
-                  .set("events", resp.events())
-                  .set("intact", resp.problems().empty())
-                  .set("problems", problems));
+    for (const auto& p : resp.problems()) problems.push_back(p);
+    ctx.print(Json{
+        {"events", resp.events()}, {"intact", resp.problems().empty()}, {"problems", problems}});
   } else if (resp.problems().empty()) {
     ctx.print("event log intact: " + std::to_string(resp.events()) + " events, chain verified");
   } else {
@@ -66,16 +64,15 @@ int run_logs(Context& ctx, const ParsedArgs& args) {
   v1::LogEvent e;
   while (reader->Read(&e)) {
     if (ctx.json()) {
-      ctx.print(Json::object()
-                    .set("seq", e.seq())
-                    .set("time", utc(e.wall_ns()))
-                    .set("wall_ns", e.wall_ns())
-                    .set("mono_ns", e.mono_ns())
-                    .set("kind", e.kind())
-                    .set("severity", e.severity())
-                    .set("session_id", e.session_id())
-                    .set("details", e.details())
-                    .set("hash", e.hash()));
+      ctx.print(Json{{"seq", e.seq()},
+                     {"time", utc(e.wall_ns())},
+                     {"wall_ns", e.wall_ns()},
+                     {"mono_ns", e.mono_ns()},
+                     {"kind", e.kind()},
+                     {"severity", e.severity()},
+                     {"session_id", e.session_id()},
+                     {"details", e.details()},
+                     {"hash", e.hash()}});
     } else {
       std::ostringstream o;
       o << e.seq() << "  " << utc(e.wall_ns()) << "  " << e.severity() << "  " << e.kind();

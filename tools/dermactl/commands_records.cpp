@@ -34,11 +34,10 @@ int run_counters(Context& ctx, const ParsedArgs&) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object()
-                  .set("strokes", c.strokes())
-                  .set("motor_run_s", c.motor_run_s())
-                  .set("sessions", c.sessions())
-                  .set("faults", c.faults()));
+    ctx.print(Json{{"strokes", c.strokes()},
+                   {"motor_run_s", c.motor_run_s()},
+                   {"sessions", c.sessions()},
+                   {"faults", c.faults()}});
   } else {
     ctx.print(label_table({{"strokes", std::to_string(c.strokes())},
                            {"motor run time", fixed(c.motor_run_s() / 3600.0, 2) + " h (" +
@@ -60,14 +59,13 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
     for (const auto& a : resp.alarms()) {
-      ctx.print(Json::object()
-                    .set("code", a.code())
-                    .set("priority", priority_name(a.priority()))
-                    .set("text", a.text())
-                    .set("session_id", a.session_id())
-                    .set("raised_at", a.raised_at())
-                    .set("ended_at", a.ended_at())
-                    .set("ended_by", a.ended_by()));
+      ctx.print(Json{{"code", a.code()},
+                     {"priority", priority_name(a.priority())},
+                     {"text", a.text()},
+                     {"session_id", a.session_id()},
+                     {"raised_at", a.raised_at()},
+                     {"ended_at", a.ended_at()},
+                     {"ended_by", a.ended_by()}});
     }
     return kExitOk;
   }
@@ -96,16 +94,15 @@ int run_records(Context& ctx, const ParsedArgs&) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object()
-                  .set("path", info.path())
-                  .set("schema", info.schema())
-                  .set("events", info.events())
-                  .set("size_bytes", info.size_bytes())
-                  .set("max_bytes", info.max_bytes())
-                  .set("writable", info.writable())
-                  .set("last_error", info.last_error())
-                  .set("trusted", info.trusted())
-                  .set("untrusted_why", info.untrusted_why()));
+    ctx.print(Json{{"path", info.path()},
+                   {"schema", info.schema()},
+                   {"events", info.events()},
+                   {"size_bytes", info.size_bytes()},
+                   {"max_bytes", info.max_bytes()},
+                   {"writable", info.writable()},
+                   {"last_error", info.last_error()},
+                   {"trusted", info.trusted()},
+                   {"untrusted_why", info.untrusted_why()}});
     return kExitOk;
   }
   const auto kib = [](int64_t b) { return fixed(static_cast<double>(b) / 1024.0, 0) + " KiB"; };
@@ -131,7 +128,7 @@ int run_records_accept(Context& ctx, const ParsedArgs& args) {
       [&](grpc::ClientContext* cc) { return ctx.client().log().AcceptRecords(cc, req, &resp); });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object().set("accepted", true).set("was", resp.was()));
+    ctx.print(Json{{"accepted", true}, {"was", resp.was()}});
   } else {
     ctx.print("records accepted (they were not trusted: " + resp.was() +
               ")\nacknowledge the alarm: dermactl alarms ack RECORDS_UNTRUSTED\n");

@@ -90,9 +90,10 @@ int run_session_start(Context& ctx, const ParsedArgs& args) {
     exit_code = kExitFailed;
   }
   if (ctx.json()) {
-    ctx.print(session_info_json(info)
-                  .set("owner_token", resp.owner_token())
-                  .set("session_file", file.string()));
+    Json j = session_info_json(info);
+    j["owner_token"] = resp.owner_token();
+    j["session_file"] = file.string();
+    ctx.print(j);
     return exit_code;
   }
   ctx.print("session " + resp.session_id() + " started, state " + state_name(info.state()) +

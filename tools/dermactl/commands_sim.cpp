@@ -19,7 +19,7 @@ int sim_call(Context& ctx, Call&& call, const std::string& confirmation) {
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) { return call(cc, &ack); });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json::object().set("ok", true));
+    ctx.print(Json{{"ok", true}});
   } else {
     ctx.print(confirmation);
   }

@@ -26,31 +26,29 @@ int run_protocols(Context& ctx, const ParsedArgs&) {
     Json list = Json::array();
     for (const auto& p : resp.protocols()) {
       Json types = Json::array();
-      for (int t : p.cartridge_types()) types.push(cartridge_word(t));
+      for (int t : p.cartridge_types()) types.push_back(cartridge_word(t));
       Json zones = Json::array();
       for (const auto& z : p.zones()) {
-        zones.push(Json::object()
-                       .set("zone", z.zone())
-                       .set("depth_min_um", z.depth_min_um())
-                       .set("depth_max_um", z.depth_max_um())
-                       .set("depth_default_um", z.depth_default_um()));
+        zones.push_back(Json{{"zone", z.zone()},
+                             {"depth_min_um", z.depth_min_um()},
+                             {"depth_max_um", z.depth_max_um()},
+                             {"depth_default_um", z.depth_default_um()}});
       }
       Json checklist = Json::array(), materials = Json::array();
-      for (const auto& c : p.checklist()) checklist.push(c);
-      for (const auto& m : p.materials()) materials.push(m);
-      list.push(Json::object()
-                    .set("id", p.id())
-                    .set("name", p.name())
-                    .set("description", p.description())
-                    .set("cartridge_types", types)
-                    .set("zones", zones)
-                    .set("speed_min_hz", p.speed_min_hz())
-                    .set("speed_max_hz", p.speed_max_hz())
-                    .set("speed_default_hz", p.speed_default_hz())
-                    .set("checklist", checklist)
-                    .set("materials", materials));
+      for (const auto& c : p.checklist()) checklist.push_back(c);
+      for (const auto& m : p.materials()) materials.push_back(m);
+      list.push_back(Json{{"id", p.id()},
+                          {"name", p.name()},
+                          {"description", p.description()},
+                          {"cartridge_types", types},
+                          {"zones", zones},
+                          {"speed_min_hz", p.speed_min_hz()},
+                          {"speed_max_hz", p.speed_max_hz()},
+                          {"speed_default_hz", p.speed_default_hz()},
+                          {"checklist", checklist},
+                          {"materials", materials}});
     }
-    ctx.print(Json::object().set("protocols", list));
+    ctx.print(Json{{"protocols", list}});
     return kExitOk;
   }
   std::ostringstream o;
@@ -86,12 +84,10 @@ int run_screen(Context& ctx, const ParsedArgs& args) {
   if (ctx.json()) {
     Json list = Json::array();
     for (const auto& f : resp.findings()) {
-      list.push(Json::object()
-                    .set("rule", f.rule())
-                    .set("severity", severity_name(f.severity()))
-                    .set("reason", f.reason()));
+      list.push_back(Json{
+          {"rule", f.rule()}, {"severity", severity_name(f.severity())}, {"reason", f.reason()}});
     }
-    ctx.print(Json::object().set("findings", list).set("blocked", resp.blocked()));
+    ctx.print(Json{{"findings", list}, {"blocked", resp.blocked()}});
     return kExitOk;
   }
   if (resp.findings().empty()) {

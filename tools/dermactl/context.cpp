@@ -21,7 +21,7 @@ int Context::fail(const grpc::Status& status, bool reason_per_line) {
 }
 
 void Context::print(const Json& j) {
-  std::cout << j.dump() << '\n' << std::flush;
+  std::cout << dump(j) << '\n' << std::flush;
 }
 
 void Context::print(const std::string& text) {

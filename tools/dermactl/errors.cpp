@@ -65,7 +65,7 @@ ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& ta
       r.stderr_line = "dermactl: refused: " + code + detail + "\n";
     }
   }
-  if (json) r.stdout_json = error_json(code, message).dump() + "\n";
+  if (json) r.stdout_json = dump(error_json(code, message)) + "\n";
   return r;
 }
 

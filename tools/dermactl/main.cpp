@@ -61,7 +61,7 @@ bool wants_json(const std::vector<std::string>& args) {
 }
 
 int usage_error(const UsageError& e, bool json) {
-  if (json) std::cout << error_json("USAGE", e.what()).dump() << "\n" << std::flush;
+  if (json) std::cout << dump(error_json("USAGE", e.what())) << "\n" << std::flush;
   const std::string help =
       e.command().empty() ? "dermactl --help" : "dermactl " + e.command() + " --help";
   std::cerr << "dermactl: " << e.what() << "\nTry '" << help << "' for more information.\n";
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     return usage_error(e, wants_json(args));
   } catch (const std::exception& e) {
-    if (wants_json(args)) std::cout << error_json("FAILED", e.what()).dump() << "\n" << std::flush;
+    if (wants_json(args)) std::cout << dump(error_json("FAILED", e.what())) << "\n" << std::flush;
     std::cerr << "dermactl: " << e.what() << "\n";
     return kExitFailed;
   }

@@ -13,7 +13,7 @@ using Rows = std::vector<std::pair<std::string, std::string>>;
 template <class Strings>
 Json string_list(const Strings& items) {
   Json list = Json::array();
-  for (const auto& s : items) list.push(s);
+  for (const auto& s : items) list.push_back(s);
   return list;
 }
 
@@ -70,15 +70,15 @@ std::string session_state_name(v1::SessionState s) {
 
 Json session_info_json(const v1::SessionInfo& s) {
   Json j = Json::object();
-  j.set("session_id", s.session_id());
-  j.set("protocol", s.protocol());
-  j.set("zone", s.zone());
-  j.set("depth_um", s.depth_um());
-  j.set("speed_hz", s.speed_hz());
-  j.set("state", state_name(s.state()));
-  j.set("run_s", s.run_s());
-  j.set("strokes", s.strokes());
-  j.set("active", s.active());
+  j["session_id"] = s.session_id();
+  j["protocol"] = s.protocol();
+  j["zone"] = s.zone();
+  j["depth_um"] = s.depth_um();
+  j["speed_hz"] = s.speed_hz();
+  j["state"] = state_name(s.state());
+  j["run_s"] = s.run_s();
+  j["strokes"] = s.strokes();
+  j["active"] = s.active();
   return j;
 }
 
@@ -104,44 +104,41 @@ std::string session_info_line(const v1::SessionInfo& s) {
 
 Json summary_json(const v1::SessionSummary& s) {
   Json zones = Json::array();
-  for (const auto& z : s.zones())
-    zones.push(Json::object().set("zone", z.zone()).set("run_s", z.run_s()));
+  for (const auto& z : s.zones()) zones.push_back(Json{{"zone", z.zone()}, {"run_s", z.run_s()}});
   Json findings = Json::array();
   for (const auto& f : s.findings()) {
-    findings.push(Json::object()
-                      .set("rule", f.rule())
-                      .set("severity", severity_name(f.severity()))
-                      .set("reason", f.reason()));
+    findings.push_back(Json{
+        {"rule", f.rule()}, {"severity", severity_name(f.severity())}, {"reason", f.reason()}});
   }
   Json materials = Json::array();
   for (const auto& m : s.materials()) {
-    materials.push(Json::object().set("name", m.name()).set("lot", m.lot()));
+    materials.push_back(Json{{"name", m.name()}, {"lot", m.lot()}});
   }
   Json j = Json::object();
-  j.set("session_id", s.session_id());
-  j.set("protocol", s.protocol());
-  j.set("started_at", s.started_at());
-  j.set("ended_at", s.ended_at());
-  j.set("run_s", s.run_s());
-  j.set("zones", std::move(zones));
-  j.set("strokes", s.strokes());
-  j.set("microchannels", s.microchannels());
-  j.set("depth_mean_um", s.depth_mean_um());
-  j.set("depth_worst_dev_um", s.depth_worst_dev_um());
-  j.set("speed_mean_hz", s.speed_mean_hz());
-  j.set("speed_worst_dev_hz", s.speed_worst_dev_hz());
-  j.set("alarms", string_list(s.alarms()));
-  j.set("cartridge_serial", s.cartridge_serial());
-  j.set("needles", s.needles());
-  j.set("findings", std::move(findings));
-  j.set("acknowledged", string_list(s.acknowledged()));
-  j.set("materials", std::move(materials));
-  j.set("aftercare", string_list(s.aftercare()));
-  j.set("operator_id", s.operator_id());
-  j.set("patient_ref", s.patient_ref());
-  j.set("active", s.active());
-  j.set("state", session_state_name(s.state()));
-  j.set("end_reason", s.end_reason());
+  j["session_id"] = s.session_id();
+  j["protocol"] = s.protocol();
+  j["started_at"] = s.started_at();
+  j["ended_at"] = s.ended_at();
+  j["run_s"] = s.run_s();
+  j["zones"] = std::move(zones);
+  j["strokes"] = s.strokes();
+  j["microchannels"] = s.microchannels();
+  j["depth_mean_um"] = s.depth_mean_um();
+  j["depth_worst_dev_um"] = s.depth_worst_dev_um();
+  j["speed_mean_hz"] = s.speed_mean_hz();
+  j["speed_worst_dev_hz"] = s.speed_worst_dev_hz();
+  j["alarms"] = string_list(s.alarms());
+  j["cartridge_serial"] = s.cartridge_serial();
+  j["needles"] = s.needles();
+  j["findings"] = std::move(findings);
+  j["acknowledged"] = string_list(s.acknowledged());
+  j["materials"] = std::move(materials);
+  j["aftercare"] = string_list(s.aftercare());
+  j["operator_id"] = s.operator_id();
+  j["patient_ref"] = s.patient_ref();
+  j["active"] = s.active();
+  j["state"] = session_state_name(s.state());
+  j["end_reason"] = s.end_reason();
   return j;
 }
 

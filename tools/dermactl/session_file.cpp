@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "tools/dermactl/json.hpp"
-#include "tools/dermactl/json_parse.hpp"
 
 namespace dermad::ctl {
 
@@ -79,9 +78,9 @@ void sync_dir(const fs::path& dir) {
   ::close(fd);
 }
 
-const std::string* string_field(const JsonValue& doc, const char* key) {
-  if (!doc.has(key) || !doc[key].is_string()) return nullptr;
-  return &doc[key].string();
+const std::string* string_field(const Json& doc, const char* key) {
+  const auto it = doc.find(key);
+  return it != doc.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
 }
 
 }  // namespace
@@ -122,11 +121,9 @@ void prepare_session_dir(const fs::path& file) {
 
 void write_session_file(const fs::path& file, const SessionRecord& record) {
   prepare_session_dir(file);
-  const std::string text = Json::object()
-                               .set("session_id", record.session_id)
-                               .set("owner_token", record.owner_token)
-                               .set("target", record.target)
-                               .dump() +
+  const std::string text = dump(Json{{"session_id", record.session_id},
+                                     {"owner_token", record.owner_token},
+                                     {"target", record.target}}) +
                            "\n";
   TempFile tmp(file);
   tmp.write_all(text);

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "tools/dermactl/args.hpp"
-#include "tools/dermactl/json_parse.hpp"
+#include "tools/dermactl/json.hpp"
 
 namespace dermad::ctl {
 
@@ -99,26 +99,27 @@ v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::stri
       {"anticoagulant_last_dose", &v1::ScreeningAnswers::set_anticoagulant_last_dose},
       {"retinoid_or_acid_last_use", &v1::ScreeningAnswers::set_retinoid_or_acid_last_use},
       {"sun_exposure_last", &v1::ScreeningAnswers::set_sun_exposure_last}};
-  for (const auto& [key, value] : doc->object()) {
+  for (const auto& [key, value] : doc->items()) {
     bool known = false;
     for (const auto& [name, set] : flags) {
       if (key != name) continue;
-      if (!value.is_bool()) throw UsageError(key + " must be true or false", path);
-      (a.*set)(value.boolean());
+      if (!value.is_boolean()) throw UsageError(key + " must be true or false", path);
+      (a.*set)(value.get<bool>());
       known = true;
     }
     for (const auto& [name, set] : dates) {
       if (key != name) continue;
       known = true;
-      if (std::holds_alternative<std::nullptr_t>(value.v)) continue;  // never
+      if (value.is_null()) continue;  // never
       if (!value.is_string()) throw UsageError(key + " must be a date YYYY-MM-DD or null", path);
-      (a.*set)(parse_date(value.string(), path, key));
+      (a.*set)(parse_date(value.get<std::string>(), path, key));
     }
     if (!known) {
       std::vector<std::string> names;
       for (const auto& f : flags) names.emplace_back(f.first);
       for (const auto& d : dates) names.emplace_back(d.first);
-      throw UsageError("unknown answer " + quoted(key) + did_you_mean(key, names), path);
+      throw UsageError("unknown answer " + quoted(std::string_view(key)) + did_you_mean(key, names),
+                       path);
     }
   }
   return a;
