@@ -38,7 +38,8 @@ std::optional<Json> parse_json(const std::string& text, std::string* error) {
     return Json::parse(text, check);
   } catch (const Refused& e) {
     if (error) *error = e.what();
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // A syntax error, or a number too big for a double (out_of_range, found by fuzzing):
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the
     // library's tag.
     const std::string what = e.what();
