@@ -8,6 +8,7 @@
 #include "daemon/control/alarms.hpp"
 #include "daemon/treatment/wall_time.hpp"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
@@ -23,10 +24,11 @@ namespace {
 class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
  public:
   EventStream(store::Store& store, boost::asio::io_context& io, const v1::ReadEventsRequest& r,
-              std::shared_ptr<void> ticket)
+              store::EventFilter filter, std::shared_ptr<void> ticket)
       : store_(store),
         req_(r),
-        cursor_(r.after_seq()),
+        filter_(std::move(filter)),
+        cursor_(start(store, r, filter_)),
         shared_(std::make_shared<Shared>(io)),
         ticket_(std::move(ticket)) {
     shared_->self = this;
@@ -61,6 +63,14 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   }
 
  private:
+  // After after_seq; with `last`, no earlier than the newest `last` matching events.
+  static int64_t start(store::Store& store, const v1::ReadEventsRequest& r,
+                       const store::EventFilter& f) {
+    if (r.last() == 0) return r.after_seq();
+    const int n = static_cast<int>(std::min<uint32_t>(r.last(), INT32_MAX));
+    return std::max(r.after_seq(), store.seq_before_newest(f, n));
+  }
+
   struct Shared {
     std::mutex mu;
     EventStream* self = nullptr;
@@ -96,7 +106,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     }
     if (cancelled) return finish(grpc::Status::CANCELLED);
     if (buffer_.empty() && (req_.limit() == 0 || sent_ < req_.limit())) {
-      for (auto& e : store_.read(cursor_, 256, req_.session_id())) {
+      for (auto& e : store_.read(cursor_, 256, filter_)) {
         cursor_ = e.seq;
         buffer_.push_back(std::move(e));
       }
@@ -152,6 +162,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
 
   store::Store& store_;
   const v1::ReadEventsRequest req_;
+  const store::EventFilter filter_;
   int64_t cursor_;
   uint32_t sent_ = 0;
   std::deque<store::Event> buffer_;
@@ -174,7 +185,26 @@ grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackSer
     return refused_stream<v1::LogEvent>(
         grpc::Status(grpc::StatusCode::NOT_FOUND, "no session " + req->session_id()));
   }
-  return new EventStream(store_, io_, *req, std::move(ticket));
+  store::EventFilter filter;
+  filter.session_id = req->session_id();
+  filter.kinds.assign(req->kinds().begin(), req->kinds().end());
+  filter.min_severity = req->min_severity();
+  filter.since_wall_ns = req->since_wall_ns();
+  filter.until_wall_ns = req->until_wall_ns();
+  std::string bad;
+  if (!filter.min_severity.empty() &&
+      std::find(std::begin(store::kSeverities), std::end(store::kSeverities),
+                filter.min_severity) == std::end(store::kSeverities)) {
+    bad = "min_severity '" + filter.min_severity + "' is not info, warning or alarm";
+  }
+  if (filter.since_wall_ns != 0 && filter.until_wall_ns != 0 &&
+      filter.until_wall_ns <= filter.since_wall_ns) {
+    bad += (bad.empty() ? "" : "; ") + std::string("until_wall_ns is not after since_wall_ns");
+  }
+  if (!bad.empty()) {
+    return refused_stream<v1::LogEvent>(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, bad));
+  }
+  return new EventStream(store_, io_, *req, std::move(filter), std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* LogService::VerifyLog(grpc::CallbackServerContext* ctx,

@@ -89,35 +89,94 @@ bool Store::append_locked(std::vector<Event>& events, std::string& error) {
   return true;
 }
 
-std::vector<Event> Store::read(int64_t after_seq, int limit, const std::string& session_id) {
+std::vector<Event> Store::read(int64_t after_seq, int limit, const EventFilter& filter) {
   std::lock_guard lock(mu_);
-  return read_locked(after_seq, limit, session_id);
+  return read_locked(after_seq, limit, filter);
 }
 
-std::vector<Event> Store::read_locked(int64_t after_seq, int limit, const std::string& session_id) {
-  return read_events(db_, after_seq, limit, session_id);
+std::vector<Event> Store::read_locked(int64_t after_seq, int limit, const EventFilter& filter) {
+  return read_events(db_, after_seq, limit, filter);
 }
 
-std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
-                               const std::string& session_id) {
+namespace {
+
+// The WHERE clause of `f` after "seq > ?" (or "1"), and the texts and numbers it binds, in
+// order: texts first, then the times.
+struct Where {
+  std::string sql;
+  std::vector<std::string> texts;
+  std::vector<int64_t> times;
+};
+
+Where where_of(const EventFilter& f) {
+  Where w;
+  if (!f.session_id.empty()) {
+    w.sql += " AND session_id = ?";
+    w.texts.push_back(f.session_id);
+  }
+  const auto any_of = [&w](const char* column, const std::vector<std::string>& values) {
+    w.sql += std::string(" AND ") + column + " IN (";
+    for (std::size_t i = 0; i < values.size(); ++i) w.sql += i ? ",?" : "?";
+    w.sql += ")";
+    w.texts.insert(w.texts.end(), values.begin(), values.end());
+  };
+  if (!f.kinds.empty()) any_of("kind", f.kinds);
+  if (!f.min_severity.empty()) {
+    std::vector<std::string> worse;
+    for (const char* s : kSeverities) {
+      if (!worse.empty() || f.min_severity == s) worse.emplace_back(s);
+    }
+    // An unknown severity matches nothing rather than everything.
+    if (worse.empty()) worse.push_back(f.min_severity);
+    any_of("severity", worse);
+  }
+  if (f.since_wall_ns != 0) {
+    w.sql += " AND wall_ns >= ?";
+    w.times.push_back(f.since_wall_ns);
+  }
+  if (f.until_wall_ns != 0) {
+    w.sql += " AND wall_ns < ?";
+    w.times.push_back(f.until_wall_ns);
+  }
+  return w;
+}
+
+// Binds `w`'s values from parameter `first` on; the next free index.
+int bind_where(Stmt& s, const Where& w, int first) {
+  for (const auto& t : w.texts) s.bind(first++, t);
+  for (const auto v : w.times) s.bind(first++, v);
+  return first;
+}
+
+}  // namespace
+
+std::vector<Event> read_events(Db& db, int64_t after_seq, int limit, const EventFilter& filter) {
   std::vector<Event> out;
-  Stmt s(db, session_id.empty()
-                 ? "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
-                   "FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
-                 : "SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
-                   "FROM events WHERE seq > ? AND session_id = ? ORDER BY seq LIMIT ?");
+  const Where w = where_of(filter);
+  Stmt s(db, ("SELECT seq, wall_ns, mono_ns, kind, severity, session_id, details, hash "
+              "FROM events WHERE seq > ?" +
+              w.sql + " ORDER BY seq LIMIT ?")
+                 .c_str());
   if (!s.ok()) return out;
   s.bind(1, after_seq);
-  if (session_id.empty()) {
-    s.bind(2, static_cast<int64_t>(limit));
-  } else {
-    s.bind(2, session_id).bind(3, static_cast<int64_t>(limit));
-  }
+  s.bind(bind_where(s, w, 2), static_cast<int64_t>(limit));
   while (s.step() == SQLITE_ROW) {
     out.push_back({s.int64(0), s.int64(1), s.int64(2), s.text(3), s.text(4),
                    s.is_null(5) ? "" : s.text(5), s.text(6), s.text(7)});
   }
   return out;
+}
+
+int64_t Store::seq_before_newest(const EventFilter& filter, int n) {
+  if (n <= 0) return last_seq();
+  std::lock_guard lock(mu_);
+  const Where w = where_of(filter);
+  Stmt s(
+      db_,
+      ("SELECT seq FROM events WHERE 1" + w.sql + " ORDER BY seq DESC LIMIT 1 OFFSET ?").c_str());
+  if (!s.ok()) return 0;
+  s.bind(bind_where(s, w, 1), static_cast<int64_t>(n));
+  return s.step() == SQLITE_ROW ? s.int64(0) : 0;
 }
 
 std::vector<std::string> Store::verify(int64_t from_seq) {
@@ -132,7 +191,7 @@ std::vector<std::string> verify_chain(Db& db, int64_t from_seq) {
   int64_t after = 0;
   if (from_seq > 0) {
     // From an event an engineer has accepted the records through: its hash as stored.
-    const auto from = read_events(db, from_seq - 1, 1, "");
+    const auto from = read_events(db, from_seq - 1, 1);
     if (from.empty() || from.front().seq != from_seq) {
       return {"event " + std::to_string(from_seq) + ", where the records were accepted, is gone"};
     }
@@ -141,7 +200,7 @@ std::vector<std::string> verify_chain(Db& db, int64_t from_seq) {
     after = from_seq;
   }
   for (;;) {
-    const auto batch = read_events(db, after, 1000, "");
+    const auto batch = read_events(db, after, 1000);
     if (batch.empty()) break;
     for (const auto& e : batch) {
       if (e.seq != expect) {

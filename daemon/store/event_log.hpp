@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dermad::store {
 
@@ -13,10 +15,27 @@ struct Event {
   int64_t wall_ns = 0;
   int64_t mono_ns = 0;
   std::string kind;      // e.g. "state_changed", "alarm_raised", "session_started"
-  std::string severity;  // "info", "warning", "alarm"
+  std::string severity;  // "info", "warning", "alarm" (kSeverities, least first)
   std::string session_id;
   std::string details;  // JSON text
   std::string hash;     // hex SHA-256 of the previous hash and this row's fields
+};
+
+inline constexpr const char* kSeverities[] = {"info", "warning", "alarm"};
+
+// Which events a reader wants; every part left empty or 0 lets all through.
+struct EventFilter {
+  std::string session_id;
+  std::vector<std::string> kinds;  // any of these
+  std::string min_severity;        // this one of kSeverities and the worse ones
+  int64_t since_wall_ns = 0;       // at or after
+  int64_t until_wall_ns = 0;       // before
+
+  static EventFilter of_session(std::string id) {
+    EventFilter f;
+    f.session_id = std::move(id);
+    return f;
+  }
 };
 
 // What the first event chains to.

@@ -67,7 +67,7 @@ bool check_file(const std::string& path, std::string& report);
 // The log's events with seq > after_seq, and its chain from `from_seq` on (Store::read and
 // Store::verify, on any connection: the read-only one of a check too).
 std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
-                               const std::string& session_id = "");
+                               const EventFilter& filter = {});
 std::vector<std::string> verify_chain(Db& db, int64_t from_seq = 0);
 // Whether the counters table agrees with the chain (counters.cpp): strokes and motor run time
 // equal the newest chained `counters` event; sessions and faults equal its totals plus the
@@ -102,8 +102,11 @@ class Store {
     return append(events, Effects{}, error);
   }
   bool append(std::vector<Event>& events, const Effects& fx, std::string& error);
-  // Up to `limit` events with seq > after_seq, in order; only one session's if given.
-  std::vector<Event> read(int64_t after_seq, int limit, const std::string& session_id = "");
+  // Up to `limit` events with seq > after_seq that pass `filter`, in order.
+  std::vector<Event> read(int64_t after_seq, int limit, const EventFilter& filter = {});
+  // Where to read from for the newest `n` events that pass `filter`: the seq just before
+  // the oldest of them (0 when there are n or fewer).
+  int64_t seq_before_newest(const EventFilter& filter, int n);
   int64_t last_seq();
   // Walks the whole chain (from event `from_seq` on, taking that one as it is stored). Empty
   // when intact, else what is wrong (first problem first).
@@ -149,7 +152,7 @@ class Store {
   bool append_locked(std::vector<Event>& events, std::string& error);
   bool apply_locked(const Effects& fx, std::string& error);
   bool chain_counters_locked(int64_t wall_ns, int64_t mono_ns, std::string& error);
-  std::vector<Event> read_locked(int64_t after_seq, int limit, const std::string& session_id);
+  std::vector<Event> read_locked(int64_t after_seq, int limit, const EventFilter& filter);
   std::vector<SessionRow> select_sessions(const char* sql, const std::vector<std::string>& texts,
                                           const std::vector<int64_t>& ints);
   void note_health(bool ok, const std::string& error);

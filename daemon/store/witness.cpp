@@ -61,7 +61,7 @@ Witness witness_of(Store& store) {
   Witness w;
   w.seq = store.last_seq();
   if (w.seq > 0) {
-    const auto e = store.read(w.seq - 1, 1, "");
+    const auto e = store.read(w.seq - 1, 1);
     if (!e.empty()) w.hash = e.front().hash;
   }
   return w;
@@ -87,7 +87,7 @@ std::string witness_problem_in(const std::vector<Event>& e, int64_t last, const 
 
 std::string witness_problem(Store& store, const Witness& w) {
   if (w.seq == 0) return "";
-  return witness_problem_in(store.read(w.seq - 1, 1, ""), store.last_seq(), w);
+  return witness_problem_in(store.read(w.seq - 1, 1), store.last_seq(), w);
 }
 
 bool check_records(const std::string& db_path, const std::string& witness_path,

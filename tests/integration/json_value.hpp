@@ -7,6 +7,7 @@
 
 namespace dermad::test {
 
+using ctl::dump;
 using ctl::Json;
 using ctl::parse_json;
 

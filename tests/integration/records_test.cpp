@@ -11,6 +11,7 @@
 
 #include "daemon/store/store.hpp"
 #include "dermad/v1/device.grpc.pb.h"
+#include "dermad/v1/log.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/json_value.hpp"
@@ -117,6 +118,91 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   r = ctl({"logs", "--verify"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("event 3 does not match its hash"), std::string::npos) << r.out;
+}
+
+TEST(Records, AServiceEngineerFiltersTheLogByKindSeverityTimeAndCount) {
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+  auto ctl = [&daemon](std::vector<std::string> args) {
+    std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  };
+  // Lines of --json logs with these options, parsed.
+  auto events = [&ctl](std::vector<std::string> options) {
+    options.insert(options.begin(), {"--json", "logs"});
+    const CommandResult r = ctl(options);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<Json> out;
+    std::istringstream lines(r.out);
+    for (std::string l; std::getline(lines, l);) {
+      auto j = parse_json(l);
+      EXPECT_TRUE(j) << l;
+      if (j) out.push_back(*j);
+    }
+    return out;
+  };
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // drained every 50 ms
+  const auto all = events({});
+  ASSERT_GE(all.size(), 8u);
+
+  const auto raised = events({"--kind", "alarm_raised"});
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].at("kind"), "alarm_raised");
+  EXPECT_EQ(raised[0].at("details").at("code"), "ESTOP");  // an object, not a string
+
+  const auto two_kinds = events({"--kind", "alarm_raised", "--kind", "alarm_acknowledged"});
+  EXPECT_EQ(two_kinds.size(), 2u);
+
+  const auto severe = events({"--severity", "alarm"});
+  ASSERT_FALSE(severe.empty());
+  for (const auto& e : severe) EXPECT_EQ(e.at("severity"), "alarm") << dump(e);
+  EXPECT_LT(severe.size(), all.size());
+
+  const auto newest = events({"-n", "2"});
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0].at("seq"), all[all.size() - 2].at("seq"));
+  EXPECT_EQ(newest[1].at("seq"), all.back().at("seq"));
+  const auto newest_alarm = events({"--last", "1", "--severity", "warning"});
+  ASSERT_EQ(newest_alarm.size(), 1u);
+  EXPECT_EQ(newest_alarm[0].at("seq"), severe.back().at("seq"));
+
+  EXPECT_EQ(events({"--since", "1h"}).size(), all.size());
+  EXPECT_TRUE(events({"--until", "2020-01-01"}).empty());
+  EXPECT_TRUE(events({"--since", "2200-01-01"}).empty());
+
+  CommandResult r = ctl({"logs", "--severity", "loud"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--severity must be info, warning or alarm, got 'loud'"), std::string::npos)
+      << r.err;
+  r = ctl({"logs", "--since", "yesterday"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--since needs a time"), std::string::npos) << r.err;
+
+  // The daemon holds the same line for a client that is not dermactl.
+  auto log = v1::LogService::NewStub(daemon.channel());
+  const auto refused = [&log](const v1::ReadEventsRequest& req) {
+    grpc::ClientContext cc;
+    auto reader = log->ReadEvents(&cc, req);
+    v1::LogEvent e;
+    while (reader->Read(&e)) {
+    }
+    return reader->Finish();
+  };
+  v1::ReadEventsRequest req;
+  req.set_min_severity("loud");
+  grpc::Status st = refused(req);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "min_severity 'loud' is not info, warning or alarm");
+  req.Clear();
+  req.set_since_wall_ns(2'000);
+  req.set_until_wall_ns(1'000);
+  st = refused(req);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(st.error_message(), "until_wall_ns is not after since_wall_ns");
 }
 
 TEST(Records, DermadCheckSaysWhetherItWouldStartWithoutChangingAnything) {

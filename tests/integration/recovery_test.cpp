@@ -72,7 +72,7 @@ TEST(Recovery, ASessionKilledWhileRunningIsAbortedAtTheNextStartAndItsCartridgeS
     auto e = parse_json(l);
     ASSERT_TRUE(e) << l;
     kinds.push_back(e->at("kind").get<std::string>());
-    tos.push_back(e->at("details").get<std::string>());
+    tos.push_back(dump(e->at("details")));
   }
   ASSERT_GE(kinds.size(), 3u) << r.out;
   EXPECT_EQ(kinds.front(), "state_changed");  // IDLE -> ARMED, then the session's own record

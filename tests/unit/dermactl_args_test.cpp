@@ -61,6 +61,19 @@ TEST(DermactlArgs, NegativeNumberIsAValue) {
   EXPECT_EQ(cl.args.value("depth-um"), "-5");
 }
 
+TEST(DermactlArgs, AShortNameIsItsLongOptionAndRepeatableOptionsKeepEveryValue) {
+  const auto cl = parse({"logs", "-n", "20", "--kind", "alarm_raised", "--kind=state_changed"});
+  EXPECT_EQ(cl.args.value("last"), "20");
+  EXPECT_EQ(cl.args.values("kind"), (std::vector<std::string>{"alarm_raised", "state_changed"}));
+  EXPECT_EQ(std::string(usage_error({"logs", "-n", "1", "--last", "2"}).what()),
+            "option --last given more than once");
+  EXPECT_EQ(std::string(usage_error({"logs", "-n"}).what()), "option --last needs a value (N)");
+  EXPECT_NE(std::string(usage_error({"logs", "-x"}).what()).find("unknown option -x"),
+            std::string::npos);
+  EXPECT_NE(command_help(*parse({"logs"}).command, command_specs()).find("-n, --last N"),
+            std::string::npos);
+}
+
 TEST(DermactlArgs, MissingRequiredOptionIsNamed) {
   const auto e = usage_error({"jog", "--depth-um", "800", "--duration-ms", "3000"});
   EXPECT_NE(std::string(e.what()).find("--speed-hz"), std::string::npos) << e.what();

@@ -104,5 +104,28 @@ TEST(DermactlValues, ScreeningAnswers) {
   EXPECT_THROW(parse_answers("{", "screen"), UsageError);
 }
 
+TEST(DermactlValues, WhenIsAUtcTimeOrAnAge) {
+  const int64_t now = 1'796'220'886'000'000'000;  // 2026-12-02T14:14:46Z
+  EXPECT_EQ(parse_when("2026-12-02", "--since", "logs", now), 1'796'169'600'000'000'000);
+  EXPECT_EQ(parse_when("2026-12-02T14:14", "--since", "logs", now), 1'796'220'840'000'000'000);
+  EXPECT_EQ(parse_when("2026-12-02T14:14:46Z", "--since", "logs", now), now);
+  EXPECT_EQ(parse_when("1970-01-01", "--since", "logs", now), 0);
+  EXPECT_EQ(parse_when("30s", "--since", "logs", now), now - 30'000'000'000);
+  EXPECT_EQ(parse_when("2h", "--since", "logs", now), now - 7'200'000'000'000);
+  EXPECT_EQ(parse_when("7d", "--since", "logs", now), now - 7 * 86'400'000'000'000);
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01", "2026-02-30", "2026-12-02T25:00", "2026-12-02 14:14",
+        "2026-12-02T14:14:46+01:00", "-5m", "5y", "h", "1969-12-31", "2263-01-01", "200000d"}) {
+    EXPECT_THROW(parse_when(bad, "--since", "logs", now), UsageError) << bad;
+  }
+  try {
+    parse_when("soon", "--until", "logs", now);
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "--until needs a time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC), or an age such "
+              "as 30s, 15m, 2h, 7d; got 'soon'");
+  }
+}
+
 }  // namespace
 }  // namespace dermad::ctl

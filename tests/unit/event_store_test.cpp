@@ -117,6 +117,50 @@ TEST_F(EventStoreTest, ANewerSchemaIsRefused) {
   EXPECT_NE(err.find("newer than this dermad"), std::string::npos) << err;
 }
 
+TEST_F(EventStoreTest, AFilterPicksKindsSeveritiesTimesAndTheNewestN) {
+  Store s;
+  std::string err;
+  ASSERT_TRUE(s.open(path_, err)) << err;
+  // seq 1..6: wall times 1000, 2000, ... 6000 ns; severities and kinds mixed.
+  std::vector<Event> v;
+  const std::pair<const char*, const char*> rows[] = {
+      {"state_changed", "info"},  {"alarm_raised", "alarm"}, {"call_refused", "warning"},
+      {"state_changed", "alarm"}, {"alarm_cleared", "info"}, {"alarm_raised", "alarm"}};
+  int64_t t = 0;
+  for (const auto& [kind, severity] : rows) {
+    v.push_back({0, t += 1000, t, kind, severity, "", "{}", ""});
+  }
+  ASSERT_TRUE(s.append(v, err)) << err;
+  const auto seqs = [](const std::vector<Event>& es) {
+    std::vector<int64_t> out;
+    for (const auto& e : es) out.push_back(e.seq);
+    return out;
+  };
+  EventFilter f;
+  f.kinds = {"alarm_raised", "alarm_cleared"};
+  EXPECT_EQ(seqs(s.read(0, 100, f)), (std::vector<int64_t>{2, 5, 6}));
+  f = {};
+  f.min_severity = "warning";
+  EXPECT_EQ(seqs(s.read(0, 100, f)), (std::vector<int64_t>{2, 3, 4, 6}));
+  f.min_severity = "alarm";
+  EXPECT_EQ(seqs(s.read(0, 100, f)), (std::vector<int64_t>{2, 4, 6}));
+  f.min_severity = "nonsense";  // nothing, never everything
+  EXPECT_TRUE(s.read(0, 100, f).empty());
+  f = {};
+  f.since_wall_ns = 2000;
+  f.until_wall_ns = 5000;  // at or after, and before
+  EXPECT_EQ(seqs(s.read(0, 100, f)), (std::vector<int64_t>{2, 3, 4}));
+  EXPECT_EQ(seqs(s.read(2, 100, f)), (std::vector<int64_t>{3, 4}));  // with the cursor
+
+  f = {};
+  f.min_severity = "alarm";
+  EXPECT_EQ(s.seq_before_newest(f, 2), 2);  // read on from 2: events 4 and 6
+  EXPECT_EQ(seqs(s.read(s.seq_before_newest(f, 2), 100, f)), (std::vector<int64_t>{4, 6}));
+  EXPECT_EQ(s.seq_before_newest(f, 3), 0);  // no more than there are
+  EXPECT_EQ(s.seq_before_newest(f, 50), 0);
+  EXPECT_EQ(s.seq_before_newest({}, 1), 5);  // the newest event alone
+}
+
 TEST(ChainHash, IsTheDocumentedTextHashedSoOthersCanCheckIt) {
   // docs/RECORDS.md: PREV|SEQ|WALL_NS|MONO_NS|LEN:KIND|LEN:SEVERITY|LEN:SESSION_ID|LEN:DETAILS
   const Event e{7, 1700000000123456789, 42, "alarm_raised", "alarm", "", R"({"code":"ESTOP"})", ""};

@@ -88,7 +88,7 @@ TEST_F(SessionRecordsTest, OpenSessionsAreAbortedAtTheirLastEventAndTheCartridge
   EXPECT_EQ(r->end_reason, "power cut");
   EXPECT_EQ(r->ended_wall_ns, kT0 + 200);
   EXPECT_TRUE(s.cartridge_used("C1"));
-  const auto e = s.read(0, 10, "S1");
+  const auto e = s.read(0, 10, EventFilter::of_session("S1"));
   ASSERT_EQ(e.size(), 4u);
   EXPECT_EQ(e.back().kind, "session_aborted");
   EXPECT_EQ(e.back().details, R"({"reason":"power cut"})");

@@ -48,12 +48,16 @@ bool consume_option(const std::vector<std::string>& argv, std::size_t& i,
                     const std::vector<OptionSpec>& specs, ParsedArgs& out,
                     const std::string& path) {
   const std::string& arg = argv[i];
-  if (!arg.starts_with("--")) return false;
-  const auto eq = arg.find('=');
-  const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-  const auto spec =
-      std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+  // "-n" is the option whose short name is 'n', as if its long name were given.
+  const bool is_short = arg.size() == 2 && arg[0] == '-' && arg[1] != '-';
+  if (!arg.starts_with("--") && !is_short) return false;
+  const auto eq = is_short ? std::string::npos : arg.find('=');
+  const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) {
+    return is_short ? s.short_name != 0 && s.short_name == arg[1]
+                    : s.name == arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+  });
   if (spec == specs.end()) return false;
+  const std::string& name = spec->name;
   if (spec->value_name.empty()) {
     if (eq != std::string::npos) throw UsageError("option --" + name + " takes no value", path);
     out.set_flag(name);
@@ -106,7 +110,8 @@ void apply_globals(const ParsedArgs& g, GlobalOptions& out, const std::string& p
 }
 
 std::string option_left(const OptionSpec& o) {
-  std::string s = "--" + o.name;
+  std::string s =
+      (o.short_name ? std::string("-") + o.short_name + ", " : std::string()) + "--" + o.name;
   if (!o.value_name.empty()) s += " " + o.value_name;
   return s;
 }

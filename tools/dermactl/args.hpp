@@ -33,6 +33,7 @@ struct OptionSpec {
   // May be given several times (e.g. --ack RULE --ack RULE2); any other option given twice is
   // a usage error rather than a silent "last one wins".
   bool repeatable = false;
+  char short_name = 0;  // e.g. 'n' for -n; 0: none
 };
 
 struct CommandSpec {

@@ -55,12 +55,27 @@ const std::vector<CommandSpec>& command_specs() {
       {"logs",
        "the device's event log: state changes, alarms, sessions, daemon starts and stops",
        "",
-       {{"after", "SEQ", "only events after this sequence number", "0"},
+       {{"last", "N", "only the newest N matching events", "all", false, false, 'n'},
+        {"since", "WHEN", "only events at or after WHEN", ""},
+        {"until", "WHEN", "only events before WHEN", ""},
+        {"kind", "KIND", "only events of this kind, e.g. alarm_raised", "", false, true},
+        {"severity", "LEVEL", "only events this severe or worse: info, warning, alarm", ""},
+        {"session", "ID", "only this session's events", ""},
+        {"after", "SEQ", "only events after this sequence number", "0"},
         {"limit", "N", "at most N events; 0 = all", "0"},
         {"follow", "", "go on with new events as they are stored, until Ctrl-C", ""},
-        {"session", "ID", "only this session's events", ""},
         {"verify", "", "check the hash chain instead: exit 0 when intact, 1 when not", ""}},
-       "With --json, one JSON object per event and line."},
+       "WHEN is a UTC time, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], or an age: 30s, 15m, 2h, 7d.\n"
+       "Kinds: state_changed, alarm_raised, alarm_cleared, alarm_acknowledged,\n"
+       "cartridge_inserted, cartridge_removed, session_started, session_updated,\n"
+       "session_resumed, session_ended, session_aborted, self_test, jog, counters,\n"
+       "daemon_started, daemon_stopped, config_loaded, call_refused, events_lost,\n"
+       "records_untrusted, records_accepted.\n"
+       "Oldest first. With --json, one JSON object per event and line, its details an object.\n"
+       "Examples:\n"
+       "  dermactl logs -n 20 --severity warning\n"
+       "  dermactl logs --kind alarm_raised --since 7d\n"
+       "  dermactl logs --session S20261202-101500-3 --follow"},
       {"sessions",
        "list the recorded sessions: who, when, how they ended",
        "",

@@ -1,8 +1,11 @@
 // logs: LogService.
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <limits>
 #include <sstream>
 
+#include "tools/dermactl/args.hpp"
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/live.hpp"
 #include "tools/dermactl/values.hpp"
@@ -44,11 +47,45 @@ int verify(Context& ctx) {
   return resp.problems().empty() ? kExitOk : kExitFailed;
 }
 
+// The event's details as the object they are; a text that is not JSON stays a string.
+Json details_of(const std::string& text) {
+  auto parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? Json(text) : parsed;
+}
+
+int64_t now_wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 int run_logs(Context& ctx, const ParsedArgs& args) {
   if (args.has("verify")) return verify(ctx);
   v1::ReadEventsRequest req;
+  if (auto n = args.value("last")) {
+    req.set_last(static_cast<uint32_t>(parse_integer(*n, "--last", ctx.path(), 1, 1'000'000)));
+  }
+  const int64_t now = now_wall_ns();
+  if (auto w = args.value("since"))
+    req.set_since_wall_ns(parse_when(*w, "--since", ctx.path(), now));
+  if (auto w = args.value("until"))
+    req.set_until_wall_ns(parse_when(*w, "--until", ctx.path(), now));
+  if (req.since_wall_ns() != 0 && req.until_wall_ns() != 0 &&
+      req.until_wall_ns() <= req.since_wall_ns()) {
+    throw UsageError("--until must be after --since", ctx.path());
+  }
+  for (const auto& k : args.values("kind")) req.add_kinds(k);
+  if (auto sev = args.value("severity")) {
+    const std::vector<std::string> levels = {"info", "warning", "alarm"};
+    if (std::find(levels.begin(), levels.end(), *sev) == levels.end()) {
+      throw UsageError("--severity must be info, warning or alarm, got '" + *sev + "'" +
+                           did_you_mean(*sev, levels),
+                       ctx.path());
+    }
+    req.set_min_severity(*sev);
+  }
   req.set_after_seq(parse_integer(args.value("after").value_or("0"), "--after", ctx.path(), 0,
                                   std::numeric_limits<std::int64_t>::max()));
   req.set_limit(static_cast<uint32_t>(
@@ -71,7 +108,7 @@ int run_logs(Context& ctx, const ParsedArgs& args) {
                      {"kind", e.kind()},
                      {"severity", e.severity()},
                      {"session_id", e.session_id()},
-                     {"details", e.details()},
+                     {"details", details_of(e.details())},
                      {"hash", e.hash()}});
     } else {
       std::ostringstream o;

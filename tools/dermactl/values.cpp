@@ -200,6 +200,61 @@ std::string parse_date(std::string_view text, const std::string& path, std::stri
   return std::string(text);
 }
 
+std::int64_t parse_when(std::string_view text, std::string_view what, const std::string& path,
+                        std::int64_t now_wall_ns) {
+  using namespace std::chrono;
+  const std::string bad = std::string(what) +
+                          " needs a time: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC), or an age "
+                          "such as 30s, 15m, 2h, 7d; got " +
+                          quoted(text);
+  // An age: digits and one unit.
+  if (text.size() >= 2 && std::string_view("smhd").find(text.back()) != std::string_view::npos &&
+      std::isdigit(static_cast<unsigned char>(text.front()))) {
+    const std::int64_t n = parse_integer(text.substr(0, text.size() - 1), what, path, 0, 100'000);
+    const std::int64_t unit_s = text.back() == 's'   ? 1
+                                : text.back() == 'm' ? 60
+                                : text.back() == 'h' ? 3600
+                                                     : 86400;
+    return now_wall_ns - n * unit_s * 1'000'000'000;
+  }
+  if (text.size() < 10) throw UsageError(bad, path);
+  const year_month_day d = [&] {
+    try {
+      parse_date(text.substr(0, 10), path, what);
+    } catch (const UsageError&) {
+      throw UsageError(bad, path);
+    }
+    return year_month_day{year{std::stoi(std::string(text.substr(0, 4)))},
+                          month{static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))))},
+                          day{static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))))}};
+  }();
+  // Unix nanoseconds reach from 1970 to April 2262 in 64 bits.
+  if (d < year_month_day{year{1970} / January / 1} || d > year_month_day{year{2262} / 1 / 1}) {
+    throw UsageError(std::string(what) + " must be between 1970 and 2262, got " + quoted(text),
+                     path);
+  }
+  std::string_view rest = text.substr(10);
+  std::int64_t secs = 0;
+  if (!rest.empty()) {
+    if (rest.back() == 'Z') rest.remove_suffix(1);
+    // "THH:MM" or "THH:MM:SS"
+    if ((rest.size() != 6 && rest.size() != 9) || rest[0] != 'T' || rest[3] != ':' ||
+        (rest.size() == 9 && rest[6] != ':')) {
+      throw UsageError(bad, path);
+    }
+    const auto part = [&](std::size_t pos, int max) {
+      int v = 0;
+      const char* first = rest.data() + pos;
+      const auto [end, ec] = std::from_chars(first, first + 2, v);
+      if (ec != std::errc{} || end != first + 2 || v < 0 || v > max) throw UsageError(bad, path);
+      return v;
+    };
+    secs = part(1, 23) * 3600 + part(4, 59) * 60 + (rest.size() == 9 ? part(7, 59) : 0);
+  }
+  const std::int64_t day_s = sys_days(d).time_since_epoch().count() * std::int64_t{86400};
+  return (day_s + secs) * 1'000'000'000;
+}
+
 std::string format_date(std::chrono::year_month_day d) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),

@@ -40,6 +40,11 @@ v1::SimFault parse_sim_fault(std::string_view text, const std::string& path);
 std::string parse_date(std::string_view text, const std::string& path,
                        std::string_view what = "--expires");
 
+// logs --since/--until: a UTC time YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z], or an age
+// before `now_wall_ns` (30s, 15m, 2h, 7d); Unix nanoseconds.
+std::int64_t parse_when(std::string_view text, std::string_view what, const std::string& path,
+                        std::int64_t now_wall_ns);
+
 std::string format_date(std::chrono::year_month_day d);
 // The same day a year later; 29 February becomes 28 February.
 std::chrono::year_month_day one_year_after(std::chrono::year_month_day d);
