@@ -99,7 +99,10 @@ void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>
                       {"expires", c->expires}, {"checksum_ok", c->checksum_ok}};
   if (!c->problem.empty()) d["problem"] = c->problem;
   r.details = store::details_text(d);
-  if (c->checksum_ok) fx.cartridges_seen.emplace_back(c->serial, r.wall_ns);
+  if (c->checksum_ok) {
+    fx.cartridges_seen.push_back(
+        {c->serial, r.wall_ns, std::string(hal::to_string(c->type)), c->lot, c->needles});
+  }
 }
 
 }  // namespace

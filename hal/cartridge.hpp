@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace dermad::hal {
 
@@ -20,6 +21,14 @@ constexpr const char* to_string(CartridgeType t) {
       break;
   }
   return "unknown";
+}
+
+// The type named by to_string's word; kUnknown for any other text.
+inline CartridgeType cartridge_type_named(std::string_view word) {
+  for (auto t : {CartridgeType::kStandard, CartridgeType::kNano, CartridgeType::kGoldNano}) {
+    if (word == to_string(t)) return t;
+  }
+  return CartridgeType::kUnknown;
 }
 
 // The deepest the needles of a cartridge type may go, whatever a protocol says: a property of

@@ -94,22 +94,23 @@ void fill_common(const control::Snapshot& s, Msg& out, const std::vector<std::st
 
 }  // namespace
 
-void fill_cartridge(const hal::CartridgeInfo& c, v1::Cartridge& out) {
-  out.set_serial(c.serial);
-  switch (c.type) {
+v1::CartridgeType to_proto(hal::CartridgeType t) {
+  switch (t) {
     case hal::CartridgeType::kStandard:
-      out.set_type(v1::CARTRIDGE_TYPE_STANDARD);
-      break;
+      return v1::CARTRIDGE_TYPE_STANDARD;
     case hal::CartridgeType::kNano:
-      out.set_type(v1::CARTRIDGE_TYPE_NANO);
-      break;
+      return v1::CARTRIDGE_TYPE_NANO;
     case hal::CartridgeType::kGoldNano:
-      out.set_type(v1::CARTRIDGE_TYPE_GOLD_NANO);
-      break;
+      return v1::CARTRIDGE_TYPE_GOLD_NANO;
     case hal::CartridgeType::kUnknown:
-      out.set_type(v1::CARTRIDGE_TYPE_UNSPECIFIED);
       break;
   }
+  return v1::CARTRIDGE_TYPE_UNSPECIFIED;
+}
+
+void fill_cartridge(const hal::CartridgeInfo& c, v1::Cartridge& out) {
+  out.set_serial(c.serial);
+  out.set_type(to_proto(c.type));
   out.set_needles(c.needles);
   out.set_lot(c.lot);
   out.set_expires(c.expires);

@@ -13,6 +13,7 @@ namespace dermad::api {
 
 v1::State to_proto(control::State s);
 v1::AlarmPriority to_proto(control::Priority p);
+v1::CartridgeType to_proto(hal::CartridgeType t);
 // `resources` are the HAL's (Hal::resources()): HARDWARE_FAULT's text names the one that failed.
 void fill_status(const control::Snapshot& s, v1::Status& out,
                  const std::vector<std::string>& resources);

@@ -270,6 +270,41 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
   return r;
 }
 
+grpc::ServerUnaryReactor* LogService::ListCartridges(grpc::CallbackServerContext* ctx,
+                                                     const v1::ListCartridgesRequest* req,
+                                                     v1::ListCartridgesResponse* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.ListCartridges", req)) {
+    return finish_now(ctx, *refused);
+  }
+  if (req->limit() > 1000) {
+    return finish_now(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        "limit " + std::to_string(req->limit()) + " is over 1000"));
+  }
+  std::vector<store::CartridgeRecord> found;
+  if (!req->serial().empty()) {
+    auto one = store_.cartridge(req->serial());
+    if (!one) {
+      return finish_now(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                          "no cartridge " + req->serial() + " was ever seen"));
+    }
+    found.push_back(std::move(*one));
+  } else {
+    found = store_.cartridges(req->limit() == 0 ? 100 : static_cast<int>(req->limit()));
+  }
+  for (const auto& c : found) {
+    auto* out = resp->add_cartridges();
+    out->set_serial(c.serial);
+    out->set_type(to_proto(hal::cartridge_type_named(c.type)));
+    out->set_needles(static_cast<uint32_t>(c.needles));
+    out->set_lot(c.lot);
+    out->set_first_seen_at(treatment::rfc3339(treatment::from_wall_ns(c.first_seen_wall_ns)));
+    out->set_first_seen_wall_ns(c.first_seen_wall_ns);
+    out->set_sessions(static_cast<uint32_t>(c.sessions));
+    out->set_used(c.used);
+  }
+  return finish_now(ctx, grpc::Status::OK);
+}
+
 grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext* ctx,
                                                      const v1::GetRecordsInfoRequest* req,
                                                      v1::RecordsInfo* resp) {

@@ -32,6 +32,9 @@ class LogService final : public v1::LogService::CallbackService {
   grpc::ServerUnaryReactor* ListAlarms(grpc::CallbackServerContext* ctx,
                                        const v1::ListAlarmsRequest* req,
                                        v1::ListAlarmsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCartridges(grpc::CallbackServerContext* ctx,
+                                           const v1::ListCartridgesRequest* req,
+                                           v1::ListCartridgesResponse* resp) override;
   grpc::ServerUnaryReactor* AcceptRecords(grpc::CallbackServerContext* ctx,
                                           const v1::AcceptRecordsRequest* req,
                                           v1::AcceptRecordsResponse* resp) override;

@@ -27,6 +27,7 @@ constexpr RpcRole kMatrix[] = {
     {"LogService.GetCounters", Role::kViewer},
     {"LogService.GetRecordsInfo", Role::kEngineer},
     {"LogService.ListAlarms", Role::kClinician},
+    {"LogService.ListCartridges", Role::kClinician},
     {"LogService.AcceptRecords", Role::kEngineer},
     // The simulated pen's switches stand for the operator's hands: a clinician's.
     {"Simulator.SetTrigger", Role::kClinician},

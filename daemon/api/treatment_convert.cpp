@@ -9,23 +9,6 @@
 
 namespace dermad::api {
 
-namespace {
-
-v1::CartridgeType to_proto(hal::CartridgeType t) {
-  switch (t) {
-    case hal::CartridgeType::kStandard:
-      return v1::CARTRIDGE_TYPE_STANDARD;
-    case hal::CartridgeType::kNano:
-      return v1::CARTRIDGE_TYPE_NANO;
-    case hal::CartridgeType::kGoldNano:
-      return v1::CARTRIDGE_TYPE_GOLD_NANO;
-    default:
-      return v1::CARTRIDGE_TYPE_UNSPECIFIED;
-  }
-}
-
-}  // namespace
-
 void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& a,
                         std::string& errors) {
   a.active_infection = in.active_infection();

@@ -18,11 +18,14 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
     up.bind(1, name).bind(2, delta);
     if (!up.ok() || up.step() != SQLITE_DONE) return failed(error);
   }
-  for (const auto& [serial, wall_ns] : fx.cartridges_seen) {
+  for (const auto& c : fx.cartridges_seen) {
+    // A cartridge first registered by a session (no EEPROM data then) learns what it is.
     Stmt ins(db_,
-             "INSERT INTO cartridges(serial, first_seen_wall_ns) VALUES(?, ?) "
-             "ON CONFLICT(serial) DO NOTHING");
-    ins.bind(1, serial).bind(2, wall_ns);
+             "INSERT INTO cartridges(serial, first_seen_wall_ns, type, needles, lot) "
+             "VALUES(?, ?, ?, ?, ?) ON CONFLICT(serial) DO UPDATE SET "
+             "type = COALESCE(type, excluded.type), needles = COALESCE(needles, excluded.needles), "
+             "lot = COALESCE(lot, excluded.lot)");
+    ins.bind(1, c.serial).bind(2, c.wall_ns).bind(3, c.type).bind(4, c.needles).bind(5, c.lot);
     if (!ins.ok() || ins.step() != SQLITE_DONE) return failed(error);
   }
   for (const auto& a : fx.alarms) {

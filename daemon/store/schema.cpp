@@ -46,6 +46,24 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
     // 4: the counters are checked against the chain at start: the newest `counters` event
     // found without a scan. (The upgrade chains the totals it found: migrate().)
     R"(CREATE INDEX events_counters ON events(seq) WHERE kind = 'counters')",
+    // 5: the registry says what each cartridge is (dermactl cartridges); cartridges seen
+    // before are filled in from their first chained insertion with a valid EEPROM.
+    R"(ALTER TABLE cartridges ADD COLUMN type TEXT;
+       ALTER TABLE cartridges ADD COLUMN needles INTEGER;
+       ALTER TABLE cartridges ADD COLUMN lot TEXT;
+       UPDATE cartridges SET
+         type = (SELECT json_extract(details, '$.type') FROM events
+                 WHERE kind = 'cartridge_inserted' AND json_extract(details, '$.checksum_ok')
+                   AND json_extract(details, '$.serial') = cartridges.serial
+                 ORDER BY seq LIMIT 1),
+         needles = (SELECT json_extract(details, '$.needles') FROM events
+                 WHERE kind = 'cartridge_inserted' AND json_extract(details, '$.checksum_ok')
+                   AND json_extract(details, '$.serial') = cartridges.serial
+                 ORDER BY seq LIMIT 1),
+         lot = (SELECT json_extract(details, '$.lot') FROM events
+                 WHERE kind = 'cartridge_inserted' AND json_extract(details, '$.checksum_ok')
+                   AND json_extract(details, '$.serial') = cartridges.serial
+                 ORDER BY seq LIMIT 1))",
 };
 
 }  // namespace

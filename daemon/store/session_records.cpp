@@ -167,12 +167,40 @@ bool Store::cartridge_used(const std::string& serial) {
   return !s.ok() || s.step() == SQLITE_ROW;  // unreadable: treated as used (the safe side)
 }
 
+namespace {
+
+constexpr const char* kCartridgeColumns =
+    "SELECT serial, first_seen_wall_ns, sessions, used, type, needles, lot FROM cartridges ";
+
+CartridgeRecord cartridge_row(Stmt& s) {
+  return CartridgeRecord{s.text(0),
+                         s.int64(1),
+                         s.int64(2),
+                         s.int64(3) != 0,
+                         text_or_empty(s, 4),
+                         text_or_empty(s, 6),
+                         s.is_null(5) ? 0 : s.int64(5)};
+}
+
+}  // namespace
+
 std::optional<CartridgeRecord> Store::cartridge(const std::string& serial) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT first_seen_wall_ns, sessions, used FROM cartridges WHERE serial = ?");
+  Stmt s(db_, (std::string(kCartridgeColumns) + "WHERE serial = ?").c_str());
   s.bind(1, serial);
   if (!s.ok() || s.step() != SQLITE_ROW) return std::nullopt;
-  return CartridgeRecord{serial, s.int64(0), s.int64(1), s.int64(2) != 0};
+  return cartridge_row(s);
+}
+
+std::vector<CartridgeRecord> Store::cartridges(int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<CartridgeRecord> out;
+  Stmt s(db_,
+         (std::string(kCartridgeColumns) + "ORDER BY first_seen_wall_ns DESC, serial DESC LIMIT ?")
+             .c_str());
+  s.bind(1, static_cast<int64_t>(limit));
+  while (s.ok() && s.step() == SQLITE_ROW) out.push_back(cartridge_row(s));
+  return {out.rbegin(), out.rend()};
 }
 
 }  // namespace dermad::store

@@ -19,7 +19,14 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
+
+struct CartridgeSeen {
+  std::string serial;
+  int64_t wall_ns = 0;
+  std::string type, lot;  // as its EEPROM says, e.g. "nano"
+  int64_t needles = 0;
+};
 
 // What an appended batch changes besides the log itself, in the same transaction.
 struct AlarmTransition {
@@ -34,8 +41,8 @@ struct Effects {
   // totals as a `counters` event with these times (chain_counters_locked).
   int64_t wall_ns = 0, mono_ns = 0;
   std::vector<AlarmTransition> alarms;
-  // Cartridges inserted (serial, wall time): registered on first sight.
-  std::vector<std::pair<std::string, int64_t>> cartridges_seen;
+  // Cartridges inserted with a valid EEPROM: registered on first sight.
+  std::vector<CartridgeSeen> cartridges_seen;
 };
 
 struct SessionRow {
@@ -52,6 +59,8 @@ struct CartridgeRecord {
   int64_t first_seen_wall_ns = 0;
   int64_t sessions = 0;
   bool used = false;
+  std::string type, lot;  // empty when never read from its EEPROM (registered by a session)
+  int64_t needles = 0;
 };
 
 struct AlarmRecord {
@@ -134,6 +143,8 @@ class Store {
   std::vector<SessionRow> sessions(int64_t since_wall_ns, int limit);
   bool cartridge_used(const std::string& serial);
   std::optional<CartridgeRecord> cartridge(const std::string& serial);
+  // The registry: the newest `limit` cartridges by first sight, oldest first.
+  std::vector<CartridgeRecord> cartridges(int limit);
 
   // --- counters and alarm history (counters.cpp) ---
   std::map<std::string, int64_t> counters();

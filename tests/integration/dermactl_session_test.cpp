@@ -203,6 +203,23 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
       << "the cartridge went in before the session";
   r = ctl({"logs"}, true);
   EXPECT_NE(r.out.find("cartridge_inserted"), std::string::npos);
+
+  // The registry: what the cartridge is, and that it is spent (#13).
+  r = ctl({"cartridges", "--serial", "D-2"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cart = parse_json(r.out);
+  ASSERT_TRUE(cart) << r.out;
+  EXPECT_EQ(cart->at("type"), "standard");
+  EXPECT_EQ(cart->at("needles"), 36);
+  EXPECT_EQ(cart->at("sessions"), 1);
+  EXPECT_EQ(cart->at("used"), true);
+  r = ctl({"cartridges"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("SERIAL", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("D-2"), std::string::npos) << r.out;
+  r = ctl({"cartridges", "--serial", "NEVER-SEEN"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no cartridge NEVER-SEEN was ever seen"), std::string::npos) << r.err;
 }
 
 }  // namespace

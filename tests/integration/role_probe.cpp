@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
       {"LogService.GetCounters", [&] { return unary(*log, &L::GetCounters); }},
       {"LogService.GetRecordsInfo", [&] { return unary(*log, &L::GetRecordsInfo); }},
       {"LogService.ListAlarms", [&] { return unary(*log, &L::ListAlarms); }},
+      {"LogService.ListCartridges", [&] { return unary(*log, &L::ListCartridges); }},
       {"LogService.AcceptRecords", [&] { return unary(*log, &L::AcceptRecords); }},
       {"Simulator.SetTrigger", [&] { return unary(*sim, &M::SetTrigger); }},
       {"Simulator.SetPedal", [&] { return unary(*sim, &M::SetPedal); }},

@@ -44,6 +44,7 @@ const std::map<std::string, Role> kExpected = {
     {"LogService.GetCounters", kViewer},
     {"LogService.GetRecordsInfo", kEngineer},
     {"LogService.ListAlarms", kClinician},
+    {"LogService.ListCartridges", kClinician},
     {"LogService.AcceptRecords", kEngineer},
     {"Simulator.SetTrigger", kClinician},
     {"Simulator.SetPedal", kClinician},

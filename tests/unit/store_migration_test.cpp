@@ -36,7 +36,16 @@ std::string schema1_with_events() {
   a.hash = chain_hash(kGenesisHash, a);
   Event b{2, 1'700'000'000'100'000'000, 20, "state_changed", "info", "", R"({"to":"IDLE"})", ""};
   b.hash = chain_hash(a.hash, b);
-  Event c{3,
+  Event i{3,
+          1'700'000'000'150'000'000,
+          25,
+          "cartridge_inserted",
+          "info",
+          "",
+          R"({"serial":"CART-OLD","type":"nano","needles":36,"lot":"L7","checksum_ok":true})",
+          ""};
+  i.hash = chain_hash(b.hash, i);
+  Event c{4,
           1'700'000'000'200'000'000,
           30,
           "session_started",
@@ -44,14 +53,14 @@ std::string schema1_with_events() {
           "",
           R"({"protocol":"general","cartridge":"CART-OLD"})",
           ""};
-  c.hash = chain_hash(b.hash, c);
+  c.hash = chain_hash(i.hash, c);
   std::string sql = kSchema1;
-  for (const Event* e : {&a, &b, &c}) {
+  for (const Event* e : {&a, &b, &i, &c}) {
     sql += "INSERT INTO events VALUES(" + std::to_string(e->seq) + "," +
            std::to_string(e->wall_ns) + "," + std::to_string(e->mono_ns) + ",'" + e->kind + "','" +
            e->severity + "',NULL,'" + e->details + "','" + e->hash + "');";
   }
-  sql += "UPDATE meta SET value='3' WHERE key='head_seq';";
+  sql += "UPDATE meta SET value='4' WHERE key='head_seq';";
   sql += "UPDATE meta SET value='" + c.hash + "' WHERE key='head_hash';";
   sql += "INSERT INTO cartridges VALUES('CART-OLD', 1700000000000000000, 1, 1);";
   return sql;
@@ -78,11 +87,18 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
   EXPECT_TRUE(s.verify().empty());
   // Its events, then the counters it had, chained as the baseline they are checked against.
   const auto events = s.read(0, 10);
-  ASSERT_EQ(events.size(), 4u);
-  EXPECT_EQ(events[3].kind, "counters");
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[4].kind, "counters");
   EXPECT_TRUE(s.counters_problems().empty());
   EXPECT_TRUE(s.cartridge_used("CART-OLD"));
   EXPECT_EQ(s.counters().count("motor_run_ms"), 1u);
+  // Schema 5 fills in what the registry's cartridges are from their chained insertion.
+  const auto old = s.cartridge("CART-OLD");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->type, "nano");
+  EXPECT_EQ(old->needles, 36);
+  EXPECT_EQ(old->lot, "L7");
+  EXPECT_EQ(old->sessions, 1);
 
   // The new columns and the chain work on the migrated file.
   SessionRow r{"S1", "", "op", "pt", "general", "CART-NEW", 1'700'000'001'000'000'000, 0, "", ""};
@@ -91,8 +107,22 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
                                R"({"cartridge":"CART-NEW"})", ""},
                               err))
       << err;
-  EXPECT_EQ(s.last_seq(), 5);
+  EXPECT_EQ(s.last_seq(), 6);
   EXPECT_EQ(s.session("S1")->cartridge_serial, "CART-NEW");
+  EXPECT_EQ(s.cartridge("CART-NEW")->type, "");  // registered by its session: not read yet
+  // Its insertion, recorded later, says what it is; the registry keeps its first sight.
+  std::vector<Event> seen{{0, 1'700'000'002'000'000'000, 40, "cartridge_inserted", "info", "",
+                           R"({"serial":"CART-NEW"})", ""}};
+  Effects fx;
+  fx.cartridges_seen.push_back({"CART-NEW", 1'700'000'002'000'000'000, "gold-nano", "G1", 12});
+  ASSERT_TRUE(s.append(seen, fx, err)) << err;
+  const auto listed = s.cartridges(10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].serial, "CART-OLD");  // oldest first
+  EXPECT_EQ(listed[1].type, "gold-nano");
+  EXPECT_EQ(listed[1].needles, 12);
+  EXPECT_EQ(listed[1].first_seen_wall_ns, 1'700'000'001'000'000'000);
+  EXPECT_TRUE(listed[1].used);
   EXPECT_TRUE(s.verify().empty());
   EXPECT_TRUE(s.counters_problems().empty());  // the new session counted from the baseline
 }

@@ -76,6 +76,14 @@ const std::vector<CommandSpec>& command_specs() {
        "  dermactl logs -n 20 --severity warning\n"
        "  dermactl logs --kind alarm_raised --since 7d\n"
        "  dermactl logs --session S20261202-101500-3 --follow"},
+      {"cartridges",
+       "the cartridge registry: every cartridge this pen has seen, and whether it is spent",
+       "",
+       {{"serial", "SERIAL", "only this cartridge (refused, exit 3, if the pen never saw it)", ""},
+        {"limit", "N", "the newest N of them by first sight, 1..1000", "100"}},
+       "Oldest first. Cartridges are single use: a used one may not begin another session.\n"
+       "TYPE is unread for a cartridge whose EEPROM was never read (registered by its\n"
+       "session alone). With --json, one JSON object per cartridge and line."},
       {"sessions",
        "list the recorded sessions: who, when, how they ended",
        "",

@@ -56,6 +56,7 @@ int run_logs(Context& ctx, const ParsedArgs& args);
 int run_sessions(Context& ctx, const ParsedArgs& args);
 int run_counters(Context& ctx, const ParsedArgs& args);
 int run_alarms_history(Context& ctx, const ParsedArgs& args);
+int run_cartridges(Context& ctx, const ParsedArgs& args);
 int run_records(Context& ctx, const ParsedArgs& args);
 int run_records_accept(Context& ctx, const ParsedArgs& args);
 int run_screen(Context& ctx, const ParsedArgs& args);

@@ -87,6 +87,49 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   return kExitOk;
 }
 
+int run_cartridges(Context& ctx, const ParsedArgs& args) {
+  v1::ListCartridgesRequest req;
+  req.set_serial(args.value("serial").value_or(""));
+  req.set_limit(static_cast<uint32_t>(
+      parse_integer(args.value("limit").value_or("100"), "--limit", ctx.path(), 1, 1000)));
+  v1::ListCartridgesResponse resp;
+  auto st = ctx.client().unary(
+      [&](grpc::ClientContext* cc) { return ctx.client().log().ListCartridges(cc, req, &resp); });
+  if (!st.ok()) return ctx.fail(st);
+  // Never read from its EEPROM (registered by its session alone): say so, not "unspecified".
+  const auto type = [](const v1::CartridgeRecord& c) {
+    return c.type() == v1::CARTRIDGE_TYPE_UNSPECIFIED ? std::string("unread")
+                                                      : cartridge_type_name(c.type());
+  };
+  if (ctx.json()) {
+    for (const auto& c : resp.cartridges()) {
+      ctx.print(Json{{"serial", c.serial()},
+                     {"type", type(c)},
+                     {"needles", c.needles()},
+                     {"lot", c.lot()},
+                     {"first_seen_at", c.first_seen_at()},
+                     {"sessions", c.sessions()},
+                     {"used", c.used()}});
+    }
+    return kExitOk;
+  }
+  if (resp.cartridges().empty()) {
+    ctx.print(std::string("no cartridge seen yet"));
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> cells{
+      {"SERIAL", "TYPE", "NEEDLES", "LOT", "FIRST SEEN", "SESSIONS", "USED"}};
+  for (const auto& c : resp.cartridges()) {
+    cells.push_back({c.serial(), type(c), c.needles() ? std::to_string(c.needles()) : "-",
+                     c.lot().empty() ? "-" : c.lot(), c.first_seen_at(),
+                     std::to_string(c.sessions()), c.used() ? "yes" : "no"});
+  }
+  std::string out = grid(cells);
+  out.pop_back();
+  ctx.print(out);
+  return kExitOk;
+}
+
 int run_records(Context& ctx, const ParsedArgs&) {
   v1::RecordsInfo info;
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) {

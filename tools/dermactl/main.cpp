@@ -39,6 +39,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"records", run_records},
       {"records accept", run_records_accept},
       {"alarms history", run_alarms_history},
+      {"cartridges", run_cartridges},
       {"screen", run_screen},
       {"session start", run_session_start},
       {"session update", run_session_update},
