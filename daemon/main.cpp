@@ -30,6 +30,7 @@
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
 #include "daemon/event_recorder.hpp"
+#include "daemon/identity.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/options.hpp"
@@ -173,7 +174,9 @@ int main(int argc, char** argv) {
   hal::sim::SimPen* sim = nullptr;
   hal::linux_hw::LinuxPen* real = nullptr;
   std::string board_label;
+  Identity identity;
   if (opts->sim) {
+    identity = sim_identity();
     hal::sim::SimConfig sim_cfg;
     sim_cfg.seed = opts->seed;
     auto p = std::make_unique<hal::sim::SimPen>(sim_cfg);
@@ -188,6 +191,9 @@ int main(int argc, char** argv) {
     }
     board_label = board.board->name + " (" + opts->board_path + ")";
     log("INFO", "board: " + board_label);
+    std::string problem;
+    identity = board_identity(board.board->serial_file, board.board->hardware_revision, problem);
+    if (!problem.empty()) log("WARNING", "identity: the pen's serial cannot be read: " + problem);
     auto p = std::make_unique<hal::linux_hw::LinuxPen>(std::move(*board.board));
     real = p.get();
     pen = std::move(p);
@@ -307,11 +313,14 @@ int main(int argc, char** argv) {
       store::details_text(
           {{"version", DERMAD_VERSION}, {"backend", pen->name()}, {"board", board_label}}),
       "");
-  recorder.record(
-      "config_loaded", "info",
-      store::details_text({{"protocols", opts->protocols_path},
-                           {"sha256", store::sha256_hex(read_file(opts->protocols_path))}}),
-      "");
+  const std::string protocols_sha256 = store::sha256_hex(read_file(opts->protocols_path));
+  recorder.record("config_loaded", "info",
+                  store::details_text({{"protocols", opts->protocols_path},
+                                       {"sha256", protocols_sha256},
+                                       {"serial", identity.serial},
+                                       {"hardware_revision", identity.hardware_revision},
+                                       {"build", identity.build}}),
+                  "");
   recorder.start();
   witness.start(*core, recorder);
   // Sessions the last run ended but could not record so (the records were full) are
@@ -353,8 +362,30 @@ int main(int argc, char** argv) {
   api::TelemetryHub hub(core->telemetry(), 1e6 / opts->period_us, pen->resources());
   hub.start();
   api::UnixAcceptor unix_socket;
-  api::DeviceService device(gate, port, hub, cartridges,
-                            {pen->name(), board_label, pen->resources(), rt.granted, rt.note});
+  api::DeviceFacts facts;
+  facts.backend = pen->name();
+  facts.board = board_label;
+  facts.resources = pen->resources();
+  facts.realtime = rt.granted;
+  facts.realtime_note = rt.note;
+  facts.serial = identity.serial;
+  facts.hardware_revision = identity.hardware_revision;
+  facts.build = identity.build;
+  facts.started_wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  facts.started_mono_ns = clock.now_ns();
+  // As absolute paths: a service engineer reads them from elsewhere than dermad's folder.
+  const auto absolute = [](const std::string& p) {
+    std::error_code ec;
+    return p.empty() ? p : std::filesystem::absolute(p, ec).lexically_normal().string();
+  };
+  facts.protocols_path = absolute(opts->protocols_path);
+  facts.protocols_sha256 = protocols_sha256;
+  facts.board_path = absolute(opts->board_path);
+  facts.state_dir = absolute(opts->state_dir);
+  facts.socket_path = absolute(opts->socket_path);
+  api::DeviceService device(gate, port, hub, cartridges, std::move(facts));
   api::EngineeringService engineering(
       gate, port, io, [&recorder](const std::string& kind, const std::string& details) {
         recorder.record(kind, "info", details, "");
@@ -366,6 +397,8 @@ int main(int argc, char** argv) {
   api::TreatmentService treatment(gate, *protocols.set, port, cartridges, io, records, recorder,
                                   endings);
   api::LogService logs(gate, records, io, witness, recorder);
+  device.show({[&treatment](v1::ActiveSession& a) { return treatment.active_session(a); },
+               [&records](const std::string& serial) { return records.cartridge_used(serial); }});
 
   std::string error;
   int tcp_port = 0;

@@ -1,5 +1,8 @@
 #include "daemon/api/device_service.hpp"
 
+#include "daemon/control/clock.hpp"
+#include "daemon/treatment/wall_time.hpp"
+
 #include "daemon/api/convert.hpp"
 #include "daemon/api/input_bounds.hpp"
 #include "daemon/api/refused_stream.hpp"
@@ -29,6 +32,16 @@ grpc::ServerUnaryReactor* DeviceService::GetDeviceInfo(grpc::CallbackServerConte
   resp->set_speed_max_hz(cfg.limits.speed_max_hz);
   resp->set_realtime(facts_.realtime);
   resp->set_realtime_note(facts_.realtime_note);
+  resp->set_serial(facts_.serial);
+  resp->set_hardware_revision(facts_.hardware_revision);
+  resp->set_build(facts_.build);
+  resp->set_uptime_s((control::MonotonicClock().now_ns() - facts_.started_mono_ns) / 1'000'000'000);
+  resp->set_started_at(treatment::rfc3339(treatment::from_wall_ns(facts_.started_wall_ns)));
+  resp->set_protocols_path(facts_.protocols_path);
+  resp->set_protocols_sha256(facts_.protocols_sha256);
+  resp->set_board_path(facts_.board_path);
+  resp->set_state_dir(facts_.state_dir);
+  resp->set_socket_path(facts_.socket_path);
   auto* r = ctx->DefaultReactor();
   r->Finish(Status::OK);
   return r;
@@ -51,7 +64,10 @@ grpc::ServerUnaryReactor* DeviceService::GetStatus(grpc::CallbackServerContext* 
   resp->set_board(facts_.board);
   if (const auto c = s.cartridge_present ? cartridges_.current() : std::nullopt) {
     fill_cartridge(*c, *resp->mutable_cartridge());
+    if (views_.cartridge_used)
+      resp->mutable_cartridge()->set_used(views_.cartridge_used(c->serial));
   }
+  if (v1::ActiveSession a; views_.session && views_.session(a)) *resp->mutable_session() = a;
   r->Finish(Status::OK);
   return r;
 }

@@ -1,6 +1,8 @@
 // DeviceService: device info, status, telemetry streams and alarm acknowledgement.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,18 @@ struct DeviceFacts {
   std::vector<std::string> resources;  // the HAL's, for HARDWARE_FAULT's text
   bool realtime = false;
   std::string realtime_note;
+  // Identity and configuration, for `dermactl info`.
+  std::string serial, hardware_revision, build;
+  int64_t started_wall_ns = 0, started_mono_ns = 0;
+  std::string protocols_path, protocols_sha256, board_path, state_dir, socket_path;
+};
+
+// What the status says of the active session and of the cartridge's use: the treatment
+// service and the records know them, and are built after this service. Called on gRPC
+// threads.
+struct StatusViews {
+  std::function<bool(v1::ActiveSession&)> session;         // false while none is active
+  std::function<bool(const std::string&)> cartridge_used;  // by its serial
 };
 
 class DeviceService final : public v1::DeviceService::CallbackService {
@@ -25,6 +39,9 @@ class DeviceService final : public v1::DeviceService::CallbackService {
   DeviceService(Gate& gate, CommandPort& port, TelemetryHub& hub, const CartridgeCache& cartridges,
                 DeviceFacts facts)
       : gate_(gate), port_(port), hub_(hub), cartridges_(cartridges), facts_(std::move(facts)) {}
+
+  // Before the server starts.
+  void show(StatusViews views) { views_ = std::move(views); }
 
   grpc::ServerUnaryReactor* GetDeviceInfo(grpc::CallbackServerContext* ctx,
                                           const v1::GetDeviceInfoRequest* req,
@@ -43,6 +60,7 @@ class DeviceService final : public v1::DeviceService::CallbackService {
   TelemetryHub& hub_;
   const CartridgeCache& cartridges_;
   DeviceFacts facts_;
+  StatusViews views_;
 };
 
 }  // namespace dermad::api

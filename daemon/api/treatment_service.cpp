@@ -3,6 +3,7 @@
 #include "daemon/api/convert.hpp"
 #include "daemon/api/status_codes.hpp"
 #include "daemon/api/treatment_convert.hpp"
+#include "daemon/control/clock.hpp"
 #include "daemon/log.hpp"
 #include "daemon/treatment/screening.hpp"
 
@@ -46,6 +47,19 @@ void TreatmentService::feed() {
   feeder_->async_wait([this, keep = feeder_](const boost::system::error_code& ec) {
     if (!ec) feed();
   });
+}
+
+bool TreatmentService::active_session(v1::ActiveSession& out) {
+  const auto cur = sessions_.current();
+  if (!cur) return false;
+  out.set_session_id(cur->id);
+  out.set_protocol(cur->request.protocol);
+  out.set_zone(cur->zone);
+  out.set_depth_um(cur->depth_um);
+  out.set_speed_hz(cur->speed_hz);
+  out.set_operator_id(cur->request.operator_id);
+  out.set_owner_linked(port_.core().link_alive(control::MonotonicClock().now_ns()));
+  return true;
 }
 
 int TreatmentService::state() const {

@@ -17,6 +17,7 @@
 #include "daemon/store/store.hpp"
 #include "daemon/treatment/protocols.hpp"
 #include "daemon/treatment/sessions.hpp"
+#include "dermad/v1/device.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "hal/hal.hpp"
 
@@ -55,6 +56,9 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
                                          v1::ListSessionsResponse* resp) override;
   grpc::ServerBidiReactor<v1::LinkBeat, v1::SessionInfo>* Link(
       grpc::CallbackServerContext* ctx) override;
+
+  // The active session as the status shows it; false while none is.
+  bool active_session(v1::ActiveSession& out);
 
   // The daemon is stopping: open links end UNAVAILABLE within one state period.
   void stopping() { stopping_.store(true); }

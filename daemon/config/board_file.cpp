@@ -63,10 +63,23 @@ class Checker {
     eeprom(b, spec);
     stepper(b, spec);
     mechanics(b, spec);
+    identity(b, spec);
     return spec;
   }
 
  private:
+  void identity(const v1::Board& b, BoardSpec& spec) {
+    if (!b.has_identity()) return;
+    const auto& id = b.identity();
+    spec.serial_file = id.serial_file();
+    spec.hardware_revision = id.hardware_revision();
+    if (!id.serial_file().empty() && !is_path_under(id.serial_file(), "/")) {
+      error(line_of(nested(&root_, b, "identity", -1), id, "serial_file", -1, 1),
+            "identity.serial_file",
+            "must be an absolute path without '..', got '" + id.serial_file() + "'");
+    }
+  }
+
   void error(int line, const std::string& field, const std::string& msg) {
     errors_.push_back(source_ + ":" + std::to_string(line) + ": " + field + ": " + msg);
   }

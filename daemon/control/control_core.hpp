@@ -54,6 +54,10 @@ class ControlCore {
     while (t_ns > cur && !link_beat_ns_.compare_exchange_weak(cur, t_ns)) {
     }
   }
+  // Whether the owner read a state within the link timeout before `now_ns`, any thread.
+  bool link_alive(int64_t now_ns) const {
+    return now_ns - link_beat_ns_.load(std::memory_order_relaxed) <= cfg_.link_timeout_ns;
+  }
   // Whether the durable records can be written (the recorder's last write), any thread.
   void records_ok(bool ok) { records_ok_.store(ok, std::memory_order_relaxed); }
   // Whether the records passed their checks at start (chain, witness) or an engineer has
@@ -75,9 +79,6 @@ class ControlCore {
   void emit(ControlEvent e);
   void record_changes(int64_t now_ns);
   uint32_t device_limit_bits(int32_t depth_um, double speed_hz) const;
-  bool link_alive(int64_t now_ns) const {
-    return now_ns - link_beat_ns_.load(std::memory_order_relaxed) <= cfg_.link_timeout_ns;
-  }
 
   hal::Hal& hal_;
   ControlConfig cfg_;

@@ -93,6 +93,8 @@ struct BoardSpec {
   int eeprom_line = 0;
   StepperTiming stepper;
   Geometry geometry;
+  std::string serial_file;  // the pen's serial number is this file's first line
+  std::string hardware_revision;
 
   const LineSpec& out(OutputSignal s) const { return outputs[static_cast<std::size_t>(s)]; }
   const LineSpec& in(InputSignal s) const { return inputs[static_cast<std::size_t>(s)]; }

@@ -132,12 +132,19 @@ struct Daemon {
     auto journal = [this](const std::string& kind, const std::string& details) {
       recorder->record(kind, "info", details, "");
     };
-    services.push_back(std::make_unique<api::DeviceService>(
-        *gate, *port, *hub, cartridges, api::DeviceFacts{"sim", "", {}, false, "fuzzing"}));
+    api::DeviceFacts facts;
+    facts.backend = "sim";
+    facts.realtime_note = "fuzzing";
+    auto device = std::make_unique<api::DeviceService>(*gate, *port, *hub, cartridges, facts);
+    auto treatment = std::make_unique<api::TreatmentService>(
+        *gate, *protocols.set, *port, cartridges, io, records, *recorder, endings);
+    // As dermad wires them: the status shows the session and the cartridge's use.
+    device->show({[t = treatment.get()](v1::ActiveSession& a) { return t->active_session(a); },
+                  [this](const std::string& serial) { return records.cartridge_used(serial); }});
+    services.push_back(std::move(device));
     services.push_back(std::make_unique<api::EngineeringService>(*gate, *port, io, journal));
     services.push_back(std::make_unique<api::SimulatorService>(*gate, pen, cartridges, io));
-    services.push_back(std::make_unique<api::TreatmentService>(
-        *gate, *protocols.set, *port, cartridges, io, records, *recorder, endings));
+    services.push_back(std::move(treatment));
     services.push_back(std::make_unique<api::LogService>(*gate, records, io, *witness, *recorder));
     io_thread = std::thread([this] { io.run(); });
 

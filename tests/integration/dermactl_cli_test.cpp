@@ -65,6 +65,33 @@ TEST_F(DermactlCli, JsonStatusIsOneObjectWithTheDocumentedKeys) {
   EXPECT_NE(human.out.find("Hz"), std::string::npos);
 }
 
+TEST_F(DermactlCli, InfoSaysWhoThePenIsWhatItRunsAndWhereItsConfigurationIs) {
+  const CommandResult r = ctl({"info"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j) << r.out;
+  EXPECT_EQ(j->at("serial").get<std::string>().rfind("SIM-", 0), 0u) << r.out;
+  EXPECT_EQ(j->at("serial").get<std::string>().size(), 12u) << r.out;
+  EXPECT_EQ(j->at("hardware_revision"), "sim");
+  EXPECT_FALSE(j->at("build").get<std::string>().empty());
+  EXPECT_GE(j->at("uptime_s").get<int64_t>(), 0);
+  EXPECT_EQ(j->at("started_at").get<std::string>().size(), 20u) << r.out;  // ...T..:..:..Z
+  EXPECT_EQ(j->at("state_dir"), daemon.state_dir());
+  EXPECT_EQ(j->at("socket_path"), daemon.socket_path());
+  EXPECT_EQ(j->at("board_path"), "");
+  // The hash of the protocols file the daemon loaded, as anyone can check it.
+  const std::string protocols = j->at("protocols_path").get<std::string>();
+  EXPECT_EQ(protocols.front(), '/');
+  const CommandResult sum = run_command({"/usr/bin/sha256sum", protocols});
+  ASSERT_EQ(sum.exit_code, 0) << sum.err;
+  EXPECT_EQ(j->at("protocols_sha256"), sum.out.substr(0, 64));
+  const CommandResult human = ctl({"info"});
+  for (const char* row : {"serial", "hardware revision", "build", "up since", "protocols sha256",
+                          "records", "socket"}) {
+    EXPECT_NE(human.out.find(row), std::string::npos) << row << "\n" << human.out;
+  }
+}
+
 TEST_F(DermactlCli, JsonWatchPrintsOneObjectPerSample) {
   const CommandResult r = ctl({"watch", "--rate", "200", "--count", "400"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -122,6 +122,18 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   auto started = parse_json(r.out);
   ASSERT_TRUE(started && started->contains("session_id")) << r.out;
   EXPECT_EQ(started->at("state").get<std::string>(), "ARMED");
+  // The status names the session, says nobody holds its link yet, and that the cartridge
+  // is spent now (#13).
+  {
+    const Json st = status();
+    ASSERT_TRUE(st.at("session").is_object()) << dump(st);
+    EXPECT_EQ(st.at("session").at("session_id"), started->at("session_id"));
+    EXPECT_EQ(st.at("session").at("zone"), "cheeks");
+    EXPECT_EQ(st.at("session").at("owner_linked"), false);
+    EXPECT_EQ(st.at("cartridge").at("used"), true);
+    const CommandResult text = ctl({"status"});
+    EXPECT_NE(text.out.find("owner NOT linked"), std::string::npos) << text.out;
+  }
 
   // The owner's link: `session attach` held open in the background.
   const auto attach = argv({"session", "attach"}, true);
@@ -136,6 +148,7 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
     _exit(127);
   }
   ASSERT_TRUE(press_until_running());
+  EXPECT_EQ(status().at("session").at("owner_linked"), true);  // attach reads the link
   std::this_thread::sleep_for(2s);
   r = ctl({"session", "update", "--zone", "chin"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;

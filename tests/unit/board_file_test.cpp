@@ -177,6 +177,23 @@ TEST(BoardFile, EveryBadValueIsNamedWithItsLineAndField) {
   }
 }
 
+TEST(BoardFile, TheIdentityNamesAnAbsoluteSerialFile) {
+  auto ok =
+      parse_board(vm_board_with("name:", "name: \"vm\"") +
+                      "identity { serial_file: \"/etc/machine-id\" hardware_revision: \"B\" }\n",
+                  "f");
+  ASSERT_TRUE(ok.board) << all(ok);
+  EXPECT_EQ(ok.board->serial_file, "/etc/machine-id");
+  EXPECT_EQ(ok.board->hardware_revision, "B");
+  const auto text =
+      vm_board_with("name:", "name: \"vm\"") + "identity {\n  serial_file: \"serial\"\n}\n";
+  const auto bad = parse_board(text, "f");
+  ASSERT_FALSE(bad.board);
+  EXPECT_EQ(all(bad), "f:" + std::to_string(line_of(text, "  serial_file")) +
+                          ": identity.serial_file: must be an absolute path without '..', got "
+                          "'serial'\n");
+}
+
 TEST(BoardFile, SyntaxErrorsNameLineAndColumn) {
   const auto r = parse_board("name: \"x\"\noutput { signal: NOPE }\n", "f");
   ASSERT_FALSE(r.board);

@@ -144,7 +144,10 @@ TEST(DermactlRender, InfoJsonUsesProtoFieldNames) {
             "{\"version\":\"0.1.0\",\"backend\":\"\",\"board\":\"\",\"loop_period_us\":0,"
             "\"tach_edges_per_rev\":0,\"depth_min_um\":0,\"depth_max_um\":0,"
             "\"speed_min_hz\":0.0,\"speed_max_hz\":0.0,\"realtime\":false,"
-            "\"realtime_note\":\"no CAP_SYS_NICE\"}");
+            "\"realtime_note\":\"no CAP_SYS_NICE\",\"serial\":\"\",\"hardware_revision\":\"\","
+            "\"build\":\"\",\"uptime_s\":0,\"started_at\":\"\",\"protocols_path\":\"\","
+            "\"protocols_sha256\":\"\",\"board_path\":\"\",\"state_dir\":\"\","
+            "\"socket_path\":\"\"}");
 }
 
 TEST(DermactlRender, ErrorJsonSplitsReasons) {

@@ -81,9 +81,22 @@ Json status_json(const v1::Status& s) {
     cj["expires"] = c.expires();
     cj["valid"] = c.valid();
     cj["problem"] = c.problem();
+    cj["used"] = c.used();
     j["cartridge"] = std::move(cj);
   } else {
     j["cartridge"] = nullptr;
+  }
+  if (s.has_session()) {
+    const auto& a = s.session();
+    j["session"] = Json{{"session_id", a.session_id()},
+                        {"protocol", a.protocol()},
+                        {"zone", a.zone()},
+                        {"depth_um", a.depth_um()},
+                        {"speed_hz", a.speed_hz()},
+                        {"owner_linked", a.owner_linked()},
+                        {"operator_id", a.operator_id()}};
+  } else {
+    j["session"] = nullptr;
   }
   j["homed"] = s.homed();
   j["strokes"] = s.strokes();
@@ -125,6 +138,16 @@ Json info_json(const v1::DeviceInfo& info) {
   j["speed_max_hz"] = info.speed_max_hz();
   j["realtime"] = info.realtime();
   j["realtime_note"] = info.realtime_note();
+  j["serial"] = info.serial();
+  j["hardware_revision"] = info.hardware_revision();
+  j["build"] = info.build();
+  j["uptime_s"] = info.uptime_s();
+  j["started_at"] = info.started_at();
+  j["protocols_path"] = info.protocols_path();
+  j["protocols_sha256"] = info.protocols_sha256();
+  j["board_path"] = info.board_path();
+  j["state_dir"] = info.state_dir();
+  j["socket_path"] = info.socket_path();
   return j;
 }
 

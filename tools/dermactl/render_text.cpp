@@ -64,8 +64,12 @@ void add_measurement_rows(Rows& rows, const Msg& m) {
   rows.emplace_back("inputs", inputs_text(m.inputs()));
 }
 
+// "none", or the codes: "2 active: ESTOP, LINK_LOST".
 std::string alarms_summary(const Alarms& alarms) {
-  return alarms.empty() ? "none" : std::to_string(alarms.size()) + " active";
+  if (alarms.empty()) return "none";
+  std::string codes;
+  for (const auto& a : alarms) codes += (codes.empty() ? "" : ", ") + a.code();
+  return std::to_string(alarms.size()) + " active: " + codes;
 }
 
 }  // namespace
@@ -133,7 +137,15 @@ std::string cartridge_type_name(v1::CartridgeType t) {
 std::string cartridge_text(const v1::Cartridge& c) {
   if (!c.valid()) return "INVALID: " + (c.problem().empty() ? "unreadable EEPROM" : c.problem());
   return c.serial() + ", " + cartridge_type_name(c.type()) + ", " + std::to_string(c.needles()) +
-         " needles, lot " + (c.lot().empty() ? "-" : c.lot()) + ", expires " + c.expires();
+         " needles, lot " + (c.lot().empty() ? "-" : c.lot()) + ", expires " + c.expires() +
+         (c.used() ? ", USED (single use: no new session)" : ", unused");
+}
+
+static std::string session_row_text(const v1::ActiveSession& a) {
+  return a.session_id() + ", " + a.protocol() + ", zone " + a.zone() + ", " +
+         std::to_string(a.depth_um()) + " um, " + fixed(a.speed_hz(), 1) + " Hz, owner " +
+         (a.owner_linked() ? "linked" : "NOT linked (no tablet reads the session)") +
+         (a.operator_id().empty() ? "" : ", operator " + a.operator_id());
 }
 
 std::string status_text(const v1::Status& s) {
@@ -141,6 +153,7 @@ std::string status_text(const v1::Status& s) {
   rows.emplace_back("state", state_name(s.state()));
   rows.emplace_back("backend",
                     s.board().empty() ? s.backend() : s.backend() + ", board " + s.board());
+  rows.emplace_back("session", s.has_session() ? session_row_text(s.session()) : "none");
   rows.emplace_back("cartridge", s.has_cartridge()                ? cartridge_text(s.cartridge())
                                  : s.inputs().cartridge_present() ? "in, being read"
                                                                   : "none");
@@ -177,6 +190,15 @@ std::string info_text(const v1::DeviceInfo& info) {
   std::string rt = yes_no(info.realtime());
   if (!info.realtime_note().empty()) rt += " (" + info.realtime_note() + ")";
   rows.emplace_back("realtime", rt);
+  rows.emplace_back("serial", info.serial());
+  rows.emplace_back("hardware revision", info.hardware_revision());
+  rows.emplace_back("build", info.build());
+  rows.emplace_back("up since", info.started_at() + " (" + std::to_string(info.uptime_s()) + " s)");
+  rows.emplace_back("protocols", info.protocols_path());
+  rows.emplace_back("protocols sha256", info.protocols_sha256());
+  if (!info.board_path().empty()) rows.emplace_back("board file", info.board_path());
+  rows.emplace_back("records", info.state_dir());
+  rows.emplace_back("socket", info.socket_path());
   return label_table(rows);
 }
 
