@@ -64,4 +64,19 @@ grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* c
   return r;
 }
 
+grpc::ServerUnaryReactor* EngineeringService::StopServiceRun(grpc::CallbackServerContext* ctx,
+                                                             const v1::StopServiceRunRequest* req,
+                                                             v1::StopServiceRunResponse*) {
+  if (auto refused = gate_.admit(ctx, "EngineeringService.StopServiceRun", req)) {
+    return finish_now(ctx, *refused);
+  }
+  auto* r = ctx->DefaultReactor();
+  control::Command c;
+  c.kind = control::CommandKind::kStopService;
+  port_.submit(c, [r](control::Verdict v, uint32_t detail) {
+    r->Finish(verdict_status(v, detail, "stopping the service run"));
+  });
+  return r;
+}
+
 }  // namespace dermad::api

@@ -20,6 +20,9 @@ class EngineeringService final : public v1::EngineeringService::CallbackService 
 
   grpc::ServerUnaryReactor* Jog(grpc::CallbackServerContext* ctx, const v1::JogRequest* req,
                                 v1::JogResponse* resp) override;
+  grpc::ServerUnaryReactor* StopServiceRun(grpc::CallbackServerContext* ctx,
+                                           const v1::StopServiceRunRequest* req,
+                                           v1::StopServiceRunResponse* resp) override;
   grpc::ServerWriteReactor<v1::SelfTestStep>* SelfTest(grpc::CallbackServerContext* ctx,
                                                        const v1::SelfTestRequest* req) override {
     Gate::Ticket ticket;

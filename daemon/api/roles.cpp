@@ -21,6 +21,7 @@ constexpr RpcRole kMatrix[] = {
     {"TreatmentService.ListSessions", Role::kClinician},
     {"TreatmentService.Link", Role::kClinician},
     {"EngineeringService.Jog", Role::kEngineer},
+    {"EngineeringService.StopServiceRun", Role::kEngineer},
     {"EngineeringService.SelfTest", Role::kEngineer},
     {"LogService.ReadEvents", Role::kEngineer},  // events carry patient references
     {"LogService.VerifyLog", Role::kEngineer},

@@ -9,7 +9,15 @@
 
 namespace dermad::control {
 
-enum class CommandKind : uint8_t { kJog, kAcknowledge, kSafeStop, kArm, kUpdate, kDisarm };
+enum class CommandKind : uint8_t {
+  kJog,
+  kAcknowledge,
+  kSafeStop,
+  kArm,
+  kUpdate,
+  kDisarm,
+  kStopService,  // an engineer ends a service run early
+};
 
 struct Command {
   CommandKind kind = CommandKind::kSafeStop;

@@ -111,6 +111,15 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       armed_.disarm();
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
+    case CommandKind::kStopService:
+      // Ended as its time running out would end it: IDLE, drive off, needles retracted.
+      if (s != State::kService) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      supervisor_.request(State::kIdle);
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
     case CommandKind::kSafeStop:
       stopping_ = true;
       if (s == State::kService || s == State::kArmed || s == State::kRunning) {

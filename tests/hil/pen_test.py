@@ -182,7 +182,8 @@ def run(pen):
           "the watchdog kick line toggles while the loop runs healthy")
 
     # 2. The needle drive at 100 Hz, closed loop, and a depth move to 1000 um.
-    r = pen.dermactl("jog", "--depth-um", "1000", "--speed-hz", "100", "--duration-ms", "10000")
+    r = pen.dermactl("jog", "--detach", "--depth-um", "1000", "--speed-hz", "100",
+                     "--duration-ms", "10000")
     check(r.returncode == 0, "a 10 s service run at 1000 um and 100 Hz is accepted")
     s = pen.wait_status(lambda s: s["motor_enabled"] and abs(s["speed_hz"] - 100) < 2, 10,
                         "the drive at speed")
@@ -254,7 +255,7 @@ def run(pen):
 
     # 5. The watchdog line stops toggling in FAULT (a jammed cam: MOTOR_STALL).
     check(pen.ack_until_idle(20) is not None, "IDLE before the service run")
-    pen.dermactl("jog", "--depth-um", "500", "--speed-hz", "100", "--duration-ms", "10000")
+    pen.dermactl("jog", "--detach", "--depth-um", "500", "--speed-hz", "100", "--duration-ms", "10000")
     pen.wait_status(lambda s: s["motor_enabled"], 10, "the drive on")
     pen.tell_plant("jam on")
     s = pen.wait_status(lambda s: s["state"] == "FAULT", 10, "FAULT")

@@ -1,12 +1,16 @@
 // dermactl against the real `dermad --sim`, as a service engineer uses it.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/json_value.hpp"
@@ -123,7 +127,8 @@ TEST_F(DermactlCli, JsonWatchPrintsOneObjectPerSample) {
 }
 
 TEST_F(DermactlCli, JogThenEstopThenAcknowledge) {
-  CommandResult r = ctl({"jog", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "3000"});
+  CommandResult r =
+      ctl({"jog", "--detach", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "3000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Watch until the run is on target: 100 Hz +/-2 %, 800 um +/-20 um.
   r = ctl({"watch", "--rate", "100", "--count", "150"}, true);
@@ -182,6 +187,92 @@ TEST_F(DermactlCli, BadUsageAndRefusalsHaveTheirExitCodes) {
   const CommandResult help = ctl({"jog", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--depth-um"), std::string::npos);
+}
+
+// A dermactl started in the background, its stdout in a file, that a test can signal.
+struct Background {
+  pid_t pid = -1;
+  std::string out_path;
+  int wait_exit() {
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+  std::string out() const {
+    std::ifstream in(out_path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+};
+
+Background start_background(const std::vector<std::string>& argv, const std::string& out_path) {
+  Background b;
+  b.out_path = out_path;
+  b.pid = fork();
+  if (b.pid == 0) {
+    const int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  return b;
+}
+
+TEST_F(DermactlCli, JogFollowsTheRunToItsEndAndCtrlCStopsIt) {
+  // To the end: exit 0 once the device is IDLE again.
+  CommandResult r =
+      ctl({"jog", "--depth-um", "600", "--speed-hz", "80", "--duration-ms", "300"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto out = lines(r.out);
+  ASSERT_EQ(out.size(), 2u) << r.out;
+  EXPECT_TRUE(parse_json(out[0])->contains("started_t_ns"));
+  EXPECT_EQ(parse_json(out[1])->at("jog"), "done") << r.out;
+  EXPECT_EQ(status().at("state"), "IDLE");
+
+  // Ctrl-C: the run stops long before its 10 s, the drive off and the needles going home.
+  const std::vector<std::string> jog = {
+      DERMACTL_BIN, "--socket", daemon.socket_path(), "--json", "jog", "--depth-um", "800",
+      "--speed-hz", "100",      "--duration-ms",      "10000"};
+  Background b = start_background(jog, daemon.state_dir() + "/jog.out");
+  bool driving = false;
+  for (int i = 0; i < 100 && !driving; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    driving = status().at("motor_enabled").get<bool>();
+  }
+  ASSERT_TRUE(driving);
+  ASSERT_EQ(kill(b.pid, SIGINT), 0);
+  EXPECT_EQ(b.wait_exit(), 0) << b.out();
+  const Json st = status();
+  EXPECT_EQ(st.at("state"), "IDLE") << dump(st);
+  EXPECT_FALSE(st.at("motor_enabled").get<bool>());
+  out = lines(b.out());
+  ASSERT_EQ(out.size(), 2u) << b.out();
+  EXPECT_EQ(parse_json(out[1])->at("jog"), "stopped") << b.out();
+  // Over long before its 10 s, on the device's own clock.
+  EXPECT_LT(st.at("t_ns").get<int64_t>() - parse_json(out[0])->at("started_t_ns").get<int64_t>(),
+            9'000'000'000)
+      << b.out();
+
+  // Ended by the e-stop: exit 1, and it says so.
+  Background c = start_background(jog, daemon.state_dir() + "/jog2.out");
+  driving = false;
+  for (int i = 0; i < 100 && !driving; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    driving = status().at("motor_enabled").get<bool>();
+  }
+  ASSERT_TRUE(driving);
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  EXPECT_EQ(c.wait_exit(), 1) << c.out();
+  out = lines(c.out());
+  ASSERT_EQ(out.size(), 2u) << c.out();
+  const auto end = parse_json(out[1]);
+  EXPECT_EQ(end->at("jog"), "ended");
+  EXPECT_EQ(end->at("state"), "ESTOP");
+  EXPECT_EQ(end->at("alarms").at(0), "ESTOP");
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
 }
 
 // #13: what a service engineer with only --help reaches for first.

@@ -66,7 +66,7 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
     ASSERT_EQ(ctl({"sim", "fault", c.kind, "on"}).exit_code, 0);
   }
   const CommandResult jog =
-      ctl({"jog", "--depth-um", "1500", "--speed-hz", "100", "--duration-ms", "10000"});
+      ctl({"jog", "--detach", "--depth-um", "1500", "--speed-hz", "100", "--duration-ms", "10000"});
   ASSERT_EQ(jog.exit_code, 0) << jog.out << jog.err;
   if (!c.inject_before_jog) {
     ASSERT_TRUE(wait_status(

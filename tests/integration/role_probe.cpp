@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
          return drain(ctx, s, m);
        }},
       {"EngineeringService.Jog", [&] { return unary(*eng, &E::Jog); }},
+      {"EngineeringService.StopServiceRun", [&] { return unary(*eng, &E::StopServiceRun); }},
       {"EngineeringService.SelfTest",
        [&] {
          grpc::ClientContext ctx;

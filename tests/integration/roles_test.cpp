@@ -38,6 +38,7 @@ const std::map<std::string, Role> kExpected = {
     {"TreatmentService.ListSessions", kClinician},
     {"TreatmentService.Link", kClinician},
     {"EngineeringService.Jog", kEngineer},
+    {"EngineeringService.StopServiceRun", kEngineer},
     {"EngineeringService.SelfTest", kEngineer},
     {"LogService.ReadEvents", kEngineer},
     {"LogService.VerifyLog", kEngineer},

@@ -63,6 +63,26 @@ TEST(ControlCore, JogRefusedOutsideIdleAndOutsideLimits) {
   EXPECT_EQ(rig.jog(800, 100.0, 1000), Verdict::kRefusedState);
 }
 
+TEST(ControlCore, AStoppedServiceRunCutsTheDriveInThatTickAndRetracts) {
+  SimRig rig;
+  ASSERT_TRUE(rig.boot_to_idle());
+  Command stop;
+  stop.kind = CommandKind::kStopService;
+  EXPECT_EQ(rig.command(stop), Verdict::kRefusedState);  // nothing to stop
+  ASSERT_EQ(rig.jog(800, 100.0, 10000), Verdict::kAccepted);
+  rig.run_ticks(1000);
+  ASSERT_TRUE(rig.latest().motor_enabled);
+  EXPECT_EQ(rig.command(stop), Verdict::kAccepted);
+  const Snapshot s = rig.latest();  // the tick that took the command
+  EXPECT_EQ(s.state, State::kIdle);
+  EXPECT_FALSE(s.motor_enabled);
+  EXPECT_EQ(s.depth_target_um, 0);
+  rig.run_ticks(1000);
+  EXPECT_NEAR(rig.pen.true_position_um(), 0.0, 2.5);
+  EXPECT_EQ(rig.latest().alarms.active, 0u);
+  EXPECT_EQ(rig.command(stop), Verdict::kRefusedState);
+}
+
 TEST(ControlCore, EstopCutsTheDriveInTheTickItIsSeenAndLatches) {
   SimRig rig;
   ASSERT_TRUE(rig.boot_to_idle());

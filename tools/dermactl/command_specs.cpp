@@ -26,9 +26,13 @@ const std::vector<CommandSpec>& command_specs() {
            {"depth-um", "N", "needle depth, micrometres (um)", "", true},
            {"speed-hz", "F", "needle speed, strokes per second (Hz)", "", true},
            {"duration-ms", "T", "run time, milliseconds, 1..10000", "", true},
+           {"detach", "", "return once the run has started instead of following it", ""},
        },
-       "dermad refuses values outside the device limits (see `dermactl info`), and any jog\n"
-       "while a cartridge is inserted (remove it first). Needs the engineer role."},
+       "Follows the run until it ends, showing its progress on a terminal; Ctrl-C stops it\n"
+       "(drive off, needles retracted). Exit 0 when it ran its time or was stopped, 1 when\n"
+       "an alarm or the e-stop ended it. dermad refuses values outside the device limits\n"
+       "(see `dermactl info`), and any jog while a cartridge is inserted (remove it first).\n"
+       "Needs the engineer role. With --json, the start and the end as one object each."},
       {"selftest",
        "test the sensors and the needle drive (about 5 s; remove the cartridge first)",
        "",

@@ -1,13 +1,83 @@
 // jog and selftest: EngineeringService.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <limits>
+#include <optional>
+#include <thread>
 
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/live.hpp"
+#include "tools/dermactl/render.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
+
+namespace {
+
+std::string alarm_list(const v1::Status& st) {
+  std::string codes;
+  for (const auto& a : st.alarms()) codes += (codes.empty() ? "" : ", ") + a.code();
+  return codes;
+}
+
+// Follows a started service run until it ends, showing its progress on a terminal; Ctrl-C
+// (`interrupt`) stops it. Exit 0 when it ran out or was stopped, 1 when something else (an
+// alarm, the e-stop) ended it.
+int follow_jog(Context& ctx, const v1::JogRequest& req, const InterruptFlag& interrupt) {
+  const bool tty = !ctx.json() && ::isatty(STDOUT_FILENO) == 1;
+  bool stop_sent = false, drew = false;
+  int64_t ran_ms = 0;
+  v1::Status st;
+  for (;;) {
+    if (interrupt.interrupted() && !stop_sent) {
+      v1::StopServiceRunResponse ignored;
+      // Refused only when the run ended meanwhile, which is what was asked for.
+      ctx.client().unary([&](grpc::ClientContext* cc) {
+        return ctx.client().engineering().StopServiceRun(cc, v1::StopServiceRunRequest{}, &ignored);
+      });
+      stop_sent = true;
+    }
+    const grpc::Status got = ctx.client().unary([&](grpc::ClientContext* cc) {
+      return ctx.client().device().GetStatus(cc, v1::GetStatusRequest{}, &st);
+    });
+    if (!got.ok()) {
+      if (drew) std::cout << "\n";
+      return ctx.fail(got);
+    }
+    if (st.state() != v1::STATE_SERVICE) break;
+    ran_ms = req.duration_ms() - st.service_remaining_ms();
+    if (tty) {
+      std::cout << "\rjog " << fixed(ran_ms / 1000.0, 1) << " / "
+                << fixed(req.duration_ms() / 1000.0, 1) << " s, depth " << st.depth_um()
+                << " um, speed " << fixed(st.speed_hz(), 1) << " Hz (Ctrl-C stops)   "
+                << std::flush;
+      drew = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (drew) std::cout << "\n";
+  const bool cut = st.state() != v1::STATE_IDLE;
+  const std::string how = cut ? "ended" : stop_sent ? "stopped" : "done";
+  if (ctx.json()) {
+    Json alarms = Json::array();
+    for (const auto& a : st.alarms()) alarms.push_back(a.code());
+    ctx.print(Json{{"jog", how}, {"state", state_name(st.state())}, {"alarms", alarms}});
+  } else if (cut) {
+    ctx.print("jog ended by " + state_name(st.state()) +
+              (st.alarms().empty() ? "" : ": " + alarm_list(st)) +
+              "; see `dermactl status` and `dermactl alarms history`");
+  } else {
+    ctx.print(std::string(stop_sent ? "jog stopped (Ctrl-C): drive off, needles retracted"
+                                    : "jog done: drive off, needles retracted"));
+  }
+  return cut ? kExitFailed : kExitOk;
+}
+
+}  // namespace
 
 int run_jog(Context& ctx, const ParsedArgs& args) {
   // Only malformed numbers are caught here: the device limits are dermad's to enforce, and
@@ -21,6 +91,9 @@ int run_jog(Context& ctx, const ParsedArgs& args) {
       parse_integer(*args.value("duration-ms"), "--duration-ms", ctx.path(), 0,
                     std::numeric_limits<std::uint32_t>::max())));
 
+  // Before the run starts, so a Ctrl-C at any moment stops it rather than leaving it going.
+  std::optional<InterruptFlag> interrupt;
+  if (!args.has("detach")) interrupt.emplace();
   v1::JogResponse resp;
   auto st = ctx.client().unary(
       [&](grpc::ClientContext* cc) { return ctx.client().engineering().Jog(cc, req, &resp); });
@@ -28,12 +101,10 @@ int run_jog(Context& ctx, const ParsedArgs& args) {
   if (ctx.json()) {
     ctx.print(Json{{"started_t_ns", resp.started_t_ns()}});
   } else {
-    char speed[32];
-    std::snprintf(speed, sizeof speed, "%.1f", req.speed_hz());
-    ctx.print("jog started: " + std::to_string(req.depth_um()) + " um at " + speed + " Hz for " +
-              std::to_string(req.duration_ms()) + " ms");
+    ctx.print("jog started: " + std::to_string(req.depth_um()) + " um at " +
+              fixed(req.speed_hz(), 1) + " Hz for " + std::to_string(req.duration_ms()) + " ms");
   }
-  return kExitOk;
+  return interrupt ? follow_jog(ctx, req, *interrupt) : kExitOk;
 }
 
 int run_selftest(Context& ctx, const ParsedArgs&) {

@@ -15,18 +15,30 @@ extern "C" void on_interrupt(int) {
 
 }  // namespace
 
-// A signal handler may not call into gRPC, so a small thread turns the flag it sets into
-// TryCancel.
-CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext& call) {
+InterruptFlag::InterruptFlag() {
   g_interrupted.store(false);
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int_);
   sigaction(SIGTERM, &sa, &old_term_);
-  thread_ = std::jthread([&call](std::stop_token stop) {
+}
+
+InterruptFlag::~InterruptFlag() {
+  sigaction(SIGINT, &old_int_, nullptr);
+  sigaction(SIGTERM, &old_term_, nullptr);
+}
+
+bool InterruptFlag::interrupted() const {
+  return g_interrupted.load();
+}
+
+// A signal handler may not call into gRPC, so a small thread turns the flag it sets into
+// TryCancel.
+CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext& call) {
+  thread_ = std::jthread([this, &call](std::stop_token stop) {
     while (!stop.stop_requested()) {
-      if (g_interrupted.load()) {
+      if (flag_.interrupted()) {
         call.TryCancel();
         return;
       }
@@ -38,12 +50,6 @@ CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext& call) {
 CancelOnInterrupt::~CancelOnInterrupt() {
   thread_.request_stop();
   thread_.join();
-  sigaction(SIGINT, &old_int_, nullptr);
-  sigaction(SIGTERM, &old_term_, nullptr);
-}
-
-bool CancelOnInterrupt::interrupted() const {
-  return g_interrupted.load();
 }
 
 }  // namespace dermad::ctl

@@ -12,6 +12,22 @@
 
 namespace dermad::ctl {
 
+// While alive, SIGINT and SIGTERM set a flag instead of killing the process, so a command
+// can end what it started (a jog's run) before it exits.
+class InterruptFlag {
+ public:
+  InterruptFlag();
+  ~InterruptFlag();
+  InterruptFlag(const InterruptFlag&) = delete;
+  InterruptFlag& operator=(const InterruptFlag&) = delete;
+
+  bool interrupted() const;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
 // While alive, SIGINT and SIGTERM cancel `call` (ending its blocked Read) instead of killing
 // the process, so the command can finish the call and exit 0.
 class CancelOnInterrupt {
@@ -21,11 +37,10 @@ class CancelOnInterrupt {
   CancelOnInterrupt(const CancelOnInterrupt&) = delete;
   CancelOnInterrupt& operator=(const CancelOnInterrupt&) = delete;
 
-  bool interrupted() const;
+  bool interrupted() const { return flag_.interrupted(); }
 
  private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
+  InterruptFlag flag_;
   std::jthread thread_;
 };
 
