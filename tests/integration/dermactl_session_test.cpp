@@ -1,10 +1,13 @@
 // A treatment session as a person runs it with dermactl against the real daemon.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <functional>
 
 #include <fcntl.h>
 
@@ -233,6 +236,76 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   r = ctl({"cartridges", "--serial", "NEVER-SEEN"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("no cartridge NEVER-SEEN was ever seen"), std::string::npos) << r.err;
+}
+
+// `dermactl session attach` on a terminal (a pty here): a live view in the foreground;
+// started in the background of it (a process group that is not the terminal's foreground,
+// as `cmd &` in a shell makes), nothing drawn over other commands' output, and one line when
+// the session ends.
+std::string attach_on_terminal(const std::vector<std::string>& attach, bool background,
+                               const std::function<void()>& meanwhile) {
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    // forkpty's child leads the terminal's foreground group; a background job is another.
+    pid_t job = background ? fork() : 0;
+    if (job > 0) {
+      int st = 0;
+      waitpid(job, &st, 0);
+      _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+    }
+    if (background) setpgid(0, 0);
+    std::vector<char*> a;
+    for (const auto& s : attach) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  std::string out;
+  const auto read_for = [&](std::chrono::milliseconds d) {
+    const auto end = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) return false;  // the terminal's last process is gone
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  };
+  read_for(1500ms);
+  meanwhile();
+  while (read_for(200ms)) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) break;
+  }
+  read_for(200ms);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(master);
+  return out;
+}
+
+TEST_F(DermactlSession, AttachDrawsInTheForegroundOfATerminalAndKeepsQuietInTheBackground) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "D-3"}).exit_code, 0);
+  for (int i = 0; i < 100 && !status().at("cartridge_present").get<bool>(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(ctl(start_args("cheeks", "1000", answers_)).exit_code, 0);
+  // Foreground: the view redraws in place, with the wall time.
+  std::string out =
+      attach_on_terminal(argv({"session", "attach", "--count", "20"}, false), false, [] {});
+  EXPECT_NE(out.find("\x1b[H\x1b[2J"), std::string::npos) << out;
+  EXPECT_NE(out.find(" UTC"), std::string::npos) << out;
+
+  // Background: nothing drawn while it holds the link; the session's end said once.
+  out = attach_on_terminal(argv({"session", "attach"}, false), true, [this] {
+    EXPECT_EQ(status().at("session").at("owner_linked"), true);
+    EXPECT_EQ(ctl({"session", "end"}).exit_code, 0);
+  });
+  EXPECT_EQ(out.find("\x1b["), std::string::npos) << out;
+  EXPECT_NE(out.find("ended; the link is let go"), std::string::npos) << out;
+  EXPECT_EQ(out.find("ARMED"), std::string::npos) << out;  // no per-state lines either
 }
 
 }  // namespace

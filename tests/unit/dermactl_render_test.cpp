@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <string>
 #include <vector>
 
@@ -174,6 +176,24 @@ TEST(DermactlRender, SampleLineIsOneLine) {
   const std::string line = sample_line(s);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_NE(line.find("ESTOP"), std::string::npos);
+}
+
+TEST(DermactlRender, TheLiveViewFitsItsTerminalAndHighlightsHighAlarms) {
+  const std::string text = std::string(100, 'x') + "\n31.0 °C\n" +
+                           "HIGH      ESTOP  1.0 s  latched, active  Emergency stop pressed\n" +
+                           "MEDIUM    LINK_LOST\n";
+  const std::string out = fit_terminal(text, 80, true);
+  std::vector<std::string> rows;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) rows.push_back(l);
+  ASSERT_EQ(rows.size(), 4u) << out;
+  EXPECT_EQ(rows[0], std::string(79, 'x') + ">");
+  EXPECT_EQ(rows[1], "31.0 °C");  // 7 characters in 8 bytes: not cut
+  EXPECT_EQ(rows[2].rfind("\x1b[1;31mHIGH ", 0), 0u);
+  EXPECT_EQ(rows[3], "MEDIUM    LINK_LOST");
+  // Narrow, and without colour: a multi-byte character is never split.
+  EXPECT_EQ(fit_terminal("ab°cdef", 4, false), "ab°>");
+  EXPECT_EQ(fit_terminal("HIGH x", 80, false), "HIGH x");
 }
 
 }  // namespace

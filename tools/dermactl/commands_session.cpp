@@ -154,7 +154,9 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
   link->Write(beat);
   beat.clear_owner_token();
 
-  const bool live = !ctx.json() && isatty(STDOUT_FILENO);
+  // On a terminal: a live view in the foreground, and nothing at all in the background (the
+  // link is held quietly; the end is said on stderr). Piped: one line per state.
+  const bool terminal = !ctx.json() && isatty(STDOUT_FILENO);
   LiveView<v1::SessionInfo> view("session " + record.session_id + " at " + client.target() +
                                      ": link held, the needles may run; Ctrl-C to let go\n\n",
                                  session_info_text);
@@ -168,8 +170,8 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
     if (!link->Write(beat)) break;
     if (ctx.json()) {
       ctx.print(session_info_json(info));
-    } else if (live) {
-      view.show(info);
+    } else if (terminal) {
+      view.show(info);  // draws only while in the foreground
     } else {
       ctx.print(session_info_line(info));
     }
@@ -180,14 +182,18 @@ int run_session_attach(Context& ctx, const ParsedArgs& args) {
       break;
     }
   }
-  if (live) view.finish();
+  if (terminal) view.finish();
   const bool stopped_here = ended || (count > 0 && received >= count) || interrupt.interrupted();
   // Finish is only valid once no more messages will arrive.
   while (link->Read(&info)) {
   }
   const grpc::Status st = link->Finish();
   if (!stopped_here && !st.ok()) return ctx.fail(st, kReasonPerLine);
-  if (!ctx.json() && received > 0 && !ended) {
+  // dermad ends the link with OK when the session has ended.
+  ended = ended || (!stopped_here && st.ok());
+  if (ended && !ctx.json()) {
+    std::cerr << "dermactl: the session " << record.session_id << " ended; the link is let go\n";
+  } else if (!ctx.json() && received > 0) {
     std::cerr << "dermactl: link let go: the needles stop until `dermactl session attach` "
                  "holds it again\n";
   }

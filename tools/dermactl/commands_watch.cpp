@@ -32,7 +32,7 @@ int run_watch(Context& ctx, const ParsedArgs& args) {
   char rate[32];
   std::snprintf(rate, sizeof rate, "%g", rate_hz);
   LiveView<v1::TelemetrySample> view(
-      "dermad at " + client.target() + ", " + rate + " Hz; Ctrl-C to stop\n\n", sample_text);
+      "dermad at " + client.target() + ", " + rate + " Hz; Ctrl-C to stop\n", sample_text);
 
   v1::TelemetrySample sample;
   std::int64_t received = 0;

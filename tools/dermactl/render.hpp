@@ -47,6 +47,10 @@ std::string status_text(const v1::Status& s);
 std::string info_text(const v1::DeviceInfo& info);
 // Several lines for the live view of `watch` on a terminal.
 std::string sample_text(const v1::TelemetrySample& s);
+// Text for a terminal `width` columns wide: every line cut to fit (a cut line ends in '>'),
+// counted in characters, not bytes ("°C"); with `color`, the rows of high-priority alarms in
+// bold red, so they stand out from the figures.
+std::string fit_terminal(const std::string& text, std::size_t width, bool color);
 // One line per sample for `watch` into a pipe or file.
 std::string sample_line(const v1::TelemetrySample& s);
 

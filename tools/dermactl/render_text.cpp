@@ -121,6 +121,31 @@ std::string alarms_text(const Alarms& alarms, std::int64_t now_ns) {
   return grid(cells);
 }
 
+std::string fit_terminal(const std::string& text, std::size_t width, bool color) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    // Characters, not bytes: a UTF-8 continuation byte (10xxxxxx) starts none.
+    std::size_t chars = 0, cut = line.size();
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;
+      if (++chars == width) cut = i;  // where the '>' goes if the line is longer
+      if (chars > width) {
+        line = line.substr(0, cut) + ">";
+        break;
+      }
+    }
+    const bool high = color && line.rfind("HIGH ", 0) == 0;
+    out += high ? "\x1b[1;31m" + line + "\x1b[0m" : line;
+    if (end < text.size()) out += "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string cartridge_type_name(v1::CartridgeType t) {
   switch (t) {
     case v1::CARTRIDGE_TYPE_STANDARD:
