@@ -129,6 +129,15 @@ class Run : public std::enable_shared_from_this<Run> {
     m.set_name(r.name);
     m.set_passed(r.passed);
     m.set_detail(r.detail);
+    for (const auto& f : r.figures) {
+      auto* o = m.add_figures();
+      o->set_name(f.name);
+      o->set_value(f.value);
+      o->set_unit(f.unit);
+      o->set_limited(f.limited);
+      o->set_min(f.min);
+      o->set_max(f.max);
+    }
     out_->push(std::move(m));
   }
 
@@ -179,7 +188,10 @@ class Run : public std::enable_shared_from_this<Run> {
   void finish(const std::string& outcome) {
     store::Details steps = store::Details::array();
     for (const auto& r : results_) {
-      steps.push_back({{"name", r.name}, {"passed", r.passed}, {"detail", r.detail}});
+      store::Details figures = store::Details::object();
+      for (const auto& f : r.figures) figures[f.name] = f.value;
+      steps.push_back(
+          {{"name", r.name}, {"passed", r.passed}, {"detail", r.detail}, {"figures", figures}});
     }
     record_("self_test", store::details_text({{"outcome", outcome}, {"steps", std::move(steps)}}));
     out_->close();

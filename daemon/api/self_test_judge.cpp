@@ -36,7 +36,7 @@ std::string self_test_refusal(const control::Snapshot& s) {
 }
 
 StepResult check_sensors(const control::Snapshot& s, const hal::Geometry& g) {
-  StepResult r{"sensors", true, ""};
+  StepResult r{"sensors", true, "", {}};
   auto fail = [&r](const std::string& w) {
     r.passed = false;
     r.detail += (r.detail.empty() ? "" : "; ") + w;
@@ -52,6 +52,10 @@ StepResult check_sensors(const control::Snapshot& s, const hal::Geometry& g) {
   if (std::abs(s.depth_um) > 20) {
     fail("position sensor reads " + std::to_string(s.depth_um) + " um at home");
   }
+  r.figures = {{"supply_v", s.supply_v, "V", true, lo, hi},
+               {"temperature_c", s.temperature_c, "C", true, 10.0, 45.0},
+               {"position_at_home_um", static_cast<double>(s.depth_um), "um", true, -20.0, 20.0},
+               {"home_switch_closed", s.home_switch ? 1.0 : 0.0, "", true, 1.0, 1.0}};
   if (r.passed) {
     r.detail = "supply " + f1(s.supply_v) + " V, handpiece " + f1(s.temperature_c) +
                " C, home switch closed, position " + std::to_string(s.depth_um) + " um";
@@ -105,6 +109,12 @@ StepResult DriveJudge::result() const {
   r.detail = "depth error max " + std::to_string(depth_err_max_) + " um, speed within 2 % in " +
              (reach_ms < 0 ? std::string("-") : f1(reach_ms) + " ms") + ", then within " +
              f1(steady_err_max_ * 100) + " %, current max " + f1(current_max_ma_) + " mA";
+  r.figures = {
+      {"depth_error_max_um", static_cast<double>(depth_err_max_), "um", true, 0.0,
+       double{kDepthTolUm}},
+      {"speed_reach_ms", reach_ms, "ms", true, 0.0, kReachNs * 1e-6},
+      {"speed_steady_error_max_pct", steady_err_max_ * 100, "%", true, 0.0, kSteadyFrac * 100},
+      {"motor_current_max_ma", current_max_ma_, "mA", false, 0.0, 0.0}};
   r.passed = bad.empty();
   if (!r.passed) r.detail = bad + " (" + r.detail + ")";
   return r;

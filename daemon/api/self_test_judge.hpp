@@ -4,16 +4,27 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "daemon/control/snapshot.hpp"
 #include "hal/hal.hpp"
 
 namespace dermad::api {
 
+// One measured figure of a step, with the range it must be in (when it has one).
+struct Figure {
+  std::string name;  // e.g. "supply_v"
+  double value = 0;
+  std::string unit;  // "V", "C", "um", "ms", "%", "mA"
+  bool limited = false;
+  double min = 0, max = 0;
+};
+
 struct StepResult {
   std::string name;
   bool passed = false;
   std::string detail;  // the figures measured, and what was wrong
+  std::vector<Figure> figures;
 };
 
 // Before anything moves: IDLE, homed, no alarm, no cartridge (the test runs the needle

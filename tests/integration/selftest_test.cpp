@@ -48,6 +48,14 @@ TEST_F(SelfTest, AHealthyPenPassesEveryStepAndTheOutcomeIsRecorded) {
     EXPECT_TRUE(steps[i].at("passed").get<bool>()) << r.out;
   }
   EXPECT_EQ(steps[0].at("name").get<std::string>(), "sensors");
+  // The figures as fields, each inside the range it carries.
+  const Json& supply = steps[0].at("figures").at("supply_v");
+  EXPECT_EQ(supply.at("unit"), "V");
+  EXPECT_GE(supply.at("value").get<double>(), supply.at("min").get<double>());
+  EXPECT_LE(supply.at("value").get<double>(), supply.at("max").get<double>());
+  const Json& depth = steps[3].at("figures").at("depth_error_max_um");
+  EXPECT_LE(depth.at("value").get<double>(), depth.at("max").get<double>());
+  EXPECT_FALSE(steps[3].at("figures").at("motor_current_max_ma").contains("max"));
   EXPECT_EQ(steps[3].at("name").get<std::string>(), "drive 2000 um at 150.0 Hz");
 
   r = ctl({"--json", "logs"});

@@ -34,6 +34,13 @@ TEST(SelfTestJudge, AHealthyPenPassesEveryStep) {
     const auto r = run_drive(rig, depth, hz);
     EXPECT_TRUE(r.passed) << r.name << ": " << r.detail;
     EXPECT_NE(r.detail.find("depth error max"), std::string::npos);
+    // Every limited figure of a passed step is inside its range.
+    ASSERT_EQ(r.figures.size(), 4u);
+    for (const auto& f : r.figures) {
+      if (f.limited) {
+        EXPECT_TRUE(f.value >= f.min && f.value <= f.max) << r.name << " " << f.name;
+      }
+    }
   }
 }
 
@@ -54,6 +61,15 @@ TEST(SelfTestJudge, ALowSupplyFailsTheSensorsWithItsReading) {
   const auto r = check_sensors(rig.latest(), rig.pen.geometry());
   EXPECT_FALSE(r.passed);
   EXPECT_NE(r.detail.find("outside 9.6..14.4 V"), std::string::npos) << r.detail;
+  // The same reading as a field, outside the range the field carries.
+  ASSERT_FALSE(r.figures.empty());
+  const Figure& supply = r.figures[0];
+  EXPECT_EQ(supply.name, "supply_v");
+  EXPECT_EQ(supply.unit, "V");
+  EXPECT_TRUE(supply.limited);
+  EXPECT_DOUBLE_EQ(supply.min, 9.6);
+  EXPECT_DOUBLE_EQ(supply.max, 14.4);
+  EXPECT_LT(supply.value, supply.min);
 }
 
 TEST(SelfTestJudge, ItStartsOnlyFromAQuietIdleWithoutACartridge) {

@@ -125,11 +125,21 @@ int run_selftest(Context& ctx, const ParsedArgs&) {
     passed &= step.passed();
     if (!step.passed()) failed.push_back(step.name());
     if (ctx.json()) {
+      Json figures = Json::object();
+      for (const auto& f : step.figures()) {
+        Json one = {{"value", f.value()}, {"unit", f.unit()}};
+        if (f.limited()) {
+          one["min"] = f.min();
+          one["max"] = f.max();
+        }
+        figures[f.name()] = std::move(one);
+      }
       ctx.print(Json{{"index", step.index()},
                      {"total", step.total()},
                      {"name", step.name()},
                      {"passed", step.passed()},
-                     {"detail", step.detail()}});
+                     {"detail", step.detail()},
+                     {"figures", std::move(figures)}});
     } else {
       ctx.print("[" + std::to_string(step.index()) + "/" + std::to_string(step.total()) + "] " +
                 (step.passed() ? "PASS " : "FAIL ") + step.name() + ": " + step.detail());
