@@ -249,8 +249,27 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
     return r;
   }
   const int limit = req->limit() == 0 ? 100 : static_cast<int>(req->limit());
+  store::EventFilter filter;
+  filter.session_id = req->session_id();
+  filter.since_wall_ns = req->since_wall_ns();
+  filter.until_wall_ns = req->until_wall_ns();
+  std::string bad;
+  for (const auto& code : req->codes()) {
+    const bool known = std::any_of(control::kAlarmTable.begin(), control::kAlarmTable.end(),
+                                   [&code](const auto& info) { return info.code == code; });
+    if (!known) bad += (bad.empty() ? "" : "; ") + ("'" + code + "' is not an alarm code");
+    filter.kinds.push_back(code);
+  }
+  if (filter.since_wall_ns != 0 && filter.until_wall_ns != 0 &&
+      filter.until_wall_ns <= filter.since_wall_ns) {
+    bad += (bad.empty() ? "" : "; ") + std::string("until_wall_ns is not after since_wall_ns");
+  }
+  if (!bad.empty()) {
+    r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, bad));
+    return r;
+  }
   const auto at = [](int64_t ns) { return treatment::rfc3339(treatment::from_wall_ns(ns)); };
-  for (const auto& a : store_.alarm_history(req->session_id(), limit)) {
+  for (const auto& a : store_.alarm_history(filter, limit)) {
     auto* out = resp->add_alarms();
     out->set_code(a.code);
     for (const auto& info : control::kAlarmTable) {

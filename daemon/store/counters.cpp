@@ -131,15 +131,39 @@ std::map<std::string, int64_t> Store::counters() {
   return counters_in(db_);
 }
 
-std::vector<AlarmRecord> Store::alarm_history(const std::string& session_id, int limit) {
+std::vector<AlarmRecord> Store::alarm_history(const EventFilter& filter, int limit) {
   std::lock_guard lock(mu_);
   std::vector<AlarmRecord> out;
-  Stmt s(db_,
-         "SELECT code, COALESCE(session_id, ''), COALESCE(ended_by, ''), raised_wall_ns, "
-         "COALESCE(ended_wall_ns, 0) FROM alarm_history "
-         "WHERE ?1 = '' OR session_id = ?1 ORDER BY id DESC LIMIT ?2");
+  std::string where = "WHERE 1";
+  std::vector<std::string> texts;
+  if (!filter.session_id.empty()) {
+    where += " AND session_id = ?";
+    texts.push_back(filter.session_id);
+  }
+  if (!filter.kinds.empty()) {
+    where += " AND code IN (";
+    for (std::size_t i = 0; i < filter.kinds.size(); ++i) where += i ? ",?" : "?";
+    where += ")";
+    texts.insert(texts.end(), filter.kinds.begin(), filter.kinds.end());
+  }
+  std::vector<int64_t> times;
+  if (filter.since_wall_ns != 0) {
+    where += " AND raised_wall_ns >= ?";
+    times.push_back(filter.since_wall_ns);
+  }
+  if (filter.until_wall_ns != 0) {
+    where += " AND raised_wall_ns < ?";
+    times.push_back(filter.until_wall_ns);
+  }
+  Stmt s(db_, ("SELECT code, COALESCE(session_id, ''), COALESCE(ended_by, ''), raised_wall_ns, "
+               "COALESCE(ended_wall_ns, 0) FROM alarm_history " +
+               where + " ORDER BY id DESC LIMIT ?")
+                  .c_str());
   if (!s.ok()) return out;
-  s.bind(1, session_id).bind(2, static_cast<int64_t>(limit));
+  int i = 1;
+  for (const auto& t : texts) s.bind(i++, t);
+  for (const auto t : times) s.bind(i++, t);
+  s.bind(i, static_cast<int64_t>(limit));
   while (s.step() == SQLITE_ROW) {
     out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4)});
   }

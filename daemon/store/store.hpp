@@ -152,8 +152,9 @@ class Store {
   // counters_problem() checks the table against (e.g. once an engineer accepted the records).
   bool chain_counters(int64_t wall_ns, int64_t mono_ns, std::string& error);
   std::vector<std::string> counters_problems();
-  // The newest `limit` alarms (only one session's if given), oldest first.
-  std::vector<AlarmRecord> alarm_history(const std::string& session_id = "", int limit = 1000);
+  // The newest `limit` alarms that pass `filter`, oldest first. The filter's session, codes
+  // (as `kinds`) and raise times apply; its severity does not.
+  std::vector<AlarmRecord> alarm_history(const EventFilter& filter = {}, int limit = 1000);
 
  private:
   bool migrate(std::string& error);

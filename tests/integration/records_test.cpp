@@ -182,8 +182,32 @@ TEST(Records, AServiceEngineerFiltersTheLogByKindSeverityTimeAndCount) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--since needs a time"), std::string::npos) << r.err;
 
+  // The alarm history takes the same filters, codes as people type them.
+  r = ctl({"--json", "alarms", "history", "--code", "estop"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(parse_json(r.out)->at("ended_by"), "acknowledged");
+  r = ctl({"alarms", "history", "--code", "motor-stall"});
+  EXPECT_EQ(r.out, "no alarms recorded\n");
+  r = ctl({"alarms", "history", "-n", "1", "--since", "1h"});
+  EXPECT_NE(r.out.find("ESTOP"), std::string::npos) << r.out;
+  EXPECT_EQ(ctl({"alarms", "history", "--until", "2020-01-01"}).out, "no alarms recorded\n");
+  r = ctl({"alarms", "history", "--last", "5", "--limit", "5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--last and --limit are the same option"), std::string::npos) << r.err;
+
   // The daemon holds the same line for a client that is not dermactl.
   auto log = v1::LogService::NewStub(daemon.channel());
+  {
+    grpc::ClientContext cc;
+    v1::ListAlarmsRequest lr;
+    lr.add_codes("ESTOP");
+    lr.add_codes("LOUD_NOISE");
+    v1::ListAlarmsResponse resp;
+    const grpc::Status ls = log->ListAlarms(&cc, lr, &resp);
+    EXPECT_EQ(ls.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(ls.error_message(), "'LOUD_NOISE' is not an alarm code");
+  }
   const auto refused = [&log](const v1::ReadEventsRequest& req) {
     grpc::ClientContext cc;
     auto reader = log->ReadEvents(&cc, req);

@@ -69,7 +69,7 @@ TEST_F(EventRecorderTest, LoopEventsBelongToTheSessionFromItsArmingUntilItEnds) 
   EXPECT_EQ(during, 2);
   EXPECT_EQ(after, 1);
   // The alarm history keeps the session too, and each raise ended by its acknowledgement.
-  const auto h = records.alarm_history("S1");
+  const auto h = records.alarm_history(store::EventFilter::of_session("S1"));
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].code, "ESTOP");
   EXPECT_EQ(h[0].ended_by, "acknowledged");

@@ -168,7 +168,19 @@ TEST_F(SessionRecordsTest, CountersAddUpAndAlarmHistoryPairsRaiseWithItsEnd) {
   EXPECT_EQ(h[0].ended_by, "acknowledged");
   EXPECT_EQ(h[0].ended_wall_ns, kT0 + 4);
   EXPECT_EQ(h[1].ended_by, "cleared");
-  EXPECT_EQ(s.alarm_history("S1").size(), 1u);
+  EXPECT_EQ(s.alarm_history(EventFilter::of_session("S1")).size(), 1u);
+  EventFilter f;
+  f.kinds = {"SUPPLY_LOW"};
+  ASSERT_EQ(s.alarm_history(f).size(), 1u);
+  EXPECT_EQ(s.alarm_history(f)[0].code, "SUPPLY_LOW");
+  f = {};
+  f.since_wall_ns = h[1].raised_wall_ns;  // raised at or after
+  EXPECT_EQ(s.alarm_history(f).size(), h[0].raised_wall_ns >= f.since_wall_ns ? 2u : 1u);
+  f.since_wall_ns = 0;
+  f.until_wall_ns = h[1].raised_wall_ns;  // raised before
+  EXPECT_EQ(s.alarm_history(f).size(), h[0].raised_wall_ns < f.until_wall_ns ? 1u : 0u);
+  EXPECT_EQ(s.alarm_history({}, 1).size(), 1u);  // the newest alone
+  EXPECT_EQ(s.alarm_history({}, 1)[0].code, h[1].code);
 }
 
 // #10 finding 6: the counters table is checked against the chain, so an edit beside it shows.

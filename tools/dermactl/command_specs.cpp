@@ -51,11 +51,19 @@ const std::vector<CommandSpec>& command_specs() {
       {"alarms history",
        "the recorded alarms: when each was raised, when and how it ended",
        "",
-       {{"session", "ID", "only the alarms of this session", ""},
-        {"limit", "N", "the newest N, 1..1000", "100"}},
+       {{"last", "N", "the newest N matching alarms, 1..1000", "100", false, false, 'n'},
+        {"since", "WHEN", "only alarms raised at or after WHEN", ""},
+        {"until", "WHEN", "only alarms raised before WHEN", ""},
+        {"code", "CODE", "only this alarm, e.g. motor-stall", "", false, true},
+        {"session", "ID", "only the alarms of this session", ""},
+        {"limit", "N", "the same as --last (kept for scripts)", ""}},
        "Oldest first. HOW is acknowledged (a latching alarm, after its cause went away) or\n"
-       "cleared (its cause went away by itself). With --json, one JSON object per alarm and\n"
-       "line."},
+       "cleared (its cause went away by itself). WHEN is a UTC time, YYYY-MM-DD or\n"
+       "YYYY-MM-DDTHH:MM[:SS], or an age: 30s, 15m, 2h, 7d. With --json, one JSON object per\n"
+       "alarm and line.\n"
+       "Examples:\n"
+       "  dermactl alarms history -n 10\n"
+       "  dermactl alarms history --code motor-stall --since 30d"},
       {"logs",
        "the device's event log: state changes, alarms, sessions, daemon starts and stops",
        "",

@@ -1,7 +1,7 @@
 // status, info, alarms, alarms ack: DeviceService.
-#include <cctype>
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/render.hpp"
+#include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
 
@@ -71,13 +71,7 @@ int run_alarms_ack(Context& ctx, const ParsedArgs& args) {
   }
   v1::AcknowledgeAlarmsRequest req;
   // An empty list asks dermad to acknowledge everything.
-  // Codes as people type them: "link-lost" and "Link_Lost" are LINK_LOST.
-  for (std::string code : args.positionals()) {
-    for (char& c : code) {
-      c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    req.add_codes(code);
-  }
+  for (const auto& code : args.positionals()) req.add_codes(alarm_code(code));
   v1::AcknowledgeAlarmsResponse resp;
   auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
     return ctx.client().device().AcknowledgeAlarms(cc, req, &resp);

@@ -1,4 +1,5 @@
 // sessions, counters and alarm history: the device's records, read from the daemon's store.
+#include <chrono>
 #include <limits>
 
 #include "tools/dermactl/commands.hpp"
@@ -51,8 +52,24 @@ int run_counters(Context& ctx, const ParsedArgs&) {
 int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   v1::ListAlarmsRequest req;
   req.set_session_id(args.value("session").value_or(""));
-  req.set_limit(static_cast<uint32_t>(
-      parse_integer(args.value("limit").value_or("100"), "--limit", ctx.path(), 1, 1000)));
+  if (args.has("last") && args.has("limit")) {
+    throw UsageError("--last and --limit are the same option: give one", ctx.path());
+  }
+  const char* last = args.has("limit") ? "limit" : "last";
+  req.set_limit(static_cast<uint32_t>(parse_integer(
+      args.value(last).value_or("100"), std::string("--") + last, ctx.path(), 1, 1000)));
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (auto w = args.value("since"))
+    req.set_since_wall_ns(parse_when(*w, "--since", ctx.path(), now));
+  if (auto w = args.value("until"))
+    req.set_until_wall_ns(parse_when(*w, "--until", ctx.path(), now));
+  if (req.since_wall_ns() != 0 && req.until_wall_ns() != 0 &&
+      req.until_wall_ns() <= req.since_wall_ns()) {
+    throw UsageError("--until must be after --since", ctx.path());
+  }
+  for (const auto& c : args.values("code")) req.add_codes(alarm_code(c));
   v1::ListAlarmsResponse resp;
   auto st = ctx.client().unary(
       [&](grpc::ClientContext* cc) { return ctx.client().log().ListAlarms(cc, req, &resp); });

@@ -200,6 +200,14 @@ std::string parse_date(std::string_view text, const std::string& path, std::stri
   return std::string(text);
 }
 
+std::string alarm_code(std::string_view typed) {
+  std::string code(typed);
+  for (char& c : code) {
+    c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return code;
+}
+
 std::int64_t parse_when(std::string_view text, std::string_view what, const std::string& path,
                         std::int64_t now_wall_ns) {
   using namespace std::chrono;

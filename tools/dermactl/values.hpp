@@ -34,6 +34,8 @@ std::string read_input(const std::string& where, std::string_view what, const st
 // session --material NAME:LOT: split at the first ':', both parts non-empty (lots may hold
 // ':', material names do not).
 v1::MaterialLot parse_material(std::string_view text, const std::string& path);
+// An alarm code as people type it: "link-lost" and "Link_Lost" are LINK_LOST.
+std::string alarm_code(std::string_view typed);
 // "motor-stall" -> SIM_FAULT_MOTOR_STALL, for every kind the proto names.
 v1::SimFault parse_sim_fault(std::string_view text, const std::string& path);
 // sim cartridge insert --expires: a real calendar date written YYYY-MM-DD.
