@@ -53,12 +53,6 @@ Json details_of(const std::string& text) {
   return parsed.is_discarded() ? Json(text) : parsed;
 }
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 int run_logs(Context& ctx, const ParsedArgs& args) {
@@ -67,15 +61,9 @@ int run_logs(Context& ctx, const ParsedArgs& args) {
   if (auto n = args.value("last")) {
     req.set_last(static_cast<uint32_t>(parse_integer(*n, "--last", ctx.path(), 1, 1'000'000)));
   }
-  const int64_t now = now_wall_ns();
-  if (auto w = args.value("since"))
-    req.set_since_wall_ns(parse_when(*w, "--since", ctx.path(), now));
-  if (auto w = args.value("until"))
-    req.set_until_wall_ns(parse_when(*w, "--until", ctx.path(), now));
-  if (req.since_wall_ns() != 0 && req.until_wall_ns() != 0 &&
-      req.until_wall_ns() <= req.since_wall_ns()) {
-    throw UsageError("--until must be after --since", ctx.path());
-  }
+  const TimeRange range = parse_time_range(args.value("since"), args.value("until"), ctx.path());
+  req.set_since_wall_ns(range.since_wall_ns);
+  req.set_until_wall_ns(range.until_wall_ns);
   for (const auto& k : args.values("kind")) req.add_kinds(k);
   if (auto sev = args.value("severity")) {
     const std::vector<std::string> levels = {"info", "warning", "alarm"};

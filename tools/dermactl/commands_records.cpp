@@ -58,17 +58,9 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   const char* last = args.has("limit") ? "limit" : "last";
   req.set_limit(static_cast<uint32_t>(parse_integer(
       args.value(last).value_or("100"), std::string("--") + last, ctx.path(), 1, 1000)));
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  if (auto w = args.value("since"))
-    req.set_since_wall_ns(parse_when(*w, "--since", ctx.path(), now));
-  if (auto w = args.value("until"))
-    req.set_until_wall_ns(parse_when(*w, "--until", ctx.path(), now));
-  if (req.since_wall_ns() != 0 && req.until_wall_ns() != 0 &&
-      req.until_wall_ns() <= req.since_wall_ns()) {
-    throw UsageError("--until must be after --since", ctx.path());
-  }
+  const TimeRange range = parse_time_range(args.value("since"), args.value("until"), ctx.path());
+  req.set_since_wall_ns(range.since_wall_ns);
+  req.set_until_wall_ns(range.until_wall_ns);
   for (const auto& c : args.values("code")) req.add_codes(alarm_code(c));
   v1::ListAlarmsResponse resp;
   auto st = ctx.client().unary(

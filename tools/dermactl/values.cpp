@@ -263,6 +263,20 @@ std::int64_t parse_when(std::string_view text, std::string_view what, const std:
   return (day_s + secs) * 1'000'000'000;
 }
 
+TimeRange parse_time_range(const std::optional<std::string>& since,
+                           const std::optional<std::string>& until, const std::string& path) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  TimeRange r;
+  if (since) r.since_wall_ns = parse_when(*since, "--since", path, now);
+  if (until) r.until_wall_ns = parse_when(*until, "--until", path, now);
+  if (since && until && r.until_wall_ns <= r.since_wall_ns) {
+    throw UsageError("--until must be after --since", path);
+  }
+  return r;
+}
+
 std::string format_date(std::chrono::year_month_day d) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,13 @@ std::string parse_date(std::string_view text, const std::string& path,
 // before `now_wall_ns` (30s, 15m, 2h, 7d); Unix nanoseconds.
 std::int64_t parse_when(std::string_view text, std::string_view what, const std::string& path,
                         std::int64_t now_wall_ns);
+
+// --since and --until as given (0 when not): Unix nanoseconds, the end after the start.
+struct TimeRange {
+  std::int64_t since_wall_ns = 0, until_wall_ns = 0;
+};
+TimeRange parse_time_range(const std::optional<std::string>& since,
+                           const std::optional<std::string>& until, const std::string& path);
 
 std::string format_date(std::chrono::year_month_day d);
 // The same day a year later; 29 February becomes 28 February.
