@@ -94,6 +94,7 @@ void fill_figures(const treatment::SessionSummary& s, v1::SessionSummary& out) {
     om->set_name(m.name);
     om->set_lot(m.lot);
   }
+  for (const auto& m : s.materials_missing) out.add_materials_missing(m);
   for (const auto& a : s.aftercare) out.add_aftercare(a);
 }
 

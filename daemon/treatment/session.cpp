@@ -140,6 +140,11 @@ Settings resolve_update(const Protocol& p, const Settings& current, const std::s
   return s;
 }
 
+std::vector<std::string> materials_missing(const Protocol& p,
+                                           const std::vector<Material>& recorded) {
+  return recorded.empty() ? p.materials : std::vector<std::string>{};
+}
+
 std::vector<std::string> resume_refusals(const std::string& session_cartridge,
                                          const DeviceView& device) {
   std::vector<std::string> out;

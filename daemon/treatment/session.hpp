@@ -71,6 +71,12 @@ std::vector<std::string> settings_refusals(const Protocol& p, const Settings& s,
 Settings resolve_update(const Protocol& p, const Settings& current, const std::string& zone,
                         int32_t depth_um, double speed_hz);
 
+// The materials `p` records (with lots) when a session of it ends with none recorded: the
+// ones it expects, any of them; empty when it records none or some were recorded. An end
+// is never refused for this (it disarms the pen); the record says what is missing.
+std::vector<std::string> materials_missing(const Protocol& p,
+                                           const std::vector<Material>& recorded);
+
 // Every reason an interrupted session may not resume now (all wrong moments, none a bad
 // value): it resumes from IDLE, without alarms, with its own cartridge back in, with records
 // that can be written.

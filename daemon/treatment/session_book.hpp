@@ -20,6 +20,7 @@ struct SessionRecord {
   int32_t depth_um = 0;
   double speed_hz = 0.0;
   std::vector<Material> materials;
+  std::vector<std::string> materials_missing;  // set at the end (materials_missing())
   std::vector<Finding> findings;
   hal::CartridgeInfo cartridge;
   std::chrono::system_clock::time_point started, ended;

@@ -60,6 +60,7 @@ SessionSummary summarize(const SessionRecord& r) {
   s.findings = r.findings;
   s.acknowledged.assign(r.request.acknowledged.begin(), r.request.acknowledged.end());
   s.materials = r.materials;
+  s.materials_missing = r.materials_missing;
   s.aftercare = aftercare();
   return s;
 }
@@ -88,6 +89,7 @@ std::string summary_text(const SessionSummary& s) {
                   {"findings", findings},
                   {"acknowledged", s.acknowledged},
                   {"materials", materials},
+                  {"materials_missing", s.materials_missing},
                   {"aftercare", s.aftercare}};
   return store::details_text(j);
 }
@@ -119,6 +121,7 @@ std::optional<SessionSummary> parse_summary(const std::string& stored) {
   for (const auto& m : list(j, "materials")) {
     if (m.is_object()) s.materials.push_back({text(m, "name"), text(m, "lot")});
   }
+  s.materials_missing = texts(j, "materials_missing");
   s.aftercare = texts(j, "aftercare");
   return s;
 }

@@ -27,7 +27,8 @@ struct SessionSummary {
   std::vector<Finding> findings;    // of the screening at the start
   std::vector<std::string> acknowledged;
   std::vector<Material> materials;
-  std::vector<std::string> aftercare;  // as given at the time, not as today's text says
+  std::vector<std::string> materials_missing;  // expected at the end and none recorded
+  std::vector<std::string> aftercare;          // as given at the time, not as today's text says
 
   uint64_t microchannels() const { return strokes * needles; }
 };

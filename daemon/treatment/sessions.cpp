@@ -257,7 +257,7 @@ void Sessions::end(const std::string& token, Reply reply) {
       return;
     }
     journal_.session_ends();
-    const auto ended = book_.end(token, clock_.wall());
+    auto ended = book_.end(token, clock_.wall());
     if (!ended) {
       reply(refused(Outcome::kPrecondition, "the session ended meanwhile"), SessionRecord{});
       return;
@@ -269,19 +269,23 @@ void Sessions::end(const std::string& token, Reply reply) {
 
 void Sessions::abort_active(const std::string& reason) {
   journal_.session_ends();
-  if (const auto ended = book_.end("", clock_.wall())) record_ending(*ended, "aborted", reason);
+  if (auto ended = book_.end("", clock_.wall())) record_ending(*ended, "aborted", reason);
 }
 
 void Sessions::checkpoint() {
   if (const auto cur = book_.current()) records_.checkpoint(session_row(*cur, "active"));
 }
 
-void Sessions::record_ending(const SessionRecord& r, const std::string& state,
+void Sessions::record_ending(SessionRecord& r, const std::string& state,
                              const std::string& reason) {
+  if (const Protocol* p = protocols_.find(r.request.protocol)) {
+    r.materials_missing = materials_missing(*p, r.materials);
+  }
   auto row = session_row(r, state);
   row.end_reason = reason;
   store::Details d = {{"strokes", r.stats.strokes()}, {"run_s", r.stats.run_s()}};
   if (!reason.empty()) d["reason"] = reason;
+  if (!r.materials_missing.empty()) d["materials_missing"] = r.materials_missing;
   const bool ended = state == "ended";
   records_.finish(
       row, {0, row.ended_wall_ns, clock_.mono_ns(), ended ? "session_ended" : "session_aborted",

@@ -76,7 +76,8 @@ class Sessions {
   DeviceView device();
   static Outcome refused(Outcome::Code code, std::string text);
   static Outcome loop_refused(control::Verdict v, uint32_t detail, std::string doing);
-  void record_ending(const SessionRecord& r, const std::string& state, const std::string& reason);
+  // Notes the materials missing on `r`, then records its row and event.
+  void record_ending(SessionRecord& r, const std::string& state, const std::string& reason);
   std::string new_id();
 
   const ProtocolSet& protocols_;

@@ -62,18 +62,31 @@ TEST(DermactlSessionRender, SummaryJsonKeysAndTypes) {
   const Json j = summary_json(sample_summary());
   const std::string text = dump(j);
   // The proto's field names, in the proto's order.
-  const std::vector<std::string> order = {"session_id",    "protocol",
-                                          "started_at",    "ended_at",
-                                          "run_s",         "zones",
-                                          "strokes",       "microchannels",
-                                          "depth_mean_um", "depth_worst_dev_um",
-                                          "speed_mean_hz", "speed_worst_dev_hz",
-                                          "alarms",        "cartridge_serial",
-                                          "needles",       "findings",
-                                          "acknowledged",  "materials",
-                                          "aftercare",     "operator_id",
-                                          "patient_ref",   "active",
-                                          "state",         "end_reason"};
+  const std::vector<std::string> order = {"session_id",
+                                          "protocol",
+                                          "started_at",
+                                          "ended_at",
+                                          "run_s",
+                                          "zones",
+                                          "strokes",
+                                          "microchannels",
+                                          "depth_mean_um",
+                                          "depth_worst_dev_um",
+                                          "speed_mean_hz",
+                                          "speed_worst_dev_hz",
+                                          "alarms",
+                                          "cartridge_serial",
+                                          "needles",
+                                          "findings",
+                                          "acknowledged",
+                                          "materials",
+                                          "materials_missing",
+                                          "aftercare",
+                                          "operator_id",
+                                          "patient_ref",
+                                          "active",
+                                          "state",
+                                          "end_reason"};
   const auto doc = parse_json(text);
   ASSERT_TRUE(doc && doc->is_object());
   EXPECT_EQ(keys_of(*doc), order);
@@ -142,6 +155,19 @@ TEST(DermactlSessionRender, SummaryText) {
   const std::string r = summary_text(running);
   EXPECT_NE(r.find("S-1 (running)"), std::string::npos) << r;
   EXPECT_NE(r.find("not yet"), std::string::npos) << r;
+}
+
+TEST(DermactlSessionRender, MissingMaterialsStandOutInTheSummary) {
+  auto s = sample_summary();
+  EXPECT_EQ(summary_text(s).find("MATERIALS MISSING"), std::string::npos);
+  s.clear_materials();
+  s.add_materials_missing("botox");
+  s.add_materials_missing("prp");
+  const std::string t = summary_text(s);
+  EXPECT_NE(t.find("MATERIALS MISSING  none recorded; the protocol records one of: botox, prp"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(summary_json(s).at("materials_missing"), Json({"botox", "prp"}));
 }
 
 TEST(DermactlSessionRender, AnAbortedSessionSaysSoAndWhy) {

@@ -371,6 +371,45 @@ TEST_F(SessionsTest, StoppingAbortsTheActiveSessionWithItsReason) {
       << r.outcome.text;
 }
 
+TEST_F(SessionsTest, ATreatmentThatRecordsMaterialsEndsAnywayAndSaysWhichAreMissing) {
+  StartRequest tox = good();
+  tox.protocol = "tox-facial";
+  tox.zone = "forehead";
+  tox.depth_um = 250;
+  Reply r;
+  sessions.start(tox, r.fn());
+  loop.decide(control::Verdict::kAccepted);
+  ASSERT_TRUE(r.outcome.ok()) << r.outcome.text;
+  Reply end;
+  sessions.end(r.record.owner_token, end.fn());
+  loop.decide(control::Verdict::kAccepted);
+  ASSERT_TRUE(end.outcome.ok()) << end.outcome.text;  // never refused: it disarms the pen
+  EXPECT_EQ(end.record.materials_missing,
+            (std::vector<std::string>{"botox", "hyaluronic-acid", "prp"}));
+  EXPECT_NE(records.events.back().details.find(R"("materials_missing":["botox")"),
+            std::string::npos)
+      << records.events.back().details;
+  const auto stored = parse_summary(records.rows.back().summary);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->materials_missing.size(), 3u);
+
+  // With one recorded (and its lot), nothing is missing; a protocol without materials never is.
+  records.used.clear();
+  tox.materials = {{"botox", "LOT-7"}};
+  Reply again;
+  sessions.start(tox, again.fn());
+  loop.decide(control::Verdict::kAccepted);
+  ASSERT_TRUE(again.outcome.ok()) << again.outcome.text;
+  sessions.end(again.record.owner_token, end.fn());
+  loop.decide(control::Verdict::kAccepted);
+  EXPECT_TRUE(end.record.materials_missing.empty());
+  records.used.clear();
+  const std::string token = started();
+  sessions.end(token, end.fn());
+  loop.decide(control::Verdict::kAccepted);
+  EXPECT_TRUE(end.record.materials_missing.empty());
+}
+
 TEST_F(SessionsTest, ACheckpointWritesTheRunningSummary) {
   sessions.checkpoint();
   EXPECT_TRUE(records.checkpoints.empty());

@@ -133,6 +133,7 @@ Json summary_json(const v1::SessionSummary& s) {
   j["findings"] = std::move(findings);
   j["acknowledged"] = string_list(s.acknowledged());
   j["materials"] = std::move(materials);
+  j["materials_missing"] = string_list(s.materials_missing());
   j["aftercare"] = string_list(s.aftercare());
   j["operator_id"] = s.operator_id();
   j["patient_ref"] = s.patient_ref();
@@ -174,6 +175,11 @@ std::string summary_text(const v1::SessionSummary& s) {
   std::vector<std::string> materials;
   for (const auto& m : s.materials()) materials.push_back(m.name() + ", lot " + m.lot());
   add_list(rows, "materials", materials, "none");
+  if (!s.materials_missing().empty()) {
+    rows.emplace_back("MATERIALS MISSING", "none recorded; the protocol records one of: " +
+                                               comma_list(s.materials_missing(), "") +
+                                               " (with its lot)");
+  }
   rows.emplace_back("operator", or_dash(s.operator_id()));
   rows.emplace_back("patient", or_dash(s.patient_ref()));
   std::string out = label_table(rows);
