@@ -74,6 +74,7 @@ TEST_F(SelfTest, ACartridgeInOrAnActiveAlarmIsRefusedWithTheReason) {
   auto r = ctl({"selftest"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("remove the cartridge"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "") << "a refused self-test prints no banner first";
   ASSERT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
 
   // A sagging supply raises SUPPLY_LOW, which holds while the sag lasts: no self-test then

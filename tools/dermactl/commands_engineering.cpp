@@ -110,8 +110,6 @@ int run_jog(Context& ctx, const ParsedArgs& args) {
 int run_selftest(Context& ctx, const ParsedArgs&) {
   Client& client = ctx.client();
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
-  if (!ctx.json())
-    ctx.print(std::string("self-test: sensors, then the needle drive at three depths (about 5 s)"));
   grpc::ClientContext call;
   auto reader = client.engineering().SelfTest(&call, v1::SelfTestRequest{});
   CancelOnInterrupt interrupt(call);
@@ -120,6 +118,11 @@ int run_selftest(Context& ctx, const ParsedArgs&) {
   bool passed = true;
   Json failed = Json::array();
   while (reader->Read(&step)) {
+    // Only once dermad has started it: a refused self-test prints its reasons alone.
+    if (seen == 0 && !ctx.json()) {
+      ctx.print(
+          std::string("self-test: sensors, then the needle drive at three depths (about 5 s)"));
+    }
     ++seen;
     total = step.total();
     passed &= step.passed();
