@@ -19,6 +19,13 @@
 namespace dermad::test {
 namespace {
 
+// dermactl with `args`, against `daemon`'s socket.
+CommandResult dermactl(const DaemonProcess& daemon, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv);
+}
+
 TEST(Records, ARunLeavesItsEventsInTheLogInOrder) {
   DaemonProcess daemon;
   ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
@@ -74,11 +81,7 @@ namespace {
 TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   DaemonProcess daemon;
   ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
-  auto ctl = [&daemon](std::vector<std::string> args) {
-    std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
-  };
+  auto ctl = [&daemon](std::vector<std::string> args) { return dermactl(daemon, args); };
   ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // drained every 50 ms
   CommandResult r = ctl({"--json", "logs", "--after", "0"});
@@ -123,11 +126,7 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
 TEST(Records, AServiceEngineerFiltersTheLogByKindSeverityTimeAndCount) {
   DaemonProcess daemon;
   ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
-  auto ctl = [&daemon](std::vector<std::string> args) {
-    std::vector<std::string> argv = {DERMACTL_BIN, "--socket", daemon.socket_path()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv);
-  };
+  auto ctl = [&daemon](std::vector<std::string> args) { return dermactl(daemon, args); };
   // Lines of --json logs with these options, parsed.
   auto events = [&ctl](std::vector<std::string> options) {
     options.insert(options.begin(), {"--json", "logs"});
