@@ -23,9 +23,10 @@ int64_t wall_ns() {
 }
 
 // The record of one loop event, and what it changes besides the log.
+// `acknowledger`: who sent the acknowledgement of a kAlarmAcknowledged ("" if unknown).
 store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
                        const std::string& session, store::Effects& fx,
-                       const std::vector<std::string>& resources) {
+                       const std::vector<std::string>& resources, const std::string& acknowledger) {
   using control::EventKind;
   store::Event r;
   r.mono_ns = e.t_ns;
@@ -38,8 +39,8 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
     r.severity = severity;
     r.details = std::move(details);
   };
-  auto alarm_moved = [&](store::AlarmTransition::Kind k) {
-    fx.alarms.push_back({code, k, r.wall_ns, session});
+  auto alarm_moved = [&](store::AlarmTransition::Kind k, std::string by = {}) {
+    fx.alarms.push_back({code, k, r.wall_ns, session, std::move(by)});
   };
   switch (e.kind) {
     case EventKind::kStateChanged: {
@@ -68,8 +69,12 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
       alarm_moved(store::AlarmTransition::kCleared);
       break;
     case EventKind::kAlarmAcknowledged:
-      set("alarm_acknowledged", "info", alarm);
-      alarm_moved(store::AlarmTransition::kAcknowledged);
+      // An acknowledgement whose sender is no longer known says so rather than naming no one.
+      set("alarm_acknowledged", "info",
+          store::details_text(
+              {{"code", code}, {"by", acknowledger.empty() ? "unknown" : acknowledger}}));
+      alarm_moved(store::AlarmTransition::kAcknowledged,
+                  acknowledger.empty() ? "unknown" : acknowledger);
       break;
     case EventKind::kCartridgeInserted:
       set("cartridge_inserted", "info", "{}");
@@ -107,6 +112,12 @@ void describe_cartridge(store::Event& r, const std::optional<hal::CartridgeInfo>
 
 }  // namespace
 
+void EventRecorder::acknowledgement_from(uint32_t id, std::string who) {
+  std::lock_guard lock(mu_);
+  acknowledgers_[next_acknowledger_] = {id, std::move(who)};
+  next_acknowledger_ = (next_acknowledger_ + 1) % acknowledgers_.size();
+}
+
 void EventRecorder::schedule() {
   timer_.expires_after(std::chrono::milliseconds(50));
   timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -128,8 +139,14 @@ void EventRecorder::drain_locked(bool counters_due, bool forced) {
       ++lost_;
       continue;
     }
-    pending_.push_back(
-        to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "", pending_fx_, resources_));
+    std::string acknowledger;
+    if (e.kind == control::EventKind::kAlarmAcknowledged) {
+      for (const auto& a : acknowledgers_) {
+        if (a.id == e.n && !a.who.empty()) acknowledger = a.who;
+      }
+    }
+    pending_.push_back(to_record(e, offset, e.t_ns >= session_since_ns_ ? session_ : "",
+                                 pending_fx_, resources_, acknowledger));
     // The drive just stopped: its strokes and run time are written with that.
     if (e.kind == control::EventKind::kStateChanged &&
         (static_cast<control::State>(e.a) == control::State::kRunning ||

@@ -6,6 +6,7 @@
 // retried, and the loop is told, so RECORDS_FAILED is raised and no session starts.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -42,6 +43,12 @@ class EventRecorder final : public store::Journal {
   }
   // The HAL's resources, so a HARDWARE_FAULT is recorded with what failed.
   void name_resources(std::vector<std::string> names) { resources_ = std::move(names); }
+
+  // Who sent the acknowledgement with command id `id` ("unix uid 0 pid 42 (engineer)"),
+  // told before the loop can take it: the records of the alarms it clears name them. The
+  // newest kAcknowledgers are kept, far more than can wait for one 50 ms drain.
+  static constexpr std::size_t kAcknowledgers = 64;
+  void acknowledgement_from(uint32_t id, std::string who);
 
   void start() { schedule(); }
   // Drains what the loop has left, writes the last counters and stops the timer.
@@ -85,6 +92,12 @@ class EventRecorder final : public store::Journal {
   std::string session_;           // the active session, for the loop's events
   int64_t session_since_ns_ = 0;  // from its arming on
   int drains_ = 0;
+  struct Acknowledger {
+    uint32_t id = 0;
+    std::string who;
+  };
+  std::array<Acknowledger, kAcknowledgers> acknowledgers_{};
+  std::size_t next_acknowledger_ = 0;
   bool failing_ = false;
   std::chrono::steady_clock::time_point retry_at_{};
   bool counted_ = false;  // the baselines below are set

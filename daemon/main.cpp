@@ -399,6 +399,9 @@ int main(int argc, char** argv) {
   api::LogService logs(gate, records, io, witness, recorder);
   device.show({[&treatment](v1::ActiveSession& a) { return treatment.active_session(a); },
                [&records](const std::string& serial) { return records.cartridge_used(serial); }});
+  device.tell_acknowledgers_to([&recorder](uint32_t id, std::string who) {
+    recorder.acknowledgement_from(id, std::move(who));
+  });
 
   std::string error;
   int tcp_port = 0;

@@ -33,8 +33,10 @@ struct Poll : std::enable_shared_from_this<Poll> {
 
 }  // namespace
 
-void CommandPort::submit(control::Command c, Done done) {
+void CommandPort::submit(control::Command c, Done done,
+                         const std::function<void(uint32_t id)>& before) {
   c.id = next_id_.fetch_add(1) & 0xFFFFFF;
+  if (before) before(c.id);
   if (!core_.submit(c)) {
     boost::asio::post(io_, [done = std::move(done)] { done(control::Verdict::kPending, 0); });
     return;

@@ -17,8 +17,10 @@ class CommandPort {
   CommandPort(control::ControlCore& core, boost::asio::io_context& io) : core_(core), io_(io) {}
 
   // `done` runs on the io_context once the loop has decided; with kPending if the queue was
-  // full or the loop did not answer within 500 ms.
-  void submit(control::Command c, Done done);
+  // full or the loop did not answer within 500 ms. `before`, if given, learns the command's id
+  // before the loop can see it (what the loop's events about it will carry).
+  void submit(control::Command c, Done done,
+              const std::function<void(uint32_t id)>& before = nullptr);
 
   control::ControlCore& core() { return core_; }
 

@@ -107,24 +107,33 @@ grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerC
   control::Command c;
   c.kind = control::CommandKind::kAcknowledge;
   c.alarm_mask = mask;
-  port_.submit(c, [this, r, resp, mask](control::Verdict v, uint32_t cleared) {
-    if (v != control::Verdict::kAccepted) {
-      r->Finish(verdict_status(v, cleared, "the acknowledgement"));
-      return;
-    }
-    for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
-      if (cleared & (1u << i)) resp->add_cleared(std::string(control::kAlarmTable[i].code));
-    }
-    control::Snapshot s;
-    if (port_.core().telemetry().latest(s)) {
-      const uint32_t asked = mask == 0 ? ~0u : mask;
-      const uint32_t still = s.alarms.active & asked & ~cleared;
-      for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
-        if (still & (1u << i)) resp->add_still_active(std::string(control::kAlarmTable[i].code));
-      }
-    }
-    r->Finish(Status::OK);
-  });
+  const Caller caller = gate_.caller(ctx);
+  const std::string who = caller.who + " (" + std::string(to_string(caller.role)) + ")";
+  const auto before = [this, &who](uint32_t id) {
+    if (acknowledgers_) acknowledgers_(id, who);
+  };
+  port_.submit(
+      c,
+      [this, r, resp, mask](control::Verdict v, uint32_t cleared) {
+        if (v != control::Verdict::kAccepted) {
+          r->Finish(verdict_status(v, cleared, "the acknowledgement"));
+          return;
+        }
+        for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
+          if (cleared & (1u << i)) resp->add_cleared(std::string(control::kAlarmTable[i].code));
+        }
+        control::Snapshot s;
+        if (port_.core().telemetry().latest(s)) {
+          const uint32_t asked = mask == 0 ? ~0u : mask;
+          const uint32_t still = s.alarms.active & asked & ~cleared;
+          for (std::size_t i = 0; i < control::kAlarmCount; ++i) {
+            if (still & (1u << i))
+              resp->add_still_active(std::string(control::kAlarmTable[i].code));
+          }
+        }
+        r->Finish(Status::OK);
+      },
+      before);
   return r;
 }
 

@@ -42,6 +42,9 @@ class DeviceService final : public v1::DeviceService::CallbackService {
 
   // Before the server starts.
   void show(StatusViews views) { views_ = std::move(views); }
+  // Who sent an acknowledgement, by its command id, before the loop takes it: the records.
+  using Acknowledgers = std::function<void(uint32_t command_id, std::string who)>;
+  void tell_acknowledgers_to(Acknowledgers tell) { acknowledgers_ = std::move(tell); }
 
   grpc::ServerUnaryReactor* GetDeviceInfo(grpc::CallbackServerContext* ctx,
                                           const v1::GetDeviceInfoRequest* req,
@@ -61,6 +64,7 @@ class DeviceService final : public v1::DeviceService::CallbackService {
   const CartridgeCache& cartridges_;
   DeviceFacts facts_;
   StatusViews views_;
+  Acknowledgers acknowledgers_;
 };
 
 }  // namespace dermad::api

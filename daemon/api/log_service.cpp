@@ -282,6 +282,7 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
     out->set_raised_at(at(a.raised_wall_ns));
     out->set_ended_at(at(a.ended_wall_ns));
     out->set_ended_by(a.ended_by);
+    out->set_acknowledged_by(a.acknowledged_by);
     out->set_raised_wall_ns(a.raised_wall_ns);
     out->set_ended_wall_ns(a.ended_wall_ns);
   }

@@ -80,6 +80,9 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
     case CommandKind::kAcknowledge: {
       const uint32_t cleared = supervisor_.acknowledge(c.alarm_mask, depth_.homed());
       acknowledged_ |= cleared;
+      for (uint8_t i = 0; i < kAlarmCount; ++i) {
+        if (cleared & (1u << i)) acknowledged_by_[i] = c.id;
+      }
       verdicts_.post(c.id, Verdict::kAccepted, cleared);
       return;
     }
@@ -164,8 +167,11 @@ void ControlCore::record_changes(int64_t now_ns) {
       emit({now_ns, EventKind::kAlarmRaised, i, 0, what});
     }
     if (gone & b) {
-      emit({now_ns, (acknowledged_ & b) ? EventKind::kAlarmAcknowledged : EventKind::kAlarmCleared,
-            i, 0, 0});
+      if (acknowledged_ & b) {
+        emit({now_ns, EventKind::kAlarmAcknowledged, i, 0, acknowledged_by_[i]});
+      } else {
+        emit({now_ns, EventKind::kAlarmCleared, i, 0, 0});
+      }
     }
   }
   recorded_alarms_ = now;

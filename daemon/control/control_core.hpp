@@ -3,6 +3,7 @@
 // time, so the same code runs in real time and on virtual time. Never blocks or allocates.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -107,6 +108,8 @@ class ControlCore {
   State recorded_state_ = State::kBoot;
   uint32_t recorded_alarms_ = 0;
   uint32_t acknowledged_ = 0;  // alarm bits cleared by an acknowledgement this tick
+  // Which acknowledgement cleared each of them: its command id, so the record can say who.
+  std::array<uint32_t, kAlarmCount> acknowledged_by_{};
   bool recorded_cartridge_ = false;
   bool link_lost_ = false;
   std::atomic<int64_t> link_beat_ns_{INT64_MIN / 2};

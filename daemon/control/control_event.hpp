@@ -16,7 +16,7 @@ enum class EventKind : uint8_t {
   kStateChanged,       // a = from State, b = to State
   kAlarmRaised,        // a = AlarmCode
   kAlarmCleared,       // a = AlarmCode (its condition went away, a non-latching alarm)
-  kAlarmAcknowledged,  // a = AlarmCode
+  kAlarmAcknowledged,  // a = AlarmCode, n = the acknowledging command's id
   kEventsLost,         // n = how many events the full queue dropped
   kCartridgeInserted,  // the cartridge-present switch closed
   kCartridgeRemoved,   // and opened

@@ -34,7 +34,8 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
                     ? "INSERT INTO alarm_history(code, raised_wall_ns, session_id) "
                       "VALUES(?1, ?2, NULLIF(?3, ''))"
                     : "UPDATE alarm_history SET ended_wall_ns = ?2, ended_by = ?4, "
-                      "acknowledged_wall_ns = CASE WHEN ?4 = 'acknowledged' THEN ?2 END "
+                      "acknowledged_wall_ns = CASE WHEN ?4 = 'acknowledged' THEN ?2 END, "
+                      "acknowledged_by = NULLIF(?5, '') "
                       "WHERE id = (SELECT MAX(id) FROM alarm_history "
                       "WHERE code = ?1 AND ended_wall_ns IS NULL)");
     if (!s.ok()) return failed(error);
@@ -43,6 +44,7 @@ bool Store::apply_locked(const Effects& fx, std::string& error) {
       s.bind(3, a.session_id);
     } else {
       s.bind(4, std::string(a.kind == AlarmTransition::kAcknowledged ? "acknowledged" : "cleared"));
+      s.bind(5, a.kind == AlarmTransition::kAcknowledged ? a.by : std::string());
     }
     if (s.step() != SQLITE_DONE) return failed(error);
   }
@@ -156,7 +158,7 @@ std::vector<AlarmRecord> Store::alarm_history(const EventFilter& filter, int lim
     times.push_back(filter.until_wall_ns);
   }
   Stmt s(db_, ("SELECT code, COALESCE(session_id, ''), COALESCE(ended_by, ''), raised_wall_ns, "
-               "COALESCE(ended_wall_ns, 0) FROM alarm_history " +
+               "COALESCE(ended_wall_ns, 0), COALESCE(acknowledged_by, '') FROM alarm_history " +
                where + " ORDER BY id DESC LIMIT ?")
                   .c_str());
   if (!s.ok()) return out;
@@ -165,7 +167,7 @@ std::vector<AlarmRecord> Store::alarm_history(const EventFilter& filter, int lim
   for (const auto t : times) s.bind(i++, t);
   s.bind(i, static_cast<int64_t>(limit));
   while (s.step() == SQLITE_ROW) {
-    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4)});
+    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5)});
   }
   std::reverse(out.begin(), out.end());
   return out;

@@ -64,6 +64,10 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
                  WHERE kind = 'cartridge_inserted' AND json_extract(details, '$.checksum_ok')
                    AND json_extract(details, '$.serial') = cartridges.serial
                  ORDER BY seq LIMIT 1))",
+    // 6: who acknowledged each alarm; acknowledgements recorded before this did not say.
+    R"(ALTER TABLE alarm_history ADD COLUMN acknowledged_by TEXT;
+       UPDATE alarm_history SET acknowledged_by = 'unknown'
+         WHERE ended_by = 'acknowledged' OR acknowledged_wall_ns IS NOT NULL)",
 };
 
 }  // namespace

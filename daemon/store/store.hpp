@@ -19,7 +19,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct CartridgeSeen {
   std::string serial;
@@ -34,6 +34,7 @@ struct AlarmTransition {
   enum Kind { kRaised, kAcknowledged, kCleared } kind = kRaised;
   int64_t wall_ns = 0;
   std::string session_id;
+  std::string by;  // kAcknowledged: who sent the acknowledgement
 };
 struct Effects {
   std::map<std::string, int64_t> counter_deltas;  // e.g. "strokes", "faults"
@@ -66,6 +67,7 @@ struct CartridgeRecord {
 struct AlarmRecord {
   std::string code, session_id, ended_by;  // ended_by: "", "acknowledged", "cleared"
   int64_t raised_wall_ns = 0, ended_wall_ns = 0;
+  std::string acknowledged_by;  // who, when acknowledged ("unknown" before schema 6)
 };
 
 // Checks a records file without changing it: readable, intact, a schema this dermad can

@@ -111,6 +111,23 @@ TEST(Records, DermactlReadsTheLogAndFindsAnEditedRow) {
   EXPECT_EQ(r.out.rfind("RAISED", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("acknowledged"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Emergency stop pressed"), std::string::npos) << r.out;
+  // Who acknowledged it: this test's own user, through dermactl's process.
+  const std::string me = "unix uid " + std::to_string(getuid()) + " pid ";
+  EXPECT_NE(r.out.find(me), std::string::npos) << r.out;
+  r = ctl({"--json", "alarms", "history", "--code", "estop"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  a = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(a) << r.out;
+  EXPECT_EQ(a->at("ended_by").get<std::string>(), "acknowledged");
+  const std::string by = a->at("acknowledged_by").get<std::string>();
+  EXPECT_EQ(by.rfind(me, 0), 0u) << by;
+  EXPECT_NE(by.find("(engineer)"), std::string::npos) << by;
+  // The chained event says the same.
+  r = ctl({"--json", "logs", "--kind", "alarm_acknowledged"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  a = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(a) << r.out;
+  EXPECT_EQ(a->at("details").at("by").get<std::string>(), by);
   EXPECT_EQ(ctl({"alarms", "history", "--limit", "5000"}).exit_code, 2);
 
   EXPECT_EQ(ctl({"logs", "--verify"}).exit_code, 0);

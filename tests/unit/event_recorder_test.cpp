@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/unit/sim_rig.hpp"
 #include "tests/unit/store_fixture.hpp"
@@ -74,6 +75,37 @@ TEST_F(EventRecorderTest, LoopEventsBelongToTheSessionFromItsArmingUntilItEnds) 
   EXPECT_EQ(h[0].code, "ESTOP");
   EXPECT_EQ(h[0].ended_by, "acknowledged");
   EXPECT_TRUE(records.verify().empty());
+}
+
+TEST_F(EventRecorderTest, AnAcknowledgementIsRecordedWithWhoSentIt) {
+  open();
+  recorder->start();
+  rig.pen.set_estop(true);
+  rig.run_ticks(5);
+  rig.pen.set_estop(false);
+  rig.run_ticks(5);
+  // The rig numbers its commands from next_id: the acknowledgement below is that one.
+  recorder->acknowledgement_from(rig.next_id, "unix uid 1000 pid 42 (clinician)");
+  ASSERT_EQ(rig.acknowledge(), control::Verdict::kAccepted);
+  // Nobody told: recorded as unknown, never as someone else.
+  rig.pen.set_estop(true);
+  rig.run_ticks(5);
+  rig.pen.set_estop(false);
+  rig.run_ticks(5);
+  ASSERT_EQ(rig.acknowledge(), control::Verdict::kAccepted);
+  recorder->stop();
+
+  const auto h = records.alarm_history();
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].ended_by, "acknowledged");
+  EXPECT_EQ(h[0].acknowledged_by, "unix uid 1000 pid 42 (clinician)");
+  EXPECT_EQ(h[1].acknowledged_by, "unknown");
+  std::vector<std::string> by;
+  for (const auto& e : records.read(0, 1000)) {
+    if (e.kind == "alarm_acknowledged")
+      by.push_back(store::Details::parse(e.details).at("by").get<std::string>());
+  }
+  EXPECT_EQ(by, (std::vector<std::string>{"unix uid 1000 pid 42 (clinician)", "unknown"}));
 }
 
 TEST_F(EventRecorderTest, CountersAddUpWhatTheLoopDid) {

@@ -150,10 +150,11 @@ TEST_F(SessionRecordsTest, CountersAddUpAndAlarmHistoryPairsRaiseWithItsEnd) {
   ASSERT_TRUE(s.open(path_, err)) << err;
   Effects fx;
   fx.counter_deltas = {{"strokes", 1200}, {"motor_run_ms", 10'000}, {"faults", 1}};
-  fx.alarms = {{"ESTOP", AlarmTransition::kRaised, kT0 + 1, "S1"},
-               {"SUPPLY_LOW", AlarmTransition::kRaised, kT0 + 2, ""},
-               {"SUPPLY_LOW", AlarmTransition::kCleared, kT0 + 3, ""},
-               {"ESTOP", AlarmTransition::kAcknowledged, kT0 + 4, ""}};
+  fx.alarms = {
+      {"ESTOP", AlarmTransition::kRaised, kT0 + 1, "S1", ""},
+      {"SUPPLY_LOW", AlarmTransition::kRaised, kT0 + 2, "", ""},
+      {"SUPPLY_LOW", AlarmTransition::kCleared, kT0 + 3, "", ""},
+      {"ESTOP", AlarmTransition::kAcknowledged, kT0 + 4, "", "tls CN=tablet-3 (clinician)"}};
   std::vector<Event> none;
   ASSERT_TRUE(s.append(none, fx, err)) << err;
   fx.alarms.clear();
@@ -167,7 +168,9 @@ TEST_F(SessionRecordsTest, CountersAddUpAndAlarmHistoryPairsRaiseWithItsEnd) {
   EXPECT_EQ(h[0].code, "ESTOP");
   EXPECT_EQ(h[0].ended_by, "acknowledged");
   EXPECT_EQ(h[0].ended_wall_ns, kT0 + 4);
+  EXPECT_EQ(h[0].acknowledged_by, "tls CN=tablet-3 (clinician)");
   EXPECT_EQ(h[1].ended_by, "cleared");
+  EXPECT_EQ(h[1].acknowledged_by, "");
   EXPECT_EQ(s.alarm_history(EventFilter::of_session("S1")).size(), 1u);
   EventFilter f;
   f.kinds = {"SUPPLY_LOW"};

@@ -63,6 +63,8 @@ std::string schema1_with_events() {
   sql += "UPDATE meta SET value='4' WHERE key='head_seq';";
   sql += "UPDATE meta SET value='" + c.hash + "' WHERE key='head_hash';";
   sql += "INSERT INTO cartridges VALUES('CART-OLD', 1700000000000000000, 1, 1);";
+  sql += "INSERT INTO alarm_history VALUES(1, 'ESTOP', 1700000000000000000, "
+         "1700000001000000000, NULL), (2, 'SUPPLY_LOW', 1700000002000000000, NULL, NULL);";
   return sql;
 }
 
@@ -98,6 +100,11 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
   EXPECT_EQ(old->type, "nano");
   EXPECT_EQ(old->needles, 36);
   EXPECT_EQ(old->lot, "L7");
+  // Schema 6: an acknowledgement from before dermad kept who sent it says so.
+  const auto alarms = s.alarm_history();
+  ASSERT_EQ(alarms.size(), 2u);
+  EXPECT_EQ(alarms[0].acknowledged_by, "unknown");
+  EXPECT_EQ(alarms[1].acknowledged_by, "");
   EXPECT_EQ(old->sessions, 1);
 
   // The new columns and the chain work on the migrated file.

@@ -49,7 +49,7 @@ const std::vector<CommandSpec>& command_specs() {
        {{"all", "", "acknowledge every latched alarm instead of the listed CODEs", ""}},
        "Give alarm codes (e.g. ESTOP) or --all."},
       {"alarms history",
-       "the recorded alarms: when each was raised, when and how it ended",
+       "the recorded alarms: when each was raised, when and how it ended, who acknowledged it",
        "",
        {{"last", "N", "the newest N matching alarms, 1..1000", "100", false, false, 'n'},
         {"since", "WHEN", "only alarms raised at or after WHEN", ""},
@@ -58,9 +58,10 @@ const std::vector<CommandSpec>& command_specs() {
         {"session", "ID", "only the alarms of this session", ""},
         {"limit", "N", "the same as --last (kept for scripts)", ""}},
        "Oldest first. HOW is acknowledged (a latching alarm, after its cause went away) or\n"
-       "cleared (its cause went away by itself). WHEN is a UTC time, YYYY-MM-DD or\n"
-       "YYYY-MM-DDTHH:MM[:SS], or an age: 30s, 15m, 2h, 7d. With --json, one JSON object per\n"
-       "alarm and line.\n"
+       "cleared (its cause went away by itself); BY is who acknowledged it, as dermad knew\n"
+       "the caller: unix user and process, or the TLS certificate's name, with their role.\n"
+       "WHEN is a UTC time, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], or an age: 30s, 15m, 2h,\n"
+       "7d. With --json, one JSON object per alarm and line.\n"
        "Examples:\n"
        "  dermactl alarms history -n 10\n"
        "  dermactl alarms history --code motor-stall --since 30d"},

@@ -74,7 +74,8 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
                      {"session_id", a.session_id()},
                      {"raised_at", a.raised_at()},
                      {"ended_at", a.ended_at()},
-                     {"ended_by", a.ended_by()}});
+                     {"ended_by", a.ended_by()},
+                     {"acknowledged_by", a.acknowledged_by()}});
     }
     return kExitOk;
   }
@@ -83,11 +84,12 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
     return kExitOk;
   }
   std::vector<std::vector<std::string>> cells{
-      {"RAISED", "CODE", "PRIORITY", "ENDED", "HOW", "SESSION", "TEXT"}};
+      {"RAISED", "CODE", "PRIORITY", "ENDED", "HOW", "BY", "SESSION", "TEXT"}};
   for (const auto& a : resp.alarms()) {
     cells.push_back({a.raised_at(), a.code(), priority_name(a.priority()),
                      a.ended_at().empty() ? "active" : a.ended_at(),
                      a.ended_by().empty() ? "-" : a.ended_by(),
+                     a.acknowledged_by().empty() ? "-" : a.acknowledged_by(),
                      a.session_id().empty() ? "-" : a.session_id(), a.text()});
   }
   std::string out = grid(cells);
