@@ -310,3 +310,72 @@ TEST_F(DermactlSession, AttachDrawsInTheForegroundOfATerminalAndKeepsQuietInTheB
 
 }  // namespace
 }  // namespace dermad::test
+
+namespace dermad::test {
+namespace {
+
+// `dermactl report` as a service engineer attaches it to a ticket after a day's work.
+TEST_F(DermactlSession, AReportForATicketHoldsTheRecordsButNoPatientReference) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "D-9"}).exit_code, 0);
+  for (int i = 0; i < 100 && !status().at("cartridge_present").get<bool>(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  auto start = start_args("cheeks", "1000", answers_);
+  start.insert(start.end(), {"--patient", "P-4711-SECRET"});
+  ASSERT_EQ(ctl(start).exit_code, 0);
+  ASSERT_EQ(ctl({"session", "end"}).exit_code, 0);
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  ASSERT_TRUE(wait_state("ESTOP"));
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
+  std::this_thread::sleep_for(200ms);  // the records are drained every 50 ms
+
+  const std::string file = dir_ + "/ticket.html";
+  CommandResult r = ctl({"report", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("report written to " + file), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("9 of 9 sections"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  std::ifstream in(file);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto serial = parse_json(ctl({"info"}, true).out)->at("serial").get<std::string>();
+  EXPECT_NE(page.find("<tr><th>serial</th><td>" + serial + "</td></tr>"), std::string::npos);
+  EXPECT_NE(page.find("session_started"), std::string::npos);
+  EXPECT_NE(page.find("(withheld)"), std::string::npos);
+  EXPECT_EQ(page.find("P-4711-SECRET"), std::string::npos) << "a patient reference left the pen";
+  EXPECT_NE(page.find("<tr class=\"alarm\"><td>ESTOP</td>"), std::string::npos);
+  EXPECT_NE(page.find("unix uid " + std::to_string(getuid()) + " pid "), std::string::npos);
+  EXPECT_NE(page.find("<tr><th>intact</th><td>yes</td></tr>"), std::string::npos);
+  EXPECT_EQ(page.find("not available"), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(file).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+
+  r = ctl({"report", file}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out);
+  ASSERT_TRUE(j) << r.out;
+  EXPECT_EQ(j->at("report").get<std::string>(), file);
+  EXPECT_EQ(j->at("records_intact").get<bool>(), true);
+  EXPECT_TRUE(j->at("missing").empty());
+
+  // A place that cannot take the file says why, and the last report stays whole.
+  r = ctl({"report", dir_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(dir_ + " is a directory"), std::string::npos) << r.err;
+  r = ctl({"report", dir_ + "/no-such-folder/ticket.html"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+  std::ifstream again(file);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>())
+                .rfind("<!DOCTYPE html>", 0),
+            0u);
+  r = ctl({"report", "-"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(ctl({"report"}).exit_code, 2);
+  EXPECT_EQ(ctl({"report", file, "--events", "-1"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace dermad::test

@@ -123,6 +123,29 @@ TEST_F(Roles, AnyoneElseMayOnlyReadStatusAndTelemetry) {
   expect_matrix(kViewer, {kNobody});
 }
 
+// A report made by someone who may not read the records is still a report: what they may
+// see, and for the rest why not.
+TEST_F(Roles, AViewersReportSaysWhichSectionsWereNotTheirsToRead) {
+  const std::string ctl = daemon.state_dir() + "/dermactl";
+  std::filesystem::copy_file(DERMACTL_BIN, ctl);
+  chmod(ctl.c_str(), 0755);
+  const std::string page =
+      run_as_nobody({kNobody}, {ctl, "--socket", daemon.socket_path(), "report", "-"});
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u) << page;
+  const auto section = [&page](const std::string& id) {
+    const auto at = page.find("<section id=\"" + id + "\">");
+    return at == std::string::npos ? std::string()
+                                   : page.substr(at, page.find("</section>", at) - at);
+  };
+  for (const char* theirs : {"identity", "configuration", "status", "counters"}) {
+    EXPECT_NE(section(theirs).find("<table"), std::string::npos) << theirs << ": " << page;
+  }
+  for (const char* not_theirs : {"records", "verification", "self-test", "alarms", "events"}) {
+    EXPECT_NE(section(not_theirs).find("not available: PERMISSION_DENIED"), std::string::npos)
+        << not_theirs << ": " << page;
+  }
+}
+
 TEST_F(Roles, TheClinicGroupTreatsButRunsNoServiceRunsNorReadsTheFullRecords) {
   expect_matrix(kClinician, {kClinicGid});
 }

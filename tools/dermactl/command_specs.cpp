@@ -120,6 +120,20 @@ const std::vector<CommandSpec>& command_specs() {
        "(`dermactl records`, `dermactl logs --verify`); then accept them as they are. The\n"
        "reason is recorded, the witness starts afresh, and the alarm can be acknowledged\n"
        "(`dermactl alarms ack RECORDS_UNTRUSTED`). Exit 3 when they are trusted already."},
+      {"report",
+       "write one HTML file for a service ticket: identity, status, records, alarms, events",
+       "FILE",
+       {{"events", "N", "how many of the newest events it lists, 0..100000", "200"},
+        {"alarms", "N", "how many of the newest alarms it lists, 0..1000", "100"}},
+       "The file opens in any browser, offline: no script, nothing fetched. It holds the pen's\n"
+       "identity and configuration, status, counters, the records and their verification,\n"
+       "the last self-test, the alarm history (who acknowledged each) and the recent events.\n"
+       "Patient references in events are withheld. FILE is replaced whole (never half\n"
+       "written), mode 0644; - writes the page to standard output. A section dermad would not\n"
+       "give (an engineer's call made by a clinician) says why in the page; dermactl then\n"
+       "names it on stderr and exits 1. Exit 4 when dermad cannot be reached: no file then.\n"
+       "Example:\n"
+       "  dermactl report pen-ticket-4711.html"},
       {"counters",
        "the device's lifetime counters: strokes, motor run time, sessions, faults",
        "",

@@ -58,6 +58,7 @@ int run_counters(Context& ctx, const ParsedArgs& args);
 int run_alarms_history(Context& ctx, const ParsedArgs& args);
 int run_cartridges(Context& ctx, const ParsedArgs& args);
 int run_records(Context& ctx, const ParsedArgs& args);
+int run_report(Context& ctx, const ParsedArgs& args);
 int run_records_accept(Context& ctx, const ParsedArgs& args);
 int run_screen(Context& ctx, const ParsedArgs& args);
 int run_session_start(Context& ctx, const ParsedArgs& args);

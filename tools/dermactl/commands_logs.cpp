@@ -8,22 +8,12 @@
 #include "tools/dermactl/args.hpp"
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/live.hpp"
+#include "tools/dermactl/render_records.hpp"
 #include "tools/dermactl/values.hpp"
 
 namespace dermad::ctl {
 
 namespace {
-
-std::string utc(int64_t wall_ns) {
-  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char b[40];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>((wall_ns / 1'000'000) % 1000));
-  return std::string(b) + ms;
-}
 
 int verify(Context& ctx) {
   v1::VerifyLogResponse resp;
@@ -32,10 +22,7 @@ int verify(Context& ctx) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    Json problems = Json::array();
-    for (const auto& p : resp.problems()) problems.push_back(p);
-    ctx.print(Json{
-        {"events", resp.events()}, {"intact", resp.problems().empty()}, {"problems", problems}});
+    ctx.print(verify_json(resp));
   } else if (resp.problems().empty()) {
     ctx.print("event log intact: " + std::to_string(resp.events()) + " events, chain verified");
   } else {
@@ -45,12 +32,6 @@ int verify(Context& ctx) {
     ctx.print(o.str());
   }
   return resp.problems().empty() ? kExitOk : kExitFailed;
-}
-
-// The event's details as the object they are; a text that is not JSON stays a string.
-Json details_of(const std::string& text) {
-  auto parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? Json(text) : parsed;
 }
 
 }  // namespace
@@ -89,18 +70,10 @@ int run_logs(Context& ctx, const ParsedArgs& args) {
   v1::LogEvent e;
   while (reader->Read(&e)) {
     if (ctx.json()) {
-      ctx.print(Json{{"seq", e.seq()},
-                     {"time", utc(e.wall_ns())},
-                     {"wall_ns", e.wall_ns()},
-                     {"mono_ns", e.mono_ns()},
-                     {"kind", e.kind()},
-                     {"severity", e.severity()},
-                     {"session_id", e.session_id()},
-                     {"details", details_of(e.details())},
-                     {"hash", e.hash()}});
+      ctx.print(event_json(e));
     } else {
       std::ostringstream o;
-      o << e.seq() << "  " << utc(e.wall_ns()) << "  " << e.severity() << "  " << e.kind();
+      o << e.seq() << "  " << utc_text(e.wall_ns()) << "  " << e.severity() << "  " << e.kind();
       if (!e.session_id().empty()) o << "  session " << e.session_id();
       o << "  " << e.details();
       ctx.print(o.str());

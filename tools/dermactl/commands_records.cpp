@@ -4,6 +4,7 @@
 
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/render.hpp"
+#include "tools/dermactl/render_records.hpp"
 #include "tools/dermactl/render_session.hpp"
 #include "tools/dermactl/values.hpp"
 
@@ -35,10 +36,7 @@ int run_counters(Context& ctx, const ParsedArgs&) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json{{"strokes", c.strokes()},
-                   {"motor_run_s", c.motor_run_s()},
-                   {"sessions", c.sessions()},
-                   {"faults", c.faults()}});
+    ctx.print(counters_json(c));
   } else {
     ctx.print(label_table({{"strokes", std::to_string(c.strokes())},
                            {"motor run time", fixed(c.motor_run_s() / 3600.0, 2) + " h (" +
@@ -67,16 +65,7 @@ int run_alarms_history(Context& ctx, const ParsedArgs& args) {
       [&](grpc::ClientContext* cc) { return ctx.client().log().ListAlarms(cc, req, &resp); });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    for (const auto& a : resp.alarms()) {
-      ctx.print(Json{{"code", a.code()},
-                     {"priority", priority_name(a.priority())},
-                     {"text", a.text()},
-                     {"session_id", a.session_id()},
-                     {"raised_at", a.raised_at()},
-                     {"ended_at", a.ended_at()},
-                     {"ended_by", a.ended_by()},
-                     {"acknowledged_by", a.acknowledged_by()}});
-    }
+    for (const auto& a : resp.alarms()) ctx.print(alarm_record_json(a));
     return kExitOk;
   }
   if (resp.alarms().empty()) {
@@ -107,21 +96,8 @@ int run_cartridges(Context& ctx, const ParsedArgs& args) {
   auto st = ctx.client().unary(
       [&](grpc::ClientContext* cc) { return ctx.client().log().ListCartridges(cc, req, &resp); });
   if (!st.ok()) return ctx.fail(st);
-  // Never read from its EEPROM (registered by its session alone): say so, not "unspecified".
-  const auto type = [](const v1::CartridgeRecord& c) {
-    return c.type() == v1::CARTRIDGE_TYPE_UNSPECIFIED ? std::string("unread")
-                                                      : cartridge_type_name(c.type());
-  };
   if (ctx.json()) {
-    for (const auto& c : resp.cartridges()) {
-      ctx.print(Json{{"serial", c.serial()},
-                     {"type", type(c)},
-                     {"needles", c.needles()},
-                     {"lot", c.lot()},
-                     {"first_seen_at", c.first_seen_at()},
-                     {"sessions", c.sessions()},
-                     {"used", c.used()}});
-    }
+    for (const auto& c : resp.cartridges()) ctx.print(cartridge_record_json(c));
     return kExitOk;
   }
   if (resp.cartridges().empty()) {
@@ -131,7 +107,8 @@ int run_cartridges(Context& ctx, const ParsedArgs& args) {
   std::vector<std::vector<std::string>> cells{
       {"SERIAL", "TYPE", "NEEDLES", "LOT", "FIRST SEEN", "SESSIONS", "USED"}};
   for (const auto& c : resp.cartridges()) {
-    cells.push_back({c.serial(), type(c), c.needles() ? std::to_string(c.needles()) : "-",
+    cells.push_back({c.serial(), cartridge_record_type(c),
+                     c.needles() ? std::to_string(c.needles()) : "-",
                      c.lot().empty() ? "-" : c.lot(), c.first_seen_at(),
                      std::to_string(c.sessions()), c.used() ? "yes" : "no"});
   }
@@ -148,15 +125,7 @@ int run_records(Context& ctx, const ParsedArgs&) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json{{"path", info.path()},
-                   {"schema", info.schema()},
-                   {"events", info.events()},
-                   {"size_bytes", info.size_bytes()},
-                   {"max_bytes", info.max_bytes()},
-                   {"writable", info.writable()},
-                   {"last_error", info.last_error()},
-                   {"trusted", info.trusted()},
-                   {"untrusted_why", info.untrusted_why()}});
+    ctx.print(records_info_json(info));
     return kExitOk;
   }
   const auto kib = [](int64_t b) { return fixed(static_cast<double>(b) / 1024.0, 0) + " KiB"; };

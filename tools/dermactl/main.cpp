@@ -37,6 +37,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sessions", run_sessions},
       {"counters", run_counters},
       {"records", run_records},
+      {"report", run_report},
       {"records accept", run_records_accept},
       {"alarms history", run_alarms_history},
       {"cartridges", run_cartridges},
