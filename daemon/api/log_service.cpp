@@ -2,6 +2,7 @@
 
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/status_codes.hpp"
+#include "daemon/api/write_slot.hpp"
 
 #include "daemon/api/convert.hpp"
 #include "daemon/api/treatment_convert.hpp"
@@ -13,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace dermad::api {
 
@@ -36,11 +38,13 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   }
 
   void OnWriteDone(bool ok) override {
+    std::optional<grpc::Status> now;
     {
       std::lock_guard lock(shared_->mu);
-      shared_->writing = false;
-      if (!ok) shared_->finishing = true;
+      now = shared_->out.written();
+      if (!ok) shared_->cancelled = true;
     }
+    if (now) return Finish(std::move(*now));
     if (!ok) return finish(grpc::Status::CANCELLED);
     pump();
   }
@@ -48,8 +52,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     bool now = false;
     {
       std::lock_guard lock(shared_->mu);
-      shared_->finishing = true;
-      now = !shared_->writing && !shared_->pumping;
+      shared_->cancelled = true;
+      // Under the timer's pump, the timer finishes it; a write still out holds the finish
+      // in the slot until it is back.
+      now = !shared_->pumping;
     }
     if (now) finish(grpc::Status::CANCELLED);
   }
@@ -74,7 +80,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   struct Shared {
     std::mutex mu;
     EventStream* self = nullptr;
-    bool writing = false, finishing = false, finished = false;
+    WriteSlot<v1::LogEvent> out;
+    bool cancelled = false;  // the client went: finish once nothing else is under way
     // The timer's pump runs outside gRPC's reactions, so OnDone does not wait for it: while
     // it runs nobody else may Finish (OnCancel leaves that to it).
     bool pumping = false;
@@ -83,23 +90,23 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   };
 
   void finish(grpc::Status s) {
+    std::optional<grpc::Status> now;
     {
       std::lock_guard lock(shared_->mu);
-      if (shared_->finished) return;
-      shared_->finished = true;
+      now = shared_->out.finish(std::move(s));
     }
-    Finish(std::move(s));
+    if (now) Finish(std::move(*now));
   }
 
   // Writes the next event, or waits for more (follow), or ends the stream.
   void pump() {
-    // A cancel that came while a write was out is finished here (OnCancel left it to the
-    // write's end); under the timer's pump, the timer finishes it.
+    // A cancel that came while the timer pumped is finished by the timer; one that came
+    // while a write was out, by the slot, once the write is back.
     bool cancelled = false;
     {
       std::lock_guard lock(shared_->mu);
-      if (shared_->finished) return;
-      if (shared_->finishing) {
+      if (shared_->out.finishing()) return;
+      if (shared_->cancelled) {
         if (shared_->pumping) return;
         cancelled = true;
       }
@@ -113,23 +120,24 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
     }
     const bool done_by_limit = req_.limit() != 0 && sent_ >= req_.limit();
     if (!buffer_.empty() && !done_by_limit) {
+      v1::LogEvent* msg = nullptr;
       {
         std::lock_guard lock(shared_->mu);
-        if (shared_->finishing || shared_->finished) return;
-        shared_->writing = true;
+        if (shared_->cancelled || !shared_->out.free()) return;
+        msg = &shared_->out.take();
       }
       const auto& e = buffer_.front();
-      msg_.set_seq(e.seq);
-      msg_.set_wall_ns(e.wall_ns);
-      msg_.set_mono_ns(e.mono_ns);
-      msg_.set_kind(e.kind);
-      msg_.set_severity(e.severity);
-      msg_.set_session_id(e.session_id);
-      msg_.set_details(e.details);
-      msg_.set_hash(e.hash);
+      msg->set_seq(e.seq);
+      msg->set_wall_ns(e.wall_ns);
+      msg->set_mono_ns(e.mono_ns);
+      msg->set_kind(e.kind);
+      msg->set_severity(e.severity);
+      msg->set_session_id(e.session_id);
+      msg->set_details(e.details);
+      msg->set_hash(e.hash);
       buffer_.pop_front();
       ++sent_;
-      StartWrite(&msg_);
+      StartWrite(msg);
       return;
     }
     if (!req_.follow() || done_by_limit) return finish(grpc::Status::OK);
@@ -141,9 +149,9 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
       bool cancelled = false;
       {
         std::lock_guard lock(sh->mu);
-        if (!sh->self || sh->finished || sh->writing) return;
+        if (!sh->self || sh->out.finishing() || sh->out.writing()) return;
         self = sh->self;
-        cancelled = sh->finishing;  // nobody else finishes a stream that waits on its timer
+        cancelled = sh->cancelled;  // nobody else finishes a stream that waits on its timer
         if (!cancelled) sh->pumping = true;
       }
       if (cancelled) return self->finish(grpc::Status::CANCELLED);
@@ -154,7 +162,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
         sh->pumping = false;
         // pump() may have finished the call (then `self` may be gone: only `sh` is touched);
         // if not, a cancel that came meanwhile is done here.
-        cancelled_meanwhile = sh->finishing && !sh->writing && !sh->finished;
+        cancelled_meanwhile = sh->cancelled && !sh->out.writing() && !sh->out.finishing();
       }
       if (cancelled_meanwhile) self->finish(grpc::Status::CANCELLED);
     });
@@ -166,7 +174,6 @@ class EventStream final : public grpc::ServerWriteReactor<v1::LogEvent> {
   int64_t cursor_;
   uint32_t sent_ = 0;
   std::deque<store::Event> buffer_;
-  v1::LogEvent msg_;
   std::shared_ptr<Shared> shared_;
   const std::shared_ptr<void> ticket_;  // the gate's record of this open call
 };

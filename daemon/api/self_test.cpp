@@ -11,6 +11,7 @@
 #include "daemon/api/convert.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/self_test_judge.hpp"
+#include "daemon/api/write_slot.hpp"
 #include "daemon/store/details.hpp"
 
 namespace dermad::api {
@@ -28,8 +29,8 @@ constexpr auto kPoll = std::chrono::milliseconds(20);
 constexpr int kStepTimeoutPolls = 400;  // 8 s: depth move, ramp, run, retraction
 
 // Between the steps (io thread) and the stream (gRPC threads): finished steps wait here
-// until the stream can write them; one write in flight; Finish exactly once, never while a
-// write is in flight, so the reactor cannot be gone while a step is handed to it.
+// until the stream can write them, under the outbox's lock; the slot keeps the stream's
+// rules (one write out, Finish once and never while a write is out).
 class Outbox {
  public:
   explicit Outbox(grpc::ServerWriteReactor<v1::SelfTestStep>* r) : reactor_(r) {}
@@ -46,8 +47,11 @@ class Outbox {
   }
   void write_done(bool ok) {
     std::unique_lock lock(mu_);
-    writing_ = false;
     if (!ok) cancelled_ = true;
+    if (auto now = slot_.written()) {
+      lock.unlock();
+      return reactor_->Finish(std::move(*now));
+    }
     pump(lock);
   }
   void cancel() {
@@ -62,27 +66,27 @@ class Outbox {
 
  private:
   void pump(std::unique_lock<std::mutex>& lock) {
-    if (writing_ || finished_) return;
     if (!cancelled_ && !queue_.empty()) {
-      msg_ = std::move(queue_.front());
+      if (!slot_.free()) return;
+      v1::SelfTestStep& msg = slot_.take();
+      msg = std::move(queue_.front());
       queue_.pop_front();
-      writing_ = true;
       lock.unlock();
-      reactor_->StartWrite(&msg_);
+      reactor_->StartWrite(&msg);
       return;
     }
     if (cancelled_ || closed_) {
-      finished_ = true;
+      auto now = slot_.finish(cancelled_ ? grpc::Status::CANCELLED : grpc::Status::OK);
       lock.unlock();
-      reactor_->Finish(cancelled_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+      if (now) reactor_->Finish(std::move(*now));
     }
   }
 
   std::mutex mu_;
   grpc::ServerWriteReactor<v1::SelfTestStep>* reactor_;
   std::deque<v1::SelfTestStep> queue_;
-  v1::SelfTestStep msg_;
-  bool writing_ = false, closed_ = false, cancelled_ = false, finished_ = false;
+  WriteSlot<v1::SelfTestStep> slot_;
+  bool closed_ = false, cancelled_ = false;
 };
 
 class SelfTestStream final : public grpc::ServerWriteReactor<v1::SelfTestStep> {

@@ -49,22 +49,21 @@ void SessionLink::reap_if_done() {
 }
 
 void SessionLink::finish(Status st) {
-  if (finished_) return;
-  finished_ = true;
+  if (out_.finishing()) return;
   timer_.cancel();
-  Finish(std::move(st));
+  if (auto now = out_.finish(std::move(st))) Finish(std::move(*now));
 }
 
 void SessionLink::read_done(bool ok) {
   reading_ = false;
-  if (finished_) return;
+  if (out_.finishing()) return;
   if (!ok) {
     // The tablet closed its side: it lets go of the link.
     finish(Status::OK);
     return;
   }
   beat(in_);
-  if (finished_) return;
+  if (out_.finishing()) return;
   reading_ = true;
   StartRead(&in_);
 }
@@ -106,7 +105,7 @@ void SessionLink::beat(const v1::LinkBeat& b) {
 }
 
 void SessionLink::write_done(bool ok) {
-  writing_ = false;
+  if (auto now = out_.written()) return Finish(std::move(*now));
   if (!ok) finish(Status(StatusCode::CANCELLED, "the tablet is gone"));
 }
 
@@ -121,7 +120,7 @@ void SessionLink::schedule() {
 }
 
 void SessionLink::tick() {
-  if (finished_) return;
+  if (out_.finishing()) return;
   if (stopping_.load()) {
     return finish(Status(StatusCode::UNAVAILABLE, "dermad is stopping; the session is aborted"));
   }
@@ -133,14 +132,14 @@ void SessionLink::tick() {
   if (!timer_armed_) schedule();
   // One write at a time, and no more than kMaxUnacked ahead of what the tablet has read: a
   // reader that falls behind gets no pile of old states, and its beats lapse.
-  if (writing_ || sent_ - acked_ >= kMaxUnacked) return;
+  if (!out_.free() || sent_ - acked_ >= kMaxUnacked) return;
   control::Snapshot s;
   const int state = core_.telemetry().latest(s) ? to_proto(s.state) : 0;
-  fill_info(*cur, state, out_);
-  out_.set_seq(++sent_);
+  v1::SessionInfo& out = out_.take();
+  fill_info(*cur, state, out);
+  out.set_seq(++sent_);
   sent_ns_[sent_ % sent_ns_.size()] = control::MonotonicClock().now_ns();
-  writing_ = true;
-  StartWrite(&out_);
+  StartWrite(&out);
 }
 
 }  // namespace dermad::api

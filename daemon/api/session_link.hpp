@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/api/write_slot.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/treatment/session_book.hpp"
 #include "dermad/v1/treatment.grpc.pb.h"
@@ -55,13 +56,11 @@ class SessionLink final : public grpc::ServerBidiReactor<v1::LinkBeat, v1::Sessi
   const std::shared_ptr<void> ticket_;  // the caller's stream allowance, while the link lives
   boost::asio::steady_timer timer_;
   v1::LinkBeat in_;
-  v1::SessionInfo out_;
+  WriteSlot<v1::SessionInfo> out_;
   std::string token_;
   bool linked_ = false;   // the first beat named the owner's token
-  bool writing_ = false;  // a state is out with gRPC
   bool reading_ = false;  // a beat read is out with gRPC
-  bool finished_ = false;
-  bool done_ = false;  // OnDone came: delete once the timer has let go
+  bool done_ = false;     // OnDone came: delete once the timer has let go
   bool timer_armed_ = false;
   uint64_t sent_ = 0;                               // seq of the newest state sent
   uint64_t acked_ = 0;                              // newest seq the tablet acknowledged

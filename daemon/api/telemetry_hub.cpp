@@ -17,14 +17,8 @@ TelemetryStream::TelemetryStream(double loop_hz, std::shared_ptr<void> ticket,
 }
 
 void TelemetryStream::finish(Status st) {
-  if (finished_) return;
-  finished_ = true;
   queue_.clear();
-  if (writing_) {
-    final_ = std::make_unique<Status>(std::move(st));  // once the write out is done
-  } else {
-    Finish(std::move(st));
-  }
+  if (auto now = out_.finish(std::move(st))) Finish(std::move(*now));
 }
 
 void TelemetryStream::request(const v1::StreamTelemetryRequest& r) {
@@ -58,15 +52,10 @@ void TelemetryStream::request(const v1::StreamTelemetryRequest& r) {
 void TelemetryStream::service(bool closing) {
   const int w = write_.exchange(kNone);
   if (w != kNone) {
-    writing_ = false;
-    if (final_) {
-      Finish(std::move(*final_));
-      final_.reset();
-      return;
-    }
+    if (auto now = out_.written()) return Finish(std::move(*now));
     if (w == kFailed) finish(Status(StatusCode::CANCELLED, "client gone"));
   }
-  if (finished_) return;
+  if (out_.finishing()) return;
   if (closing) return finish(Status(StatusCode::UNAVAILABLE, "dermad is stopping"));
   if (cancelled_.load()) return finish(Status(StatusCode::CANCELLED, "client gone"));
   const int r = read_.exchange(kNone);
@@ -76,14 +65,14 @@ void TelemetryStream::service(bool closing) {
   }
   if (r == kOk) {
     request(in_);
-    if (finished_) return;
+    if (out_.finishing()) return;
     StartRead(&in_);
   }
   try_send();
 }
 
 void TelemetryStream::offer(const control::Snapshot& s, uint64_t lost_ticks) {
-  if (!configured_ || finished_) return;
+  if (!configured_ || out_.finishing()) return;
   const auto tick = static_cast<double>(s.tick);
   if (next_tick_ < 0) next_tick_ = tick;
   // Samples that fell due during ticks the pump lost are lost to this client too.
@@ -106,13 +95,13 @@ void TelemetryStream::offer(const control::Snapshot& s, uint64_t lost_ticks) {
 }
 
 void TelemetryStream::try_send() {
-  if (writing_ || finished_ || queue_.empty() || sent_ - acked_ >= window_) return;
-  out_ = std::move(queue_.front());
+  if (!out_.free() || queue_.empty() || sent_ - acked_ >= window_) return;
+  v1::TelemetrySample& out = out_.take();
+  out = std::move(queue_.front());
   queue_.pop_front();
-  out_.set_seq(++sent_);
-  out_.set_dropped(dropped_);
-  writing_ = true;
-  StartWrite(&out_);
+  out.set_seq(++sent_);
+  out.set_dropped(dropped_);
+  StartWrite(&out);
 }
 
 void TelemetryHub::start() {

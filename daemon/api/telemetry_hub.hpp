@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/api/write_slot.hpp"
 #include "daemon/control/control_core.hpp"
 #include "dermad/v1/device.grpc.pb.h"
 
@@ -60,16 +61,13 @@ class TelemetryStream final
 
   // The pump's own, from here on.
   v1::StreamTelemetryRequest in_;
-  v1::TelemetrySample out_;
+  WriteSlot<v1::TelemetrySample> out_;
   std::deque<v1::TelemetrySample> queue_;
   bool configured_ = false;  // the first request set the rate and window
   double ticks_per_sample_ = 1.0;
   uint32_t window_ = kDefaultWindow;
   double next_tick_ = -1.0;
   uint64_t sent_ = 0, acked_ = 0, dropped_ = 0;
-  bool writing_ = false;
-  bool finished_ = false;                // Finish called, or waiting for the write out to call it
-  std::unique_ptr<grpc::Status> final_;  // the status to finish with once the write is done
 };
 
 class TelemetryHub {
