@@ -264,19 +264,42 @@ void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& spe
   }
 }
 
+// One tick, in the order the safety rules need: inputs, then the supervisor's judgement of
+// them, then commands (an acknowledgement sees this tick's inputs), then what the mode asks
+// of the drive, the outputs, the record and the snapshot. No allocation anywhere below.
 void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop) {
+  const double dt = read_inputs(now_ns);
+  supervise(now_ns, late_ns);
+  home();
+  Targets t;
+  const State s = supervisor_.state();
+  if (s == State::kService && !stopping_) run_service(now_ns, t.depth_um, t.speed_hz);
+  if ((s == State::kArmed || s == State::kRunning) && !stopping_) {
+    run_armed(now_ns, t.depth_um, t.speed_hz);
+  } else if (armed_.armed() && s != State::kArmed && s != State::kRunning) {
+    armed_.disarm();  // a fault or e-stop ended the session's hold on the needles
+  }
+  const State after = supervisor_.state();
+  write_outputs(now_ns, after, t, dt);
+  record_changes(now_ns);
+  publish(now_ns, late_ns, loop, after, t);
+}
+
+double ControlCore::read_inputs(int64_t now_ns) {
   const hal::IoStatus read = hal_.read(now_ns, in_);
   io_failed_ = !read.ok() || !write_status_.ok();
   for (const hal::IoStatus* st : {static_cast<const hal::IoStatus*>(&write_status_), &read}) {
     if (!st->ok()) hw_fault_ = {static_cast<uint16_t>(st->resource + 1), st->error};
   }
   const int64_t dt_ns = prev_t_ns_ < 0 ? cfg_.period_ns : now_ns - prev_t_ns_;
-  const double dt = static_cast<double>(dt_ns) * 1e-9;
   prev_t_ns_ = now_ns;
   if (out_.motor_enable) motor_on_ns_ += dt_ns;  // the drive was on since the last tick
   estimator_.update(in_);
   total_edges_ += in_.tach_edges;
+  return static_cast<double>(dt_ns) * 1e-9;
+}
 
+void ControlCore::supervise(int64_t now_ns, int64_t late_ns) {
   // LINK_LOST: the owner's link lapsed while the needles ran; it holds until the link is back.
   {
     const State st = supervisor_.state();
@@ -291,7 +314,9 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   // A bounded number of commands per tick keeps the tick's work bounded.
   Command c;
   for (int n = 0; n < 8 && commands_.try_pop(c); ++n) handle(c, now_ns);
+}
 
+void ControlCore::home() {
   if (supervisor_.state() == State::kBoot) supervisor_.request(State::kHoming);
   if (supervisor_.state() == State::kHoming) {
     if (depth_.homing() != DepthController::Homing::kSeeking && !depth_.homed()) {
@@ -299,27 +324,37 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
     }
     if (depth_.homed()) supervisor_.request(State::kIdle);
   }
+}
 
-  int32_t depth_target = 0;
-  double speed_target = 0.0;
-  const State s = supervisor_.state();
-  if (s == State::kService && !stopping_) run_service(now_ns, depth_target, speed_target);
-  if ((s == State::kArmed || s == State::kRunning) && !stopping_) {
-    run_armed(now_ns, depth_target, speed_target);
-  } else if (armed_.armed() && s != State::kArmed && s != State::kRunning) {
-    armed_.disarm();  // a fault or e-stop ended the session's hold on the needles
+namespace {
+
+hal::Led led_for(State s) {
+  switch (s) {
+    case State::kFault:
+    case State::kEstop:
+      return hal::Led::kRed;
+    case State::kRunning:
+    case State::kService:
+      return hal::Led::kBlue;
+    case State::kIdle:
+    case State::kArmed:
+      return hal::Led::kGreen;
+    default:
+      return hal::Led::kAmber;
   }
-  const State after = supervisor_.state();
+}
 
-  const double measured = estimator_.speed_hz();
+}  // namespace
+
+void ControlCore::write_outputs(int64_t now_ns, State after, const Targets& t, double dt) {
   const double supply = in_.supply_v.ok ? in_.supply_v.value : 0.0;
   const double current = in_.motor_current_ma.ok ? in_.motor_current_ma.value : 0.0;
-  if (speed_target > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
-  speed_target_ = speed_target;
-  const double duty = speed_.update(speed_target, measured, estimator_.measured_at_ns(), now_ns,
-                                    supply, current, dt);
+  if (t.speed_hz > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
+  speed_target_ = t.speed_hz;
+  const double duty = speed_.update(t.speed_hz, estimator_.speed_hz(), estimator_.measured_at_ns(),
+                                    now_ns, supply, current, dt);
   const DriveOutputs drive =
-      drive_outputs(after, speed_target > 0.0, duty,
+      drive_outputs(after, t.speed_hz > 0.0, duty,
                     (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) == 0);
   out_.motor_enable = drive.enable;
   out_.motor_duty = drive.duty;
@@ -327,43 +362,29 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   if (drive.kick_watchdog) out_.watchdog = !out_.watchdog;
   const double sensor =
       in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();
-  out_.stepper_steps = depth_.update(depth_target, in_.home_switch, sensor, dt);
+  out_.stepper_steps = depth_.update(t.depth_um, in_.home_switch, sensor, dt);
   out_.stepper_enable = true;
   out_.buzzer = supervisor_.alarms().any_high();
-  switch (after) {
-    case State::kFault:
-    case State::kEstop:
-      out_.led = hal::Led::kRed;
-      break;
-    case State::kRunning:
-    case State::kService:
-      out_.led = hal::Led::kBlue;
-      break;
-    case State::kIdle:
-    case State::kArmed:
-      out_.led = hal::Led::kGreen;
-      break;
-    default:
-      out_.led = hal::Led::kAmber;
-      break;
-  }
+  out_.led = led_for(after);
   write_status_ = hal_.write(now_ns, out_);
   // What failed stays on show while its alarm does.
   if (!(supervisor_.alarms().active & bit(AlarmCode::kHardwareFault)) && !io_failed_ &&
       write_status_.ok()) {
     hw_fault_ = {};
   }
-  record_changes(now_ns);
+}
 
+void ControlCore::publish(int64_t now_ns, int64_t late_ns, const LoopFigures& loop, State after,
+                          const Targets& t) {
   Snapshot snap;
   snap.tick = tick_++;
   snap.t_ns = now_ns;
   snap.state = after;
   snap.homed = depth_.homed();
-  snap.depth_target_um = depth_target;
+  snap.depth_target_um = t.depth_um;
   snap.depth_um = in_.position_um.ok ? static_cast<int32_t>(std::lround(in_.position_um.value)) : 0;
-  snap.speed_target_hz = speed_target;
-  snap.speed_hz = measured;
+  snap.speed_target_hz = t.speed_hz;
+  snap.speed_hz = estimator_.speed_hz();
   snap.motor_duty = out_.motor_duty;
   snap.motor_enabled = out_.motor_enable;
   snap.motor_current_ma = in_.motor_current_ma.value;

@@ -72,6 +72,18 @@ class ControlCore {
   const hal::Geometry& geometry() const { return geo_; }
 
  private:
+  // What the mode asks of the drive this tick (0: nothing).
+  struct Targets {
+    int32_t depth_um = 0;
+    double speed_hz = 0.0;
+  };
+  // The steps of a tick, in order (tick() says why this order).
+  double read_inputs(int64_t now_ns);  // the HAL's read; returns the tick's dt in seconds
+  void supervise(int64_t now_ns, int64_t late_ns);  // link, monitors, alarms, commands
+  void home();                                      // BOOT -> HOMING -> IDLE
+  void write_outputs(int64_t now_ns, State after, const Targets& t, double dt);
+  void publish(int64_t now_ns, int64_t late_ns, const LoopFigures& loop, State after,
+               const Targets& t);
   void handle(const Command& c, int64_t now_ns);
   MonitorView monitor_view(int64_t late_ns) const;
   void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
