@@ -7,6 +7,7 @@
 #include "daemon/api/input_bounds.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/status_codes.hpp"
+#include "daemon/spelling.hpp"
 
 namespace dermad::api {
 
@@ -94,7 +95,10 @@ grpc::ServerUnaryReactor* DeviceService::AcknowledgeAlarms(grpc::CallbackServerC
   for (const auto& code : req->codes()) {
     const uint32_t b = alarm_bit(code);
     // An empty or unknown code is a mistake, never "all": only an empty list means all.
-    if (b == 0) unknown.push_back("'" + quoted_prefix(code) + "'");
+    if (b == 0) {
+      unknown.push_back("'" + quoted_prefix(code) + "'" +
+                        did_you_mean_clause(code, control::all_alarm_codes()));
+    }
     mask |= b;
   }
   if (!unknown.empty()) {

@@ -1,5 +1,7 @@
 #include "daemon/api/engineering_service.hpp"
 
+#include "daemon/store/details.hpp"
+
 #include <sstream>
 
 #include "daemon/api/convert.hpp"
@@ -51,10 +53,17 @@ grpc::ServerUnaryReactor* EngineeringService::Jog(grpc::CallbackServerContext* c
   c.speed_hz = req->speed_hz();
   c.duration_ms = req->duration_ms();
   const v1::JogRequest copy = *req;
-  port_.submit(c, [this, r, resp, copy](control::Verdict v, uint32_t detail) {
+  const Caller caller = gate_.caller(ctx);
+  const std::string by = caller.who + " (" + std::string(to_string(caller.role)) + ")";
+  port_.submit(c, [this, r, resp, copy, by](control::Verdict v, uint32_t detail) {
     if (v == control::Verdict::kAccepted) {
       control::Snapshot s;
       if (port_.core().telemetry().latest(s)) resp->set_started_t_ns(s.t_ns);
+      // A service run moves the needles: the records say who ran which.
+      record_("jog", store::details_text({{"depth_um", copy.depth_um()},
+                                          {"speed_hz", copy.speed_hz()},
+                                          {"duration_ms", copy.duration_ms()},
+                                          {"by", by}}));
     }
     r->Finish(verdict_status(v, detail, "jog",
                              v == control::Verdict::kRefusedLimits

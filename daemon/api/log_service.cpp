@@ -1,8 +1,10 @@
 #include "daemon/api/log_service.hpp"
 
+#include "daemon/api/input_bounds.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/status_codes.hpp"
 #include "daemon/api/write_slot.hpp"
+#include "daemon/spelling.hpp"
 
 #include "daemon/api/convert.hpp"
 #include "daemon/api/treatment_convert.hpp"
@@ -204,6 +206,14 @@ grpc::ServerWriteReactor<v1::LogEvent>* LogService::ReadEvents(grpc::CallbackSer
                 filter.min_severity) == std::end(store::kSeverities)) {
     bad = "min_severity '" + filter.min_severity + "' is not info, warning or alarm";
   }
+  const std::vector<std::string> kinds(std::begin(store::kEventKinds),
+                                       std::end(store::kEventKinds));
+  for (const auto& k : filter.kinds) {
+    if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) {
+      bad += (bad.empty() ? "" : "; ") + ("'" + quoted_prefix(k) + "' is not a kind of event") +
+             did_you_mean_clause(k, kinds);
+    }
+  }
   if (filter.since_wall_ns != 0 && filter.until_wall_ns != 0 &&
       filter.until_wall_ns <= filter.since_wall_ns) {
     bad += (bad.empty() ? "" : "; ") + std::string("until_wall_ns is not after since_wall_ns");
@@ -264,7 +274,10 @@ grpc::ServerUnaryReactor* LogService::ListAlarms(grpc::CallbackServerContext* ct
   for (const auto& code : req->codes()) {
     const bool known = std::any_of(control::kAlarmTable.begin(), control::kAlarmTable.end(),
                                    [&code](const auto& info) { return info.code == code; });
-    if (!known) bad += (bad.empty() ? "" : "; ") + ("'" + code + "' is not an alarm code");
+    if (!known) {
+      bad += (bad.empty() ? "" : "; ") + ("'" + quoted_prefix(code) + "' is not an alarm code") +
+             did_you_mean_clause(code, control::all_alarm_codes());
+    }
     filter.kinds.push_back(code);
   }
   if (filter.since_wall_ns != 0 && filter.until_wall_ns != 0 &&

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dermad::control {
 
@@ -81,6 +82,13 @@ inline std::string alarm_codes(uint32_t mask) {
     if (!out.empty()) out += ", ";
     out += kAlarmTable[i].code;
   }
+  return out;
+}
+
+// Every code, for the did-you-mean of a refusal; it allocates, so never in the loop.
+inline std::vector<std::string> all_alarm_codes() {
+  std::vector<std::string> out;
+  for (const auto& info : kAlarmTable) out.emplace_back(info.code);
   return out;
 }
 

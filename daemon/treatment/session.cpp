@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "daemon/spelling.hpp"
+
 namespace dermad::treatment {
 
 namespace {
@@ -42,8 +44,13 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
   const Protocol* p = protocols.find(r.protocol);
   if (!p) {
     std::string ids;
-    for (const auto& known : protocols.protocols) ids += (ids.empty() ? "" : ", ") + known.id;
-    invalid("unknown protocol '" + r.protocol + "' (protocols: " + ids + ")");
+    std::vector<std::string> known_ids;
+    for (const auto& known : protocols.protocols) {
+      ids += (ids.empty() ? "" : ", ") + known.id;
+      known_ids.push_back(known.id);
+    }
+    invalid("unknown protocol '" + r.protocol + "'" + did_you_mean_clause(r.protocol, known_ids) +
+            " (protocols: " + ids + ")");
   } else {
     const std::optional<hal::CartridgeType> type =
         device.cartridge ? std::optional(device.cartridge->type) : std::nullopt;
@@ -101,9 +108,13 @@ std::vector<std::string> settings_refusals(const Protocol& p, const Settings& s,
   const ZoneRule* z = p.zone(s.zone);
   if (!z) {
     std::string zones;
-    for (const auto& zr : p.zones) zones += (zones.empty() ? "" : ", ") + zr.zone;
+    std::vector<std::string> names;
+    for (const auto& zr : p.zones) {
+      zones += (zones.empty() ? "" : ", ") + zr.zone;
+      names.push_back(zr.zone);
+    }
     out.push_back("zone '" + s.zone + "' is not part of protocol " + p.id +
-                  " (its zones: " + zones + ")");
+                  did_you_mean_clause(s.zone, names) + " (its zones: " + zones + ")");
   } else if (s.depth_um < z->depth_min_um || s.depth_um > z->depth_max_um) {
     out.push_back("depth_um " + std::to_string(s.depth_um) + " outside " +
                   std::to_string(z->depth_min_um) + ".." + std::to_string(z->depth_max_um) +

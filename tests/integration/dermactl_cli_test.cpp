@@ -474,3 +474,81 @@ TEST(DermactlUnreachable, ExitsFourWithAClearMessage) {
 
 }  // namespace
 }  // namespace dermad::test
+
+namespace dermad::test {
+namespace {
+
+// A mistyped name the device knows (protocol, zone, alarm code, kind of event) is refused
+// with the name it most likely meant, for every client: the guess comes from dermad.
+TEST_F(DermactlCli, MistypedNamesTheDeviceKnowsAreAnsweredWithAGuess) {
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "GUESS-1"}).exit_code, 0);
+  const std::string answers = "/tmp/dermad-answers-guess-" + std::to_string(getpid()) + ".json";
+  std::ofstream(answers) << R"({"consultation_done": true})";
+  const auto start = [&](const std::string& protocol, const std::string& zone) {
+    return ctl({"session", "start", "--protocol", protocol, "--zone", zone, "--depth-um", "1000",
+                "--speed-hz", "100", "--answers", answers, "--operator", "dr-a"});
+  };
+  CommandResult r = start("genral", "cheeks");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("unknown protocol 'genral', did you mean 'general'? (protocols: general"),
+            std::string::npos)
+      << r.err;
+  r = start("general", "cheks");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("zone 'cheks' is not part of protocol general, did you mean 'cheeks'?"),
+            std::string::npos)
+      << r.err;
+  r = ctl({"alarms", "ack", "motr-stall"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("'MOTR_STALL', did you mean 'MOTOR_STALL'?"), std::string::npos) << r.err;
+  r = ctl({"alarms", "history", "--code", "estp"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("'ESTP' is not an alarm code, did you mean 'ESTOP'?"), std::string::npos)
+      << r.err;
+  // A kind of event nobody records is a typo, not an empty log.
+  r = ctl({"logs", "--kind", "alarm_raisd"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("'alarm_raisd' is not a kind of event, did you mean 'alarm_raised'?"),
+            std::string::npos)
+      << r.err;
+  r = ctl({"logs", "--kind", "foo"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;  // no wild guess
+  r = ctl({"sim", "cartridge", "insert", "--type", "nanoo"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'nano'?"), std::string::npos) << r.err;
+  EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
+  std::remove(answers.c_str());
+}
+
+// A service run moves the needles: the records say who ran which.
+TEST_F(DermactlCli, AServiceRunIsRecordedWithWhoRanIt) {
+  ASSERT_EQ(
+      ctl({"jog", "--depth-um", "800", "--speed-hz", "100", "--duration-ms", "200", "--detach"})
+          .exit_code,
+      0);
+  CommandResult r;
+  for (int i = 0; i < 50; ++i) {
+    r = ctl({"logs", "--kind", "jog"}, true);
+    if (!r.out.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(j) << r.out;
+  const auto& d = j->at("details");
+  EXPECT_EQ(d.at("depth_um").get<int>(), 800);
+  EXPECT_EQ(d.at("speed_hz").get<double>(), 100.0);
+  EXPECT_EQ(d.at("duration_ms").get<int>(), 200);
+  EXPECT_EQ(
+      d.at("by").get<std::string>().rfind("unix uid " + std::to_string(getuid()) + " pid ", 0), 0u);
+  // Refused runs move nothing and are not service runs on the record.
+  EXPECT_NE(
+      ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "200"}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  r = ctl({"logs", "--kind", "jog"}, true);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+}  // namespace
+}  // namespace dermad::test

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/store/event_log.hpp"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/json_value.hpp"
 
@@ -375,6 +376,19 @@ TEST_F(DermactlSession, AReportForATicketHoldsTheRecordsButNoPatientReference) {
   EXPECT_EQ(r.out.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(ctl({"report"}).exit_code, 2);
   EXPECT_EQ(ctl({"report", file, "--events", "-1"}).exit_code, 2);
+
+  // Every kind this day recorded is one a reader may filter by (ReadEvents refuses others).
+  r = ctl({"logs"}, true);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  int seen = 0;
+  for (std::string line; std::getline(lines, line); ++seen) {
+    const std::string kind = parse_json(line)->at("kind").get<std::string>();
+    EXPECT_NE(std::find(std::begin(store::kEventKinds), std::end(store::kEventKinds), kind),
+              std::end(store::kEventKinds))
+        << kind << " is recorded but not in store::kEventKinds";
+  }
+  EXPECT_GT(seen, 10);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tools/dermactl/args.hpp"
 
+#include "daemon/spelling.hpp"
+
 #include <algorithm>
 #include <cstddef>
 
@@ -171,22 +173,6 @@ std::string command_rows(std::string_view path, const std::vector<CommandSpec>& 
   return columns(rows);
 }
 
-// Edits (insert, delete, replace a character) that turn a into b.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // The words that may follow `path`: the next word of every command under it.
 std::vector<std::string> next_words(std::string_view path, const std::vector<CommandSpec>& table) {
   std::vector<std::string> out;
@@ -229,15 +215,7 @@ constexpr std::string_view kGlobalsHint =
 
 std::string did_you_mean(std::string_view typed, const std::vector<std::string>& candidates,
                          std::string_view prefix) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, typed.size() / 3) + 1;  // more is a new word
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(typed, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
+  const std::string best = closest_word(typed, candidates);
   return best.empty() ? "" : "; did you mean '" + std::string(prefix) + best + "'?";
 }
 

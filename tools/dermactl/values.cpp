@@ -77,7 +77,9 @@ v1::CartridgeType parse_cartridge_type(std::string_view text, const std::string&
   if (text == "standard") return v1::CARTRIDGE_TYPE_STANDARD;
   if (text == "nano") return v1::CARTRIDGE_TYPE_NANO;
   if (text == "gold-nano") return v1::CARTRIDGE_TYPE_GOLD_NANO;
-  throw UsageError("--type must be standard, nano or gold-nano, got " + quoted(text), path);
+  throw UsageError("--type must be standard, nano or gold-nano, got " + quoted(text) +
+                       did_you_mean(text, {"standard", "nano", "gold-nano"}),
+                   path);
 }
 
 v1::ScreeningAnswers parse_answers(const std::string& json_text, const std::string& path) {
