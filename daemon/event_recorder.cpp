@@ -77,10 +77,10 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
                   acknowledger.empty() ? "unknown" : acknowledger);
       break;
     case EventKind::kCartridgeInserted:
-      set("cartridge_inserted", "info", "{}");
+      set("cartridge_inserted", "info", store::details_text(store::Details::object()));
       break;
     case EventKind::kCartridgeRemoved:
-      set("cartridge_removed", "info", "{}");
+      set("cartridge_removed", "info", store::details_text(store::Details::object()));
       break;
     case EventKind::kEventsLost:
       set("events_lost", "warning", store::details_text({{"count", e.n}}));

@@ -134,7 +134,7 @@ void SessionLink::tick() {
   // reader that falls behind gets no pile of old states, and its beats lapse.
   if (!out_.free() || sent_ - acked_ >= kMaxUnacked) return;
   control::Snapshot s;
-  const int state = core_.telemetry().latest(s) ? to_proto(s.state) : 0;
+  const v1::State state = core_.telemetry().latest(s) ? to_proto(s.state) : v1::STATE_UNSPECIFIED;
   v1::SessionInfo& out = out_.take();
   fill_info(*cur, state, out);
   out.set_seq(++sent_);

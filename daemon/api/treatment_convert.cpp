@@ -57,13 +57,13 @@ void fill_finding(const treatment::Finding& f, v1::Finding& out) {
   out.set_reason(f.reason);
 }
 
-void fill_info(const treatment::SessionRecord& r, int state, v1::SessionInfo& out) {
+void fill_info(const treatment::SessionRecord& r, v1::State state, v1::SessionInfo& out) {
   out.set_session_id(r.id);
   out.set_protocol(r.request.protocol);
   out.set_zone(r.zone);
   out.set_depth_um(r.depth_um);
   out.set_speed_hz(r.speed_hz);
-  out.set_state(static_cast<v1::State>(state));
+  out.set_state(state);
   out.set_run_s(r.stats.run_s());
   out.set_strokes(r.stats.strokes());
   out.set_active(r.active);

@@ -17,7 +17,7 @@ void answers_from_proto(const v1::ScreeningAnswers& in, treatment::Answers& out,
                         std::string& errors);
 void fill_protocol(const treatment::Protocol& p, v1::Protocol& out);
 void fill_finding(const treatment::Finding& f, v1::Finding& out);
-void fill_info(const treatment::SessionRecord& r, int state, v1::SessionInfo& out);
+void fill_info(const treatment::SessionRecord& r, v1::State state, v1::SessionInfo& out);
 // The live summary of a session the daemon holds.
 void fill_summary(const treatment::SessionRecord& r, v1::SessionSummary& out);
 // A stored row as the summary a client reads: its figures from the records' summary, with

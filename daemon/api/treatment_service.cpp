@@ -62,9 +62,9 @@ bool TreatmentService::active_session(v1::ActiveSession& out) {
   return true;
 }
 
-int TreatmentService::state() const {
+v1::State TreatmentService::state() const {
   control::Snapshot s;
-  return port_.core().telemetry().latest(s) ? static_cast<int>(to_proto(s.state)) : 0;
+  return port_.core().telemetry().latest(s) ? to_proto(s.state) : v1::STATE_UNSPECIFIED;
 }
 
 grpc::ServerUnaryReactor* TreatmentService::ListProtocols(grpc::CallbackServerContext* ctx,

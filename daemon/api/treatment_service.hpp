@@ -71,7 +71,7 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
   // The loop's snapshots into the active session's figures every 20 ms; its summary, and
   // endings that are still waiting, into the records once a second.
   void feed();
-  int state() const;
+  v1::State state() const;
 
   Gate& gate_;
   const treatment::ProtocolSet protocols_;
