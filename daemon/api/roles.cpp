@@ -38,6 +38,8 @@ constexpr RpcRole kMatrix[] = {
     {"Simulator.RemoveCartridge", Role::kClinician},
     {"Simulator.SetContactForce", Role::kClinician},
     {"Simulator.SetFault", Role::kClinician},
+    {"Simulator.SetErrors", Role::kClinician},
+    {"Simulator.ReadGauge", Role::kClinician},
 };
 
 }  // namespace

@@ -159,4 +159,49 @@ grpc::ServerUnaryReactor* SimulatorService::SetFault(grpc::CallbackServerContext
   return done(ctx);
 }
 
+grpc::ServerUnaryReactor* SimulatorService::SetErrors(grpc::CallbackServerContext* ctx,
+                                                      const v1::SetErrorsRequest* req,
+                                                      v1::SimErrors* resp) {
+  if (auto refused = gate_.admit(ctx, "Simulator.SetErrors", req)) {
+    return finish_now(ctx, *refused);
+  }
+  hal::sim::SimErrors e = pen_.errors();
+  std::string bad;
+  // Every field given is checked, and all refused together; nothing changes on a refusal.
+  const auto take = [&bad](bool given, double v, double lo, double hi, const char* name,
+                           double& into) {
+    if (!given) return;
+    if (!(v >= lo && v <= hi)) {
+      bad += (bad.empty() ? "" : "; ") + std::string(name) + " " + std::to_string(v) + " outside " +
+             std::to_string(lo) + ".." + std::to_string(hi);
+      return;
+    }
+    into = v;
+  };
+  take(req->has_position_scale(), req->position_scale(), 0.8, 1.2, "position_scale",
+       e.position_scale);
+  take(req->has_position_offset_um(), req->position_offset_um(), -500.0, 500.0,
+       "position_offset_um", e.position_offset_um);
+  take(req->has_protrusion_offset_um(), req->protrusion_offset_um(), -500.0, 500.0,
+       "protrusion_offset_um", e.protrusion_offset_um);
+  take(req->has_motor_k_drift(), req->motor_k_drift(), -0.5, 0.5, "motor_k_drift", e.motor_k_drift);
+  if (!bad.empty()) return done(ctx, Status(StatusCode::INVALID_ARGUMENT, bad));
+  pen_.set_errors(e);
+  resp->set_position_scale(e.position_scale);
+  resp->set_position_offset_um(e.position_offset_um);
+  resp->set_protrusion_offset_um(e.protrusion_offset_um);
+  resp->set_motor_k_drift(e.motor_k_drift);
+  return done(ctx);
+}
+
+grpc::ServerUnaryReactor* SimulatorService::ReadGauge(grpc::CallbackServerContext* ctx,
+                                                      const v1::ReadGaugeRequest* req,
+                                                      v1::GaugeReading* resp) {
+  if (auto refused = gate_.admit(ctx, "Simulator.ReadGauge", req)) {
+    return finish_now(ctx, *refused);
+  }
+  resp->set_protrusion_um(pen_.gauge_um());
+  return done(ctx);
+}
+
 }  // namespace dermad::api

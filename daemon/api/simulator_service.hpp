@@ -35,6 +35,12 @@ class SimulatorService final : public v1::Simulator::CallbackService {
                                             v1::SimAck*) override;
   grpc::ServerUnaryReactor* SetFault(grpc::CallbackServerContext* ctx,
                                      const v1::SetFaultRequest* req, v1::SimAck*) override;
+  grpc::ServerUnaryReactor* SetErrors(grpc::CallbackServerContext* ctx,
+                                      const v1::SetErrorsRequest* req,
+                                      v1::SimErrors* resp) override;
+  grpc::ServerUnaryReactor* ReadGauge(grpc::CallbackServerContext* ctx,
+                                      const v1::ReadGaugeRequest* req,
+                                      v1::GaugeReading* resp) override;
 
  private:
   Gate& gate_;

@@ -9,6 +9,7 @@ namespace dermad::hal::sim {
 void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double duty, double force_n,
                       bool brake) {
   const double two_pi = 2.0 * std::numbers::pi;
+  const double k = p_.k_nm_per_a * k_scale_;
   duty = std::clamp(duty, 0.0, 1.0);
 
   // The supply sags with the current drawn in the previous step; the electrical time
@@ -16,10 +17,10 @@ void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double d
   double current = 0.0;
   if (enabled && duty > 0.0) {
     const double v = s_.supply_v * duty;
-    current = std::max(0.0, (v - p_.k_nm_per_a * s_.omega_rad_s) / resistance_ohm_);
+    current = std::max(0.0, (v - k * s_.omega_rad_s) / resistance_ohm_);
     // Average current seen by the supply is scaled by duty (switch open the rest).
   } else if (brake) {
-    current = -p_.k_nm_per_a * s_.omega_rad_s / resistance_ohm_;  // the supply sees none
+    current = -k * s_.omega_rad_s / resistance_ohm_;  // the supply sees none
   }
   s_.current_a = current;
   s_.supply_v =
@@ -27,7 +28,7 @@ void MotorModel::step(double dt, double supply_nominal_v, bool enabled, double d
 
   const bool in_skin = std::sin(s_.angle_rad) > 0.0;
   const double load = in_skin ? p_.load_nm_per_n * std::max(0.0, force_n) : 0.0;
-  const double drive = p_.k_nm_per_a * current;
+  const double drive = k * current;
   const double resist = p_.viscous_nms * s_.omega_rad_s + load;
 
   if (jammed_) {

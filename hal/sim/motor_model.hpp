@@ -38,6 +38,8 @@ class MotorModel {
   // Faults: a jammed cam holds the rotor still; a shorted winding lowers the resistance.
   void set_jammed(bool jammed) { jammed_ = jammed; }
   void set_resistance_ohm(double r) { resistance_ohm_ = r; }
+  // An aged or replaced motor: its torque (= back-EMF) constant is k_nm_per_a * scale.
+  void set_k_scale(double scale) { k_scale_ = scale; }
 
   const MotorState& state() const { return s_; }
   const MotorParams& params() const { return p_; }
@@ -47,6 +49,7 @@ class MotorModel {
   MotorState s_;
   bool jammed_ = false;
   double resistance_ohm_;
+  double k_scale_ = 1.0;
 };
 
 }  // namespace dermad::hal::sim

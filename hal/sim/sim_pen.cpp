@@ -79,8 +79,21 @@ double SimPen::true_speed_hz() const {
   return motor_.state().omega_rad_s / (2.0 * std::numbers::pi);
 }
 
+void SimPen::set_errors(const SimErrors& e) {
+  position_scale_.store(e.position_scale);
+  position_offset_um_.store(e.position_offset_um);
+  protrusion_offset_um_.store(e.protrusion_offset_um);
+  motor_k_drift_.store(e.motor_k_drift);
+}
+
+SimErrors SimPen::errors() const {
+  return {position_scale_.load(), position_offset_um_.load(), protrusion_offset_um_.load(),
+          motor_k_drift_.load()};
+}
+
 void SimPen::advance_to(int64_t now_ns) {
   if (t_ns_ < 0) t_ns_ = now_ns;
+  motor_.set_k_scale(1.0 + motor_k_drift_.load(std::memory_order_relaxed));
   const int64_t sub_ns = static_cast<int64_t>(cfg_.substep_s * 1e9);
   const double force = force_n_.load(std::memory_order_relaxed);
   const double edge_rev = 1.0 / cfg_.tach_edges_per_rev;
@@ -157,9 +170,13 @@ IoStatus SimPen::read(int64_t now_ns, Inputs& in) {
   }
   in.motor_current_ma = {adc(current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma),
                          true};
+  const double stop_um = screw_.position_um();
+  gauge_um_.store(stop_um + protrusion_offset_um_.load(std::memory_order_relaxed),
+                  std::memory_order_relaxed);
   if (!fault(SimFault::kPositionSensorStuck)) {
-    stuck_position_um_ =
-        adc(screw_.position_um(), cfg_.position_noise_um, cfg_.position_full_scale_um);
+    const double sensed = position_scale_.load(std::memory_order_relaxed) * stop_um +
+                          position_offset_um_.load(std::memory_order_relaxed);
+    stuck_position_um_ = adc(sensed, cfg_.position_noise_um, cfg_.position_full_scale_um);
   }
   in.position_um = {stuck_position_um_, true};
   IoStatus status;

@@ -35,6 +35,17 @@ struct SimConfig {
   double tach_jitter_ns = 3000.0;
 };
 
+// The errors a real pen has that calibration takes out (#14). The position sensor reads
+// scale * true + offset; the needles stand out of the stop by protrusion_offset_um more than
+// the stop's position says (cartridge and needle tolerances); the motor's constant is
+// (1 + motor_k_drift) times nominal (an aged or replaced motor).
+struct SimErrors {
+  double position_scale = 1.0;
+  double position_offset_um = 0.0;
+  double protrusion_offset_um = 0.0;
+  double motor_k_drift = 0.0;
+};
+
 class SimPen final : public Hal {
  public:
   explicit SimPen(SimConfig cfg = {});
@@ -67,6 +78,12 @@ class SimPen final : public Hal {
   bool fault(SimFault f) const { return (faults_.load() >> static_cast<unsigned>(f)) & 1u; }
   // Test knob: the needle stop creeps by itself at this rate (um/s).
   void set_screw_drift(double um_per_s) { drift_um_s_.store(um_per_s); }
+  // Calibration errors, from the next tick on; any thread.
+  void set_errors(const SimErrors& e);
+  SimErrors errors() const;
+  // The engineer's dial gauge: how far the needles truly stand out (um), as of the last tick.
+  // Any thread.
+  double gauge_um() const { return gauge_um_.load(std::memory_order_relaxed); }
 
   // Ground truth for tests: what really happened, not what sensors say.
   double true_speed_hz() const;
@@ -104,6 +121,11 @@ class SimPen final : public Hal {
   std::atomic<uint32_t> faults_{0};
   std::atomic<double> drift_um_s_{0.0};
   double stuck_position_um_ = 0.0;
+  // The knobs, lock-free for the loop; a tick may see a set half changed, the next sees it
+  // whole.
+  std::atomic<double> position_scale_{1.0}, position_offset_um_{0.0};
+  std::atomic<double> protrusion_offset_um_{0.0}, motor_k_drift_{0.0};
+  std::atomic<double> gauge_um_{0.0};
   mutable std::mutex cartridge_mu_;
   std::optional<EepromImage> eeprom_;
 };

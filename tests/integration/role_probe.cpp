@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
       {"Simulator.RemoveCartridge", [&] { return unary(*sim, &M::RemoveCartridge); }},
       {"Simulator.SetContactForce", [&] { return unary(*sim, &M::SetContactForce); }},
       {"Simulator.SetFault", [&] { return unary(*sim, &M::SetFault); }},
+      {"Simulator.SetErrors", [&] { return unary(*sim, &M::SetErrors); }},
+      {"Simulator.ReadGauge", [&] { return unary(*sim, &M::ReadGauge); }},
   };
   for (const auto& [name, call] : calls) {
     const grpc::Status st = call();

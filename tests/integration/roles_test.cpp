@@ -54,6 +54,8 @@ const std::map<std::string, Role> kExpected = {
     {"Simulator.RemoveCartridge", kClinician},
     {"Simulator.SetContactForce", kClinician},
     {"Simulator.SetFault", kClinician},
+    {"Simulator.SetErrors", kClinician},
+    {"Simulator.ReadGauge", kClinician},
 };
 
 // Runs `argv` as user 65534 with supplementary `groups`; returns its standard output.

@@ -126,6 +126,42 @@ TEST(SimPen, StepperMovesTheStopAndTheSensorSeesIt) {
   EXPECT_EQ(pen.lost_steps(), 0);
 }
 
+// The errors calibration must take out (#14): each where a real pen has it.
+TEST(SimPen, CalibrationErrorsBendTheSensorAndTheNeedlesNotTheStop) {
+  SimConfig cfg;
+  cfg.screw.initial_um = 1000.0;
+  cfg.position_noise_um = 0.0;
+  SimPen pen(cfg);
+  Inputs in;
+  int64_t t = kMs;
+  pen.read(t, in);
+  EXPECT_NEAR(in.position_um.value, 1000.0, 0.7);  // one ADC step
+  EXPECT_DOUBLE_EQ(pen.gauge_um(), 1000.0);
+
+  pen.set_errors({1.03, 40.0, -25.0, 0.0});
+  t += kMs;
+  pen.read(t, in);
+  EXPECT_DOUBLE_EQ(pen.true_position_um(), 1000.0);  // the stop itself did not move
+  EXPECT_NEAR(in.position_um.value, 1.03 * 1000.0 + 40.0, 0.7);
+  EXPECT_DOUBLE_EQ(pen.gauge_um(), 975.0);  // the needles stand out 25 um less
+  const SimErrors e = pen.errors();
+  EXPECT_EQ(e.position_scale, 1.03);
+  EXPECT_EQ(e.position_offset_um, 40.0);
+  EXPECT_EQ(e.protrusion_offset_um, -25.0);
+}
+
+TEST(SimPen, AStrongerMotorConstantRunsTheCamSlowerAtTheSameDuty) {
+  // Back-EMF grows with the constant: at a given duty the no-load speed falls as 1/k.
+  SimPen nominal, drifted;
+  drifted.set_errors({1.0, 0.0, 0.0, 0.15});
+  int64_t t1 = 0, t2 = 0;
+  Inputs in;
+  drive(nominal, t1, 0.6, 1500, in);
+  drive(drifted, t2, 0.6, 1500, in);
+  EXPECT_LT(drifted.true_speed_hz(), nominal.true_speed_hz() * 0.93);
+  EXPECT_GT(drifted.true_speed_hz(), nominal.true_speed_hz() * 0.80);
+}
+
 TEST(SimPen, HomeSwitchClosesAtZeroAndTheHardStopLosesSteps) {
   SimConfig cfg;
   cfg.screw.initial_um = 20.0;

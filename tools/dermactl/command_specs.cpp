@@ -251,6 +251,23 @@ const std::vector<CommandSpec>& command_specs() {
        "overtemp, supply-sag, loop-stall, adc-read-error. The supervisor must catch each: watch "
        "the alarms,\n"
        "then `dermactl alarms ack CODE` once the fault is off."},
+      {"sim errors",
+       "simulator: give the pen the errors calibration takes out; show them",
+       "",
+       {{"position-scale", "F", "the position sensor reads F x true ..., 0.8..1.2", "1"},
+        {"position-offset-um", "N", "... + N um, -500..500", "0"},
+        {"protrusion-offset-um", "N", "needles stand out N um beyond the stop, -500..500", "0"},
+        {"motor-k-drift", "F", "motor constant (1 + F) x nominal, -0.5..0.5", "0"}},
+       "Options left out keep their error; none shows them all. A real pen has each: a\n"
+       "position sensor's gain and zero, cartridge and needle tolerances, an aged motor.\n"
+       "Example (the depth error calibration must take out):\n"
+       "  dermactl sim errors --position-scale 1.03 --position-offset-um 40"},
+      {"sim gauge",
+       "simulator: read the needles' true protrusion, as a dial gauge would",
+       "",
+       {},
+       "The depth the needles really stand out, whatever the position sensor says; it stands in\n"
+       "for the engineer's gauge in depth calibration."},
   };
   return table;
 }

@@ -51,6 +51,8 @@ int run_sim_cartridge_insert(Context& ctx, const ParsedArgs& args);
 int run_sim_cartridge_remove(Context& ctx, const ParsedArgs& args);
 int run_sim_contact(Context& ctx, const ParsedArgs& args);
 int run_sim_fault(Context& ctx, const ParsedArgs& args);
+int run_sim_errors(Context& ctx, const ParsedArgs& args);
+int run_sim_gauge(Context& ctx, const ParsedArgs& args);
 int run_protocols(Context& ctx, const ParsedArgs& args);
 int run_logs(Context& ctx, const ParsedArgs& args);
 int run_sessions(Context& ctx, const ParsedArgs& args);

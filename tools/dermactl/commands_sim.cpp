@@ -1,4 +1,5 @@
 // sim ...: the Simulator service of `dermad --sim`.
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -107,6 +108,54 @@ int run_sim_fault(Context& ctx, const ParsedArgs& args) {
         return ctx.client().simulator().SetFault(cc, req, ack);
       },
       "fault " + args.positionals()[0] + (req.on() ? " injected" : " cleared"));
+}
+
+int run_sim_errors(Context& ctx, const ParsedArgs& args) {
+  v1::SetErrorsRequest req;
+  if (auto v = args.value("position-scale")) {
+    req.set_position_scale(parse_number(*v, "--position-scale", ctx.path()));
+  }
+  if (auto v = args.value("position-offset-um")) {
+    req.set_position_offset_um(parse_number(*v, "--position-offset-um", ctx.path()));
+  }
+  if (auto v = args.value("protrusion-offset-um")) {
+    req.set_protrusion_offset_um(parse_number(*v, "--protrusion-offset-um", ctx.path()));
+  }
+  if (auto v = args.value("motor-k-drift")) {
+    req.set_motor_k_drift(parse_number(*v, "--motor-k-drift", ctx.path()));
+  }
+  v1::SimErrors e;
+  auto st = ctx.client().unary(
+      [&](grpc::ClientContext* cc) { return ctx.client().simulator().SetErrors(cc, req, &e); });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json{{"position_scale", e.position_scale()},
+                   {"position_offset_um", e.position_offset_um()},
+                   {"protrusion_offset_um", e.protrusion_offset_um()},
+                   {"motor_k_drift", e.motor_k_drift()}});
+  } else {
+    ctx.print(label_table(
+        {{"position sensor", "reads " + fixed(e.position_scale(), 4) + " x true " +
+                                 (e.position_offset_um() < 0 ? "- " : "+ ") +
+                                 fixed(std::abs(e.position_offset_um()), 1) + " um"},
+         {"needle protrusion", fixed(e.protrusion_offset_um(), 1) + " um beyond the stop"},
+         {"motor constant", fixed(100.0 * e.motor_k_drift(), 1) + " % off nominal"}}));
+  }
+  return kExitOk;
+}
+
+int run_sim_gauge(Context& ctx, const ParsedArgs&) {
+  v1::GaugeReading g;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().simulator().ReadGauge(cc, v1::ReadGaugeRequest{}, &g);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(Json{{"protrusion_um", g.protrusion_um()}});
+  } else {
+    ctx.print("needles out " + fixed(g.protrusion_um(), 1) + " um");
+  }
+  return kExitOk;
 }
 
 }  // namespace dermad::ctl

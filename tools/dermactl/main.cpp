@@ -32,6 +32,8 @@ const std::map<std::string, CommandFn>& handlers() {
       {"sim cartridge remove", run_sim_cartridge_remove},
       {"sim contact", run_sim_contact},
       {"sim fault", run_sim_fault},
+      {"sim errors", run_sim_errors},
+      {"sim gauge", run_sim_gauge},
       {"protocols", run_protocols},
       {"logs", run_logs},
       {"sessions", run_sessions},
