@@ -85,6 +85,17 @@ store::Event to_record(const control::ControlEvent& e, int64_t wall_minus_mono,
     case EventKind::kEventsLost:
       set("events_lost", "warning", store::details_text({{"count", e.n}}));
       break;
+    case EventKind::kRoutineEnded: {
+      // A routine that did not finish by itself is worth a look: the run was cut short.
+      const auto how = static_cast<control::RoutineEnd>(e.b);
+      set("routine_ended",
+          how == control::RoutineEnd::kDone || how == control::RoutineEnd::kStopped ? "info"
+                                                                                    : "warning",
+          store::details_text(
+              {{"routine", control::to_string(static_cast<control::RoutineKind>(e.a))},
+               {"how", control::to_string(how)}}));
+      break;
+    }
   }
   return r;
 }

@@ -14,7 +14,8 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       estimator_(geo_.tach_edges_per_rev),
       speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
       depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9),
-      monitors_(cfg.alarms, cfg.period_ns, cfg.limits.depth_max_um) {}
+      monitors_(cfg.alarms, cfg.period_ns, cfg.limits.depth_max_um),
+      service_run_(cfg.depth_settle_timeout_ns) {}
 
 MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   // Judged against the outputs of the previous tick: those are what the plant has been
@@ -73,7 +74,9 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
         return;
       }
-      service_ = {c.depth_um, c.speed_hz, int64_t{c.duration_ms} * 1'000'000, now_ns, -1};
+      end_routine(RoutineEnd::kInterrupted, now_ns);  // a run SERVICE left in this very tick
+      service_run_.begin(c.depth_um, c.speed_hz, int64_t{c.duration_ms} * 1'000'000, now_ns);
+      routine_ = &service_run_;
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     }
@@ -120,11 +123,13 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
         return;
       }
+      end_routine(RoutineEnd::kStopped, now_ns);
       supervisor_.request(State::kIdle);
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     case CommandKind::kSafeStop:
       stopping_ = true;
+      end_routine(RoutineEnd::kShutdown, now_ns);
       if (s == State::kService || s == State::kArmed || s == State::kRunning) {
         supervisor_.request(State::kIdle);
       }
@@ -237,31 +242,29 @@ void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed
   if (supervisor_.state() == State::kRunning) speed_target = d.speed_hz;
 }
 
-void ControlCore::run_service(int64_t now_ns, int32_t& depth_target, double& speed_target) {
-  // Service runs never run with a cartridge in: one inserted during the run ends it.
-  if (in_.cartridge_present) {
+void ControlCore::run_routine(int64_t now_ns, Targets& t) {
+  if (routine_ == nullptr) {  // SERVICE belongs to a routine; none is left to run it
     supervisor_.request(State::kIdle);
-    depth_target = 0;
     return;
   }
-  depth_target = service_.depth_um;
-  if (service_.drive_started_ns < 0) {
-    if (depth_.at_target(service_.depth_um)) {
-      service_.drive_started_ns = now_ns;
-    } else if (now_ns - service_.accepted_ns > cfg_.depth_settle_timeout_ns) {
-      supervisor_.request(State::kIdle);
-      depth_target = 0;
-      return;
-    }
+  const RoutineStep step =
+      routine_->step({now_ns, in_.cartridge_present, estimator_.speed_hz(), &depth_});
+  if (step.end) {
+    end_routine(*step.end, now_ns);
+    supervisor_.request(State::kIdle);
+    return;  // targets stay 0: the needles retract in this tick
   }
-  if (service_.drive_started_ns >= 0) {
-    if (now_ns - service_.drive_started_ns >= service_.duration_ns) {
-      supervisor_.request(State::kIdle);
-      depth_target = 0;
-      return;
-    }
-    speed_target = service_.speed_hz;
-  }
+  t.depth_um = step.depth_um;
+  t.speed_hz = step.speed_hz;
+}
+
+void ControlCore::end_routine(RoutineEnd why, int64_t now_ns) {
+  if (routine_ == nullptr) return;
+  Routine* r = routine_;
+  routine_ = nullptr;
+  r->ended(why, now_ns);
+  emit({now_ns, EventKind::kRoutineEnded, static_cast<uint8_t>(r->kind()),
+        static_cast<uint8_t>(why), 0});
 }
 
 // One tick, in the order the safety rules need: inputs, then the supervisor's judgement of
@@ -273,7 +276,9 @@ void ControlCore::tick(int64_t now_ns, int64_t late_ns, const LoopFigures& loop)
   home();
   Targets t;
   const State s = supervisor_.state();
-  if (s == State::kService && !stopping_) run_service(now_ns, t.depth_um, t.speed_hz);
+  // SERVICE ended under the routine (a fault, the e-stop): it is told, once.
+  if (s != State::kService) end_routine(RoutineEnd::kInterrupted, now_ns);
+  if (s == State::kService && !stopping_) run_routine(now_ns, t);
   if ((s == State::kArmed || s == State::kRunning) && !stopping_) {
     run_armed(now_ns, t.depth_um, t.speed_hz);
   } else if (armed_.armed() && s != State::kArmed && s != State::kRunning) {
@@ -399,11 +404,8 @@ void ControlCore::publish(int64_t now_ns, int64_t late_ns, const LoopFigures& lo
   snap.alarms = supervisor_.alarms();
   snap.strokes = total_edges_ / geo_.tach_edges_per_rev;
   snap.motor_on_ms = motor_on_ns_ / 1'000'000;
-  if (after == State::kService) {
-    const int64_t end = service_.drive_started_ns >= 0
-                            ? service_.drive_started_ns + service_.duration_ns
-                            : now_ns + service_.duration_ns;
-    snap.service_remaining_ms = (end - now_ns) / 1'000'000;
+  if (after == State::kService && routine_ != nullptr) {
+    snap.service_remaining_ms = routine_->remaining_ms(now_ns);
   }
   snap.hw_resource = hw_fault_.resource;
   snap.hw_errno = hw_fault_.error;

@@ -14,6 +14,8 @@
 #include "daemon/control/limits.hpp"
 #include "daemon/control/monitors.hpp"
 #include "daemon/control/mpmc_queue.hpp"
+#include "daemon/control/routine.hpp"
+#include "daemon/control/service_run.hpp"
 #include "daemon/control/snapshot.hpp"
 #include "daemon/control/snapshot_ring.hpp"
 #include "daemon/control/speed_controller.hpp"
@@ -86,7 +88,10 @@ class ControlCore {
                const Targets& t);
   void handle(const Command& c, int64_t now_ns);
   MonitorView monitor_view(int64_t late_ns) const;
-  void run_service(int64_t now_ns, int32_t& depth_target, double& speed_target);
+  // The running routine's step; ends it (and SERVICE) when it is over.
+  void run_routine(int64_t now_ns, Targets& t);
+  // Ends the running routine, if any, once, recording how.
+  void end_routine(RoutineEnd why, int64_t now_ns);
   void run_armed(int64_t now_ns, int32_t& depth_target, double& speed_target);
   void arm(const Command& c);
   void emit(ControlEvent e);
@@ -135,13 +140,9 @@ class ControlCore {
     int error = 0;
   } hw_fault_;
 
-  struct ServiceRun {
-    int32_t depth_um = 0;
-    double speed_hz = 0.0;
-    int64_t duration_ns = 0;
-    int64_t accepted_ns = 0;
-    int64_t drive_started_ns = -1;  // the drive starts once the depth is reached
-  } service_;
+  // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
+  ServiceRun service_run_;
+  Routine* routine_ = nullptr;
 };
 
 }  // namespace dermad::control

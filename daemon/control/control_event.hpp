@@ -1,8 +1,8 @@
-// What the loop reports for the record: state changes and alarm transitions, through a
-// bounded lock-free queue the I/O side drains into the store. Sized for the worst case: each
-// tick can change the state once, raise and clear every alarm and see the cartridge switch
-// change (26 events); 4096 slots
-// hold 160 ticks of that, and the I/O side drains every 50 ms. If it ever fills, the loss
+// What the loop reports for the record: state changes, alarm transitions and the ends of
+// service routines, through a bounded lock-free queue the I/O side drains into the store.
+// Sized for the worst case: each tick can change the state once, raise and clear every alarm,
+// see the cartridge switch change and end two routines (28 events); 4096 slots hold 146
+// ticks of that, and the I/O side drains every 50 ms. If it ever fills, the loss
 // is counted and reported as an event of its own as soon as there is room.
 #pragma once
 
@@ -20,6 +20,7 @@ enum class EventKind : uint8_t {
   kEventsLost,         // n = how many events the full queue dropped
   kCartridgeInserted,  // the cartridge-present switch closed
   kCartridgeRemoved,   // and opened
+  kRoutineEnded,       // a = RoutineKind, b = RoutineEnd
 };
 
 struct ControlEvent {

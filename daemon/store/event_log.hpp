@@ -32,7 +32,8 @@ inline constexpr const char* kEventKinds[] = {
     "session_started",    "session_updated",    "session_resumed",
     "session_ended",      "session_aborted",    "events_lost",
     "records_untrusted",  "counters",           "records_accepted",
-    "call_refused",       "self_test",          "jog"};
+    "call_refused",       "self_test",          "jog",
+    "routine_ended"};
 
 // Which events a reader wants; every part left empty or 0 lets all through.
 struct EventFilter {

@@ -542,6 +542,16 @@ TEST_F(DermactlCli, AServiceRunIsRecordedWithWhoRanIt) {
   EXPECT_EQ(d.at("duration_ms").get<int>(), 200);
   EXPECT_EQ(
       d.at("by").get<std::string>().rfind("unix uid " + std::to_string(getuid()) + " pid ", 0), 0u);
+  // And how it ended, once it has.
+  for (int i = 0; i < 100; ++i) {
+    r = ctl({"logs", "--kind", "routine_ended"}, true);
+    if (!r.out.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto ended = parse_json(r.out.substr(0, r.out.find('\n')));
+  ASSERT_TRUE(ended) << r.out;
+  EXPECT_EQ(ended->at("details").at("routine").get<std::string>(), "service_run");
+  EXPECT_EQ(ended->at("details").at("how").get<std::string>(), "done");
   // Refused runs move nothing and are not service runs on the record.
   EXPECT_NE(
       ctl({"jog", "--depth-um", "5000", "--speed-hz", "100", "--duration-ms", "200"}).exit_code, 0);

@@ -1,0 +1,76 @@
+// A service routine: while the loop is in SERVICE, a routine has the drive, one step a tick.
+// The service run (jog) is one; the calibration routines will be others (#14). The core keeps
+// them preallocated, so starting one allocates nothing, and ends the running one on every way
+// out of SERVICE, once, saying how; the drive is then the normal controllers' again, with the
+// needles retracted and the drive off as IDLE has them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace dermad::control {
+
+class DepthController;
+
+// How a routine ended.
+enum class RoutineEnd : uint8_t {
+  kDone,         // it finished by itself
+  kStopped,      // an engineer stopped it
+  kFailed,       // it gave up by itself (a depth not reached in time, a cartridge put in)
+  kInterrupted,  // SERVICE ended under it: a fault or the e-stop
+  kShutdown,     // dermad is stopping
+};
+inline constexpr const char* to_string(RoutineEnd e) {
+  switch (e) {
+    case RoutineEnd::kDone:
+      return "done";
+    case RoutineEnd::kStopped:
+      return "stopped";
+    case RoutineEnd::kFailed:
+      return "failed";
+    case RoutineEnd::kInterrupted:
+      return "interrupted";
+    case RoutineEnd::kShutdown:
+      return "shutdown";
+  }
+  return "unknown";
+}
+
+// Which routine, for the record.
+enum class RoutineKind : uint8_t { kServiceRun };
+inline constexpr const char* to_string(RoutineKind k) {
+  switch (k) {
+    case RoutineKind::kServiceRun:
+      return "service_run";
+  }
+  return "unknown";
+}
+
+// What a routine sees in a tick.
+struct RoutineView {
+  int64_t now_ns = 0;
+  bool cartridge_present = false;
+  double speed_hz = 0.0;  // measured
+  const DepthController* depth = nullptr;
+};
+
+// What it asks of the drive this tick. With `end` set (kDone or kFailed) it is over: the
+// targets are not used, the needles retract.
+struct RoutineStep {
+  int32_t depth_um = 0;
+  double speed_hz = 0.0;
+  std::optional<RoutineEnd> end;
+};
+
+class Routine {
+ public:
+  virtual ~Routine() = default;
+  virtual RoutineKind kind() const = 0;
+  virtual RoutineStep step(const RoutineView& v) = 0;
+  // Once, however it ended, in the tick it ended.
+  virtual void ended(RoutineEnd why, int64_t now_ns) = 0;
+  // For the snapshot: what is left of it, ms.
+  virtual int64_t remaining_ms(int64_t now_ns) const = 0;
+};
+
+}  // namespace dermad::control
