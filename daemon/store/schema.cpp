@@ -68,6 +68,11 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
     R"(ALTER TABLE alarm_history ADD COLUMN acknowledged_by TEXT;
        UPDATE alarm_history SET acknowledged_by = 'unknown'
          WHERE ended_by = 'acknowledged' OR acknowledged_wall_ns IS NOT NULL)",
+    // 7: calibrations are committed by someone, and fall due (#14); the newest of a kind is
+    // found without a scan.
+    R"(ALTER TABLE calibration ADD COLUMN committed_by TEXT;
+       ALTER TABLE calibration ADD COLUMN due_wall_ns INTEGER;
+       CREATE INDEX calibration_by_kind ON calibration(kind, id))",
 };
 
 }  // namespace

@@ -19,7 +19,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 struct CartridgeSeen {
   std::string serial;
@@ -62,6 +62,16 @@ struct CartridgeRecord {
   bool used = false;
   std::string type, lot;  // empty when never read from its EEPROM (registered by a session)
   int64_t needles = 0;
+};
+
+// A committed calibration (#14): what it set, and who is answerable for it.
+struct CalibrationRecord {
+  int64_t id = 0;
+  std::string kind;         // "depth", "speed", "sensors"
+  int64_t wall_ns = 0;      // committed at
+  std::string by;           // who committed it, as the API's gate knew them
+  int64_t due_wall_ns = 0;  // when it must be done again
+  std::string data;         // JSON object: values, points, residuals, before and after
 };
 
 struct AlarmRecord {
@@ -157,6 +167,15 @@ class Store {
   // The newest `limit` alarms that pass `filter`, oldest first. The filter's session, codes
   // (as `kinds`) and raise times apply; its severity does not.
   std::vector<AlarmRecord> alarm_history(const EventFilter& filter = {}, int limit = 1000);
+
+  // --- calibrations (calibrations.cpp) ---
+  // The row and a chained `calibration_committed` event holding the same (so an edited row
+  // shows against the chain) in one transaction. `c.data` must be a JSON object. Sets c.id.
+  bool commit_calibration(CalibrationRecord& c, int64_t mono_ns, std::string& error);
+  // The newest commit of `kind`.
+  std::optional<CalibrationRecord> latest_calibration(const std::string& kind);
+  // The newest `limit` commits (of `kind`, or of every kind when empty), oldest first.
+  std::vector<CalibrationRecord> calibrations(const std::string& kind, int limit);
 
  private:
   bool migrate(std::string& error);

@@ -63,8 +63,9 @@ std::string schema1_with_events() {
   sql += "UPDATE meta SET value='4' WHERE key='head_seq';";
   sql += "UPDATE meta SET value='" + c.hash + "' WHERE key='head_hash';";
   sql += "INSERT INTO cartridges VALUES('CART-OLD', 1700000000000000000, 1, 1);";
-  sql += "INSERT INTO alarm_history VALUES(1, 'ESTOP', 1700000000000000000, "
-         "1700000001000000000, NULL), (2, 'SUPPLY_LOW', 1700000002000000000, NULL, NULL);";
+  sql +=
+      "INSERT INTO alarm_history VALUES(1, 'ESTOP', 1700000000000000000, "
+      "1700000001000000000, NULL), (2, 'SUPPLY_LOW', 1700000002000000000, NULL, NULL);";
   return sql;
 }
 
@@ -132,6 +133,11 @@ TEST_F(StoreMigrationTest, SchemaOneIsMigratedWithItsEventsChainAndCartridges) {
   EXPECT_TRUE(listed[1].used);
   EXPECT_TRUE(s.verify().empty());
   EXPECT_TRUE(s.counters_problems().empty());  // the new session counted from the baseline
+  // Schema 7: a migrated file takes calibration commits.
+  CalibrationRecord c{0, "depth", 1800000000000000000, "engineer", 1900000000000000000, "{}"};
+  ASSERT_TRUE(s.commit_calibration(c, 0, err)) << err;
+  EXPECT_EQ(s.latest_calibration("depth")->by, "engineer");
+  EXPECT_TRUE(s.verify().empty());
 }
 
 TEST_F(StoreMigrationTest, AMigrationThatFailsLeavesTheFileAtItsSchema) {
