@@ -16,8 +16,22 @@ enum class CommandKind : uint8_t {
   kArm,
   kUpdate,
   kDisarm,
-  kStopService,  // an engineer ends a service run early
+  kStopService,    // an engineer ends a service run early
+  kSetSpeedModel,  // a committed speed calibration: gains and feed-forward (IDLE only)
 };
+
+// The speed loop's tuning a speed calibration sets (#14).
+struct SpeedModel {
+  double kp = 0.0;             // duty per Hz of error
+  double ki = 0.0;             // duty per Hz second
+  double no_load_hz = 0.0;     // feed-forward: speed per unit duty at nominal supply
+  double friction_duty = 0.0;  // feed-forward: duty that overcomes dry friction
+};
+// What a SpeedModel may be; outside it is refused (kRefusedLimits, kLimitSpeed).
+inline bool plausible(const SpeedModel& m) {
+  return m.kp > 0.0 && m.kp <= 0.2 && m.ki >= 0.0 && m.ki <= 5.0 && m.no_load_hz >= 100.0 &&
+         m.no_load_hz <= 600.0 && m.friction_duty >= 0.0 && m.friction_duty <= 0.3;
+}
 
 struct Command {
   CommandKind kind = CommandKind::kSafeStop;
@@ -33,6 +47,7 @@ struct Command {
   // kArm: the session's cartridge type; its needles' depth ceiling bounds the session's
   // limits, whatever the protocol said (hal::needle_depth_ceiling_um).
   hal::CartridgeType cartridge = hal::CartridgeType::kUnknown;
+  SpeedModel speed_model;  // kSetSpeedModel
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm

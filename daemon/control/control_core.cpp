@@ -127,6 +127,20 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       supervisor_.request(State::kIdle);
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
+    case CommandKind::kSetSpeedModel:
+      // Between routines and sessions only: a loop never changes its gains under the drive.
+      if (s != State::kIdle || out_.motor_enable) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      if (!plausible(c.speed_model)) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitSpeed);
+        return;
+      }
+      speed_.retune(c.speed_model.kp, c.speed_model.ki, c.speed_model.no_load_hz,
+                    c.speed_model.friction_duty);
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
     case CommandKind::kSafeStop:
       stopping_ = true;
       end_routine(RoutineEnd::kShutdown, now_ns);

@@ -37,6 +37,14 @@ class SpeedController {
                 double supply_v, double current_ma, double dt);
   void reset();
   double ramped_target_hz() const { return ramped_hz_; }
+  // A calibration's gains and feed-forward model, from the next update on (the drive off).
+  void retune(double kp, double ki, double no_load_hz, double friction_duty) {
+    g_.kp = kp;
+    g_.ki = ki;
+    no_load_hz_ = no_load_hz;
+    g_.friction_duty = friction_duty;
+    reset();
+  }
 
  private:
   SpeedGains g_;

@@ -2,6 +2,8 @@
 // record says so, and the drive is the normal controllers' again with the needles coming in.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "daemon/control/service_run.hpp"
@@ -113,6 +115,62 @@ TEST(ServiceRun, ADepthNeverReachedFailsAfterTheSettleTimeout) {
   s = run.step(v);
   ASSERT_TRUE(s.end);
   EXPECT_EQ(*s.end, RoutineEnd::kFailed);
+}
+
+}  // namespace
+}  // namespace dermad::control
+
+namespace dermad::control {
+namespace {
+
+// Ticks from the drive's start until the speed stays within 2 % of `hz`.
+int ticks_to_settle(test::SimRig& rig, double hz) {
+  int within = 0;
+  for (int i = 0; i < 3000; ++i) {
+    rig.run_ticks(1);
+    const Snapshot s = rig.latest();
+    within = s.speed_target_hz > 0 && std::abs(s.speed_hz - hz) <= 0.02 * hz ? within + 1 : 0;
+    if (within == 100) return i - 99;
+  }
+  return -1;
+}
+
+Command speed_model(double kp, double ki, double no_load, double friction) {
+  Command c;
+  c.kind = CommandKind::kSetSpeedModel;
+  c.speed_model = {kp, ki, no_load, friction};
+  return c;
+}
+
+// A committed speed calibration reaches the loop between runs, never under the drive.
+TEST(SpeedModel, ACalibratedFeedForwardSettlesADriftedMotorSooner) {
+  hal::sim::SimConfig cfg;
+  test::SimRig before(cfg), after(cfg);
+  for (auto* rig : {&before, &after}) {
+    rig->pen.set_errors({1.0, 0.0, 0.0, 0.15});  // the motor constant drifted 15 %
+    ASSERT_TRUE(rig->boot_to_idle());
+  }
+  const SpeedGains nominal;
+  const double no_load = after.core->geometry().motor_no_load_hz / 1.15;
+  ASSERT_EQ(after.command(speed_model(nominal.kp, nominal.ki, no_load, nominal.friction_duty)),
+            Verdict::kAccepted);
+  ASSERT_EQ(before.jog(500, 100.0, 3000), Verdict::kAccepted);
+  ASSERT_EQ(after.jog(500, 100.0, 3000), Verdict::kAccepted);
+  const int untuned = ticks_to_settle(before, 100.0);
+  const int tuned = ticks_to_settle(after, 100.0);
+  ASSERT_GT(untuned, 0);
+  ASSERT_GT(tuned, 0);
+  EXPECT_LT(tuned, untuned) << "tuned " << tuned << " ticks, untuned " << untuned;
+}
+
+TEST(SpeedModel, RefusedUnderTheDriveAndOutsideWhatAPenCanBe) {
+  test::SimRig rig;
+  ASSERT_TRUE(rig.boot_to_idle());
+  EXPECT_EQ(rig.command(speed_model(0.5, 0.3, 225.0, 0.04)), Verdict::kRefusedLimits);
+  EXPECT_EQ(rig.command(speed_model(0.03, 0.3, 2000.0, 0.04)), Verdict::kRefusedLimits);
+  EXPECT_EQ(rig.command(speed_model(0.03, -1.0, 225.0, 0.04)), Verdict::kRefusedLimits);
+  ASSERT_EQ(rig.jog(800, 100.0, 3000), Verdict::kAccepted);
+  EXPECT_EQ(rig.command(speed_model(0.03, 0.3, 225.0, 0.04)), Verdict::kRefusedState);
 }
 
 }  // namespace
