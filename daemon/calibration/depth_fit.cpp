@@ -51,11 +51,26 @@ double DepthFit::command_for(double wanted_um) const {
   return interpolate(a.gauge_um, a.commanded_um, b.gauge_um, b.commanded_um, wanted_um);
 }
 
+control::DepthMap to_depth_map(const DepthFit& f) {
+  control::DepthMap m;
+  m.gain = f.gain;
+  m.offset_um = f.offset_um;
+  if (f.piecewise) {
+    m.points = static_cast<uint8_t>(std::min(f.points.size(), control::DepthMap::kMaxPoints));
+    for (std::size_t i = 0; i < m.points; ++i) {
+      m.position_um[i] = f.points[i].commanded_um;
+      m.protrusion_um[i] = f.points[i].gauge_um;
+    }
+  }
+  return m;
+}
+
 DepthFitResult fit_depth(const std::vector<DepthPoint>& in, const DepthLimitsForFit& lim) {
   DepthFitResult r;
   auto refuse = [&r](std::string why) { r.refusals.push_back(std::move(why)); };
-  if (in.size() < 3) {
-    refuse("a depth calibration needs at least 3 points, got " + std::to_string(in.size()));
+  if (in.size() < 3 || in.size() > control::DepthMap::kMaxPoints) {
+    refuse("a depth calibration needs 3 to " + std::to_string(control::DepthMap::kMaxPoints) +
+           " points, got " + std::to_string(in.size()));
     return r;
   }
   std::vector<DepthPoint> p = in;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/control/depth_map.hpp"
+
 namespace dermad::calibration {
 
 struct DepthPoint {
@@ -43,6 +45,10 @@ struct DepthFitResult {
   DepthFit fit;
   std::vector<std::string> refusals;  // why not, each a sentence naming the point
 };
+
+// The fit as the loop takes it: protrusion against the stop's position (which is what the
+// loop servoed to each commanded depth). At most DepthMap::kMaxPoints points when piecewise.
+control::DepthMap to_depth_map(const DepthFit& fit);
 
 DepthFitResult fit_depth(const std::vector<DepthPoint>& points, const DepthLimitsForFit& lim = {});
 

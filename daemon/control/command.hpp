@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "daemon/control/depth_map.hpp"
 #include "hal/cartridge.hpp"
 
 namespace dermad::control {
@@ -18,6 +19,7 @@ enum class CommandKind : uint8_t {
   kDisarm,
   kStopService,    // an engineer ends a service run early
   kSetSpeedModel,  // a committed speed calibration: gains and feed-forward (IDLE only)
+  kSetDepthMap,    // a committed depth calibration (IDLE only)
 };
 
 // The speed loop's tuning a speed calibration sets (#14).
@@ -48,6 +50,7 @@ struct Command {
   // limits, whatever the protocol said (hal::needle_depth_ceiling_um).
   hal::CartridgeType cartridge = hal::CartridgeType::kUnknown;
   SpeedModel speed_model;  // kSetSpeedModel
+  DepthMap depth_map;      // kSetDepthMap
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm

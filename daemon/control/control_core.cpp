@@ -35,7 +35,11 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
     v.emf_speed_hz = emf / volts_per_hz;
   }
   v.travel_um = depth_.travel_um();
-  v.filtered_depth_um = depth_.filtered_um();
+  // Judged as the needles' protrusion, so a calibration that puts them deeper than the
+  // stop's sensor says is no way past the over-depth limit.
+  v.filtered_depth_um = std::isnan(depth_.filtered_um())
+                            ? depth_.filtered_um()
+                            : depth_map_.protrusion_at(depth_.filtered_um());
   v.depth_tracking_fault = depth_.tracking_fault();
   v.homing_failed = depth_.homing() == DepthController::Homing::kFailed;
   v.link_lost = link_lost_;
@@ -139,6 +143,18 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       }
       speed_.retune(c.speed_model.kp, c.speed_model.ki, c.speed_model.no_load_hz,
                     c.speed_model.friction_duty);
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
+    case CommandKind::kSetDepthMap:
+      if (s != State::kIdle || out_.motor_enable) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      if (!c.depth_map.plausible()) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitDepth);
+        return;
+      }
+      depth_map_ = c.depth_map;
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     case CommandKind::kSafeStop:
@@ -249,7 +265,8 @@ void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed
   // A lost link stays lost until the alarm has cleared, not just until the next beat.
   const bool link =
       link_alive(now_ns) && !(supervisor_.alarms().active & bit(AlarmCode::kLinkLost));
-  const auto d = armed_.step(in_, depth_.at_target(armed_.depth_um()), link);
+  const auto d =
+      armed_.step(in_, depth_.at_target(stop_target({armed_.depth_um(), 0.0, false})), link);
   depth_target = d.depth_um;
   const State s = supervisor_.state();
   if (d.want != s) supervisor_.request(d.want);
@@ -262,7 +279,7 @@ void ControlCore::run_routine(int64_t now_ns, Targets& t) {
     return;
   }
   const RoutineStep step =
-      routine_->step({now_ns, in_.cartridge_present, estimator_.speed_hz(), &depth_});
+      routine_->step({now_ns, in_.cartridge_present, estimator_.speed_hz(), &depth_, &depth_map_});
   if (step.end) {
     end_routine(*step.end, now_ns);
     supervisor_.request(State::kIdle);
@@ -270,6 +287,12 @@ void ControlCore::run_routine(int64_t now_ns, Targets& t) {
   }
   t.depth_um = step.depth_um;
   t.speed_hz = step.speed_hz;
+  t.raw_depth = step.raw_depth;
+}
+
+int32_t ControlCore::stop_target(const Targets& t) const {
+  if (t.raw_depth || t.depth_um <= 0) return t.depth_um;
+  return static_cast<int32_t>(std::lround(depth_map_.position_for(t.depth_um)));
 }
 
 void ControlCore::end_routine(RoutineEnd why, int64_t now_ns) {
@@ -381,7 +404,7 @@ void ControlCore::write_outputs(int64_t now_ns, State after, const Targets& t, d
   if (drive.kick_watchdog) out_.watchdog = !out_.watchdog;
   const double sensor =
       in_.position_um.ok ? in_.position_um.value : std::numeric_limits<double>::quiet_NaN();
-  out_.stepper_steps = depth_.update(t.depth_um, in_.home_switch, sensor, dt);
+  out_.stepper_steps = depth_.update(stop_target(t), in_.home_switch, sensor, dt);
   out_.stepper_enable = true;
   out_.buzzer = supervisor_.alarms().any_high();
   out_.led = led_for(after);
@@ -401,7 +424,14 @@ void ControlCore::publish(int64_t now_ns, int64_t late_ns, const LoopFigures& lo
   snap.state = after;
   snap.homed = depth_.homed();
   snap.depth_target_um = t.depth_um;
-  snap.depth_um = in_.position_um.ok ? static_cast<int32_t>(std::lround(in_.position_um.value)) : 0;
+  // What people see is the needles' protrusion, through the calibration; the stop's own
+  // position stays in the snapshot for calibration.
+  snap.depth_position_um =
+      in_.position_um.ok ? static_cast<int32_t>(std::lround(in_.position_um.value)) : 0;
+  snap.depth_um =
+      in_.position_um.ok
+          ? static_cast<int32_t>(std::lround(depth_map_.protrusion_at(in_.position_um.value)))
+          : 0;
   snap.speed_target_hz = t.speed_hz;
   snap.speed_hz = estimator_.speed_hz();
   snap.motor_duty = out_.motor_duty;

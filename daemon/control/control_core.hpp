@@ -76,9 +76,12 @@ class ControlCore {
  private:
   // What the mode asks of the drive this tick (0: nothing).
   struct Targets {
-    int32_t depth_um = 0;
+    int32_t depth_um = 0;  // the needles' protrusion; 0 retracts
     double speed_hz = 0.0;
+    bool raw_depth = false;  // depth_um is the stop's position (a calibration's routine)
   };
+  // Where the stop goes for `t`: a protrusion through the depth map; a retraction (0) to home.
+  int32_t stop_target(const Targets& t) const;
   // The steps of a tick, in order (tick() says why this order).
   double read_inputs(int64_t now_ns);  // the HAL's read; returns the tick's dt in seconds
   void supervise(int64_t now_ns, int64_t late_ns);  // link, monitors, alarms, commands
@@ -141,6 +144,7 @@ class ControlCore {
   } hw_fault_;
 
   // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
+  DepthMap depth_map_;  // the committed depth calibration; the identity until one is set
   ServiceRun service_run_;
   Routine* routine_ = nullptr;
 };

@@ -5,12 +5,14 @@
 // needles retracted and the drive off as IDLE has them.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
-namespace dermad::control {
+#include "daemon/control/depth_controller.hpp"
+#include "daemon/control/depth_map.hpp"
 
-class DepthController;
+namespace dermad::control {
 
 // How a routine ended.
 enum class RoutineEnd : uint8_t {
@@ -52,6 +54,15 @@ struct RoutineView {
   bool cartridge_present = false;
   double speed_hz = 0.0;  // measured
   const DepthController* depth = nullptr;
+  const DepthMap* map = nullptr;  // the committed depth calibration
+
+  // Whether the stop has settled where `depth_um` asks: a protrusion through the map, or with
+  // `raw`, a position of the stop as the sensor has it.
+  bool at_depth(int32_t depth_um, bool raw = false) const {
+    if (depth == nullptr) return false;
+    if (raw || map == nullptr) return depth->at_target(depth_um);
+    return depth->at_target(static_cast<int32_t>(std::lround(map->position_for(depth_um))));
+  }
 };
 
 // What it asks of the drive this tick. With `end` set (kDone or kFailed) it is over: the
@@ -59,6 +70,7 @@ struct RoutineView {
 struct RoutineStep {
   int32_t depth_um = 0;
   double speed_hz = 0.0;
+  bool raw_depth = false;  // depth_um is the stop's position, not a protrusion (calibration)
   std::optional<RoutineEnd> end;
 };
 

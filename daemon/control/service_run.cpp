@@ -1,7 +1,5 @@
 #include "daemon/control/service_run.hpp"
 
-#include "daemon/control/depth_controller.hpp"
-
 namespace dermad::control {
 
 void ServiceRun::begin(int32_t depth_um, double speed_hz, int64_t duration_ns, int64_t now_ns) {
@@ -22,7 +20,7 @@ RoutineStep ServiceRun::step(const RoutineView& v) {
   }
   out.depth_um = depth_um_;
   if (drive_started_ns_ < 0) {
-    if (v.depth != nullptr && v.depth->at_target(depth_um_)) {
+    if (v.at_depth(depth_um_)) {
       drive_started_ns_ = v.now_ns;
     } else if (v.now_ns - accepted_ns_ > settle_timeout_ns_) {
       out.end = RoutineEnd::kFailed;

@@ -27,7 +27,8 @@ struct Snapshot {
   bool homed = false;
 
   int32_t depth_target_um = 0;
-  int32_t depth_um = 0;  // position sensor
+  int32_t depth_um = 0;           // the needles' protrusion: the sensor through the depth map
+  int32_t depth_position_um = 0;  // the stop's position as the sensor reads it
   double speed_target_hz = 0.0;
   double speed_hz = 0.0;  // tachometer
   double motor_duty = 0.0;
