@@ -20,6 +20,7 @@ enum class CommandKind : uint8_t {
   kStopService,    // an engineer ends a service run early
   kSetSpeedModel,  // a committed speed calibration: gains and feed-forward (IDLE only)
   kSetDepthMap,    // a committed depth calibration (IDLE only)
+  kHoldDepth,      // depth calibration: the stop to depth_um (raw), held, drive off
 };
 
 // The speed loop's tuning a speed calibration sets (#14).

@@ -15,7 +15,8 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
       depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9),
       monitors_(cfg.alarms, cfg.period_ns, cfg.limits.depth_max_um),
-      service_run_(cfg.depth_settle_timeout_ns) {}
+      service_run_(cfg.depth_settle_timeout_ns),
+      depth_hold_(cfg.depth_hold_max_ns) {}
 
 MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   // Judged against the outputs of the previous tick: those are what the plant has been
@@ -145,6 +146,32 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
                     c.speed_model.friction_duty);
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
+    case CommandKind::kHoldDepth: {
+      // The drive stays off: a cartridge may be in (its needles are what the gauge measures).
+      // 0 is a point too (the needles' face at home).
+      if (c.depth_um < 0 || c.depth_um > cfg_.limits.depth_max_um) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitDepth);
+        return;
+      }
+      if (s == State::kService && routine_ == &depth_hold_) {
+        depth_hold_.move_to(c.depth_um, now_ns);
+        verdicts_.post(c.id, Verdict::kAccepted);
+        return;
+      }
+      if (supervisor_.alarms().active != 0) {
+        verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
+        return;
+      }
+      if (s != State::kIdle || stopping_ || !supervisor_.request(State::kService)) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      end_routine(RoutineEnd::kInterrupted, now_ns);
+      depth_hold_.move_to(c.depth_um, now_ns);
+      routine_ = &depth_hold_;
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
+    }
     case CommandKind::kSetDepthMap:
       if (s != State::kIdle || out_.motor_enable) {
         verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
@@ -423,6 +450,7 @@ void ControlCore::publish(int64_t now_ns, int64_t late_ns, const LoopFigures& lo
   snap.t_ns = now_ns;
   snap.state = after;
   snap.homed = depth_.homed();
+  snap.depth_at_target = (t.depth_um > 0 || t.raw_depth) && depth_.at_target(stop_target(t));
   snap.depth_target_um = t.depth_um;
   // What people see is the needles' protrusion, through the calibration; the stop's own
   // position stays in the snapshot for calibration.

@@ -11,6 +11,7 @@
 #include "daemon/control/command.hpp"
 #include "daemon/control/control_event.hpp"
 #include "daemon/control/depth_controller.hpp"
+#include "daemon/control/depth_hold.hpp"
 #include "daemon/control/limits.hpp"
 #include "daemon/control/monitors.hpp"
 #include "daemon/control/mpmc_queue.hpp"
@@ -33,6 +34,7 @@ struct ControlConfig {
   AlarmLimits alarms;
   int64_t depth_settle_timeout_ns = 2'000'000'000;  // a service run must reach its depth
   int64_t link_timeout_ns = 500'000'000;            // owner's heartbeat, while armed
+  int64_t depth_hold_max_ns = 600'000'000'000;      // one calibration point, untouched
 };
 
 using CommandQueue = MpmcQueue<Command, 64>;
@@ -146,6 +148,7 @@ class ControlCore {
   // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
   DepthMap depth_map_;  // the committed depth calibration; the identity until one is set
   ServiceRun service_run_;
+  DepthHold depth_hold_;
   Routine* routine_ = nullptr;
 };
 

@@ -39,11 +39,13 @@ inline constexpr const char* to_string(RoutineEnd e) {
 }
 
 // Which routine, for the record.
-enum class RoutineKind : uint8_t { kServiceRun };
+enum class RoutineKind : uint8_t { kServiceRun, kDepthHold };
 inline constexpr const char* to_string(RoutineKind k) {
   switch (k) {
     case RoutineKind::kServiceRun:
       return "service_run";
+    case RoutineKind::kDepthHold:
+      return "depth_hold";
   }
   return "unknown";
 }

@@ -29,6 +29,10 @@ struct Snapshot {
   int32_t depth_target_um = 0;
   int32_t depth_um = 0;           // the needles' protrusion: the sensor through the depth map
   int32_t depth_position_um = 0;  // the stop's position as the sensor reads it
+  // The stop stands where this tick's target asks (by its step count: the check against the
+  // sensor may still correct it; a reading taken for calibration waits for this to hold for
+  // well over the depth controller's settle time).
+  bool depth_at_target = false;
   double speed_target_hz = 0.0;
   double speed_hz = 0.0;  // tachometer
   double motor_duty = 0.0;

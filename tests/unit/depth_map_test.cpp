@@ -115,3 +115,72 @@ TEST_F(DepthMapLoop, RefusedUnderTheDriveOrWhenNoPenCouldBeSo) {
 
 }  // namespace
 }  // namespace dermad::control
+
+namespace dermad::control {
+namespace {
+
+Command hold(int32_t um) {
+  Command c;
+  c.kind = CommandKind::kHoldDepth;
+  c.depth_um = um;
+  return c;
+}
+
+// Depth calibration's hold: the stop held at a sensor position, the drive off, a cartridge in.
+TEST_F(DepthMapLoop, AHoldPutsTheStopWhereTheSensorSaysWhateverTheMapAndKeepsTheDriveOff) {
+  DepthMap m;
+  m.gain = 0.9;  // a map in force must not bend what calibration measures
+  ASSERT_EQ(set_map(m), Verdict::kAccepted);
+  ASSERT_TRUE(
+      rig->pen.insert_cartridge({"C-1", hal::CartridgeType::kStandard, 12, "L1", "2030-01-01"}));
+  rig->run_ticks(5);
+  ASSERT_EQ(rig->command(hold(500)), Verdict::kAccepted);
+  int held = 0;
+  for (int i = 0; i < 2000 && held < 100; ++i) {
+    rig->run_ticks(1);
+    held = rig->latest().depth_at_target ? held + 1 : 0;
+    EXPECT_FALSE(rig->latest().motor_enabled);
+  }
+  ASSERT_EQ(held, 100);
+  EXPECT_EQ(rig->latest().state, State::kService);
+  EXPECT_NEAR(rig->latest().depth_position_um, 500, 8);
+  // The next point, in the same hold.
+  ASSERT_EQ(rig->command(hold(1500)), Verdict::kAccepted);
+  rig->run_ticks(300);
+  EXPECT_NEAR(rig->latest().depth_position_um, 1500, 8);
+  Command stop;
+  stop.kind = CommandKind::kStopService;
+  ASSERT_EQ(rig->command(stop), Verdict::kAccepted);
+  rig->run_ticks(300);
+  EXPECT_EQ(rig->latest().state, State::kIdle);
+  EXPECT_TRUE(rig->latest().home_switch);  // the needles are in again
+}
+
+TEST_F(DepthMapLoop, AHoldIsRefusedBeyondTheRangeOrWithAlarms) {
+  EXPECT_EQ(rig->command(hold(2500)), Verdict::kRefusedLimits);
+  EXPECT_EQ(rig->command(hold(-1)), Verdict::kRefusedLimits);
+  rig->pen.set_estop(true);
+  rig->run_ticks(2);
+  rig->pen.set_estop(false);
+  rig->run_ticks(2);
+  EXPECT_EQ(rig->command(hold(500)), Verdict::kRefusedAlarms);
+}
+
+TEST(DepthHold, AHoldNobodyMovesGivesUp) {
+  DepthHold h(1'000'000'000);
+  h.move_to(800, 0);
+  RoutineView v;
+  v.now_ns = 999'000'000;
+  RoutineStep s = h.step(v);
+  EXPECT_FALSE(s.end);
+  EXPECT_EQ(s.depth_um, 800);
+  EXPECT_TRUE(s.raw_depth);
+  EXPECT_EQ(s.speed_hz, 0.0);
+  v.now_ns = 1'000'000'001;
+  s = h.step(v);
+  ASSERT_TRUE(s.end);
+  EXPECT_EQ(*s.end, RoutineEnd::kFailed);
+}
+
+}  // namespace
+}  // namespace dermad::control
