@@ -71,17 +71,8 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         verdicts_.post(c.id, Verdict::kRefusedCartridge, kCartridgeInserted);
         return;
       }
-      if (supervisor_.alarms().active != 0) {
-        verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
-        return;
-      }
-      if (s != State::kIdle || stopping_ || !supervisor_.request(State::kService)) {
-        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
-        return;
-      }
-      end_routine(RoutineEnd::kInterrupted, now_ns);  // a run SERVICE left in this very tick
+      if (!enter_service(c, now_ns, service_run_)) return;
       service_run_.begin(c.depth_um, c.speed_hz, int64_t{c.duration_ms} * 1'000'000, now_ns);
-      routine_ = &service_run_;
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     }
@@ -158,17 +149,8 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         verdicts_.post(c.id, Verdict::kAccepted);
         return;
       }
-      if (supervisor_.alarms().active != 0) {
-        verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
-        return;
-      }
-      if (s != State::kIdle || stopping_ || !supervisor_.request(State::kService)) {
-        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
-        return;
-      }
-      end_routine(RoutineEnd::kInterrupted, now_ns);
+      if (!enter_service(c, now_ns, depth_hold_)) return;
       depth_hold_.move_to(c.depth_um, now_ns);
-      routine_ = &depth_hold_;
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     }
@@ -298,6 +280,21 @@ void ControlCore::run_armed(int64_t now_ns, int32_t& depth_target, double& speed
   const State s = supervisor_.state();
   if (d.want != s) supervisor_.request(d.want);
   if (supervisor_.state() == State::kRunning) speed_target = d.speed_hz;
+}
+
+bool ControlCore::enter_service(const Command& c, int64_t now_ns, Routine& r) {
+  const State s = supervisor_.state();
+  if (supervisor_.alarms().active != 0) {
+    verdicts_.post(c.id, Verdict::kRefusedAlarms, supervisor_.alarms().active);
+    return false;
+  }
+  if (s != State::kIdle || stopping_ || !supervisor_.request(State::kService)) {
+    verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+    return false;
+  }
+  end_routine(RoutineEnd::kInterrupted, now_ns);  // one SERVICE left in this very tick
+  routine_ = &r;
+  return true;
 }
 
 void ControlCore::run_routine(int64_t now_ns, Targets& t) {

@@ -93,6 +93,9 @@ class ControlCore {
                const Targets& t);
   void handle(const Command& c, int64_t now_ns);
   MonitorView monitor_view(int64_t late_ns) const;
+  // From IDLE with no alarm into SERVICE, with `r` the routine that has the drive; false (the
+  // refusal posted for `c`) otherwise.
+  bool enter_service(const Command& c, int64_t now_ns, Routine& r);
   // The running routine's step; ends it (and SERVICE) when it is over.
   void run_routine(int64_t now_ns, Targets& t);
   // Ends the running routine, if any, once, recording how.
