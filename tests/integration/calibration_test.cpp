@@ -54,10 +54,10 @@ class Calibration : public ::testing::Test {
     return gauge;
   }
 
-  // The worst |true - commanded| over the device's range.
-  double worst_depth_error() {
+  // The worst |true - commanded| over `depths`.
+  double worst_depth_error(std::vector<int> depths = {200, 500, 1000, 1500, 2000}) {
     double worst = 0.0;
-    for (const int depth : {200, 500, 1000, 1500, 2000}) {
+    for (const int depth : depths) {
       const double g = gauge_at(depth);
       EXPECT_FALSE(std::isnan(g)) << "the run to " << depth << " um never drove";
       worst = std::max(worst, std::abs(g - depth));
@@ -79,7 +79,9 @@ TEST_F(Calibration, TheNominalPenIsTrueAndAPensErrorsAreSeenOnTheGauge) {
   EXPECT_EQ(e->at("position_offset_um").get<double>(), 40.0);
   EXPECT_EQ(e->at("protrusion_offset_um").get<double>(), 0.0);
   // Uncalibrated, the needles go where the sensor's error takes them: > 40 um off somewhere.
-  EXPECT_GT(worst_depth_error(), 40.0);
+  // (Not to 2000 um: before the depth controller's check corrects the stop, the sensor reads
+  // it 3 % + 40 um deep, past the over-depth limit, and the pen rightly faults.)
+  EXPECT_GT(worst_depth_error({200, 500, 1000, 1500, 1800}), 40.0);
   EXPECT_EQ(status().at("alarms").size(), 0u) << "an error within the sensor's range is no fault";
 }
 
