@@ -57,6 +57,11 @@ class DermactlFaults : public ::testing::TestWithParam<FaultCase> {
     return false;
   }
 
+  // The device's newest records, for a failure's message: they say which alarm stopped what.
+  std::string recent_events() {
+    return "dermad's newest events:\n" + ctl({"logs", "-n", "30"}).out;
+  }
+
   DaemonProcess daemon;
 };
 
@@ -74,7 +79,8 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
           return s.at("motor_enabled").get<bool>() &&
                  std::abs(s.at("speed_hz").get<double>() - 100) < 2;
         },
-        5.0));
+        5.0))
+        << recent_events();
     ASSERT_EQ(ctl({"sim", "fault", c.kind, "on"}).exit_code, 0);
   }
 
@@ -105,19 +111,21 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
       }
     }
     if (c.high) {
-      EXPECT_EQ(j->at("state").get<std::string>(), "FAULT") << l;
+      EXPECT_EQ(j->at("state").get<std::string>(), "FAULT") << l << recent_events();
       EXPECT_EQ(j->at("speed_target_hz").get<double>(), 0.0) << l;
       EXPECT_FALSE(j->at("motor_enabled").get<bool>()) << l;
     } else {
-      EXPECT_EQ(j->at("state").get<std::string>(), "SERVICE") << l;  // a medium alarm warns
+      // A medium alarm warns; the drive runs on.
+      EXPECT_EQ(j->at("state").get<std::string>(), "SERVICE") << l << recent_events();
     }
     break;
   }
-  ASSERT_TRUE(seen) << c.alarm << " never showed";
+  ASSERT_TRUE(seen) << c.alarm << " never showed\n" << recent_events();
 
   ASSERT_EQ(ctl({"sim", "fault", c.kind, "off"}).exit_code, 0);
   if (!c.high) {
-    EXPECT_TRUE(wait_status([&c](const Json& s) { return !has_alarm(s, c.alarm); }, 5.0));
+    EXPECT_TRUE(wait_status([&c](const Json& s) { return !has_alarm(s, c.alarm); }, 5.0))
+        << recent_events();
     return;
   }
   // Acknowledged once the cause is gone (the drive has stopped, the part has cooled).
@@ -128,7 +136,8 @@ TEST_P(DermactlFaults, AlarmStopsTheDriveAndAcknowledgementRecovers) {
         return false;
       },
       10.0))
-      << status().at("state").get<std::string>();
+      << status().at("state").get<std::string>() << "\n"
+      << recent_events();
 }
 
 INSTANTIATE_TEST_SUITE_P(
