@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/api/calibration_desk.hpp"
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/device_service.hpp"
 #include "daemon/api/engineering_service.hpp"
@@ -24,6 +25,7 @@
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"
+#include "daemon/calibration/in_force.hpp"
 #include "daemon/cartridge_cache.hpp"
 #include "daemon/config/board_file.hpp"
 #include "daemon/control/clock.hpp"
@@ -281,6 +283,12 @@ int main(int argc, char** argv) {
   control::ControlConfig cfg;
   cfg.period_ns = int64_t{opts->period_us} * 1000;
   cfg.link_timeout_ns = int64_t{opts->link_timeout_ms} * 1'000'000;
+  // The calibration the records say is in force is the loop's from its first tick.
+  calibration::CalibrationBook calibrations;
+  calibration::StartNote note;
+  const bool depth_calibrated =
+      calibration::load_depth_calibration(records, calibrations, cfg.depth_map, note);
+  if (!note.text.empty()) log(note.level, note.text);
   auto core = std::make_unique<control::ControlCore>(*pen, cfg);
   control::MonotonicClock clock;
   control::LoopRunner runner(clock, *core, cfg.period_ns);
@@ -323,6 +331,17 @@ int main(int argc, char** argv) {
                   "");
   recorder.start();
   witness.start(*core, recorder);
+  if (!depth_calibrated) {
+    const int64_t valid_ns = opts->calibration_valid_s * 1'000'000'000;
+    if (sim != nullptr) {
+      calibration::commit_nominal_depth(records, calibrations, clock.now_ns(), valid_ns, note);
+      log(note.level, note.text);
+    } else {
+      log("WARNING",
+          "the pen has no depth calibration: sessions are refused (CALIBRATION_DUE) until an "
+          "engineer calibrates it (dermactl calibrate depth)");
+    }
+  }
   // Sessions the last run ended but could not record so (the records were full) are
   // recorded now; one it did not end (crash, power cut) is recorded as aborted; its
   // cartridge stays used.
@@ -386,16 +405,19 @@ int main(int argc, char** argv) {
   facts.state_dir = absolute(opts->state_dir);
   facts.socket_path = absolute(opts->socket_path);
   api::DeviceService device(gate, port, hub, cartridges, std::move(facts));
-  api::EngineeringService engineering(
-      gate, port, io, [&recorder](const std::string& kind, const std::string& details) {
-        recorder.record(kind, "info", details, "");
-      });
+  const auto record_info = [&recorder](const std::string& kind, const std::string& details) {
+    recorder.record(kind, "info", details, "");
+  };
+  api::CalibrationDesk calibration_desk(
+      port, io, calibrations, records, record_info,
+      api::CalibrationConfig{opts->calibration_valid_s * 1'000'000'000});
+  api::EngineeringService engineering(gate, port, io, record_info, calibration_desk, records);
   // The Simulator service exists only for the simulated pen.
   std::unique_ptr<api::SimulatorService> simulator;
   if (sim != nullptr)
     simulator = std::make_unique<api::SimulatorService>(gate, *sim, cartridges, io);
   api::TreatmentService treatment(gate, *protocols.set, port, cartridges, io, records, recorder,
-                                  endings);
+                                  endings, calibrations);
   api::LogService logs(gate, records, io, witness, recorder);
   device.show({[&treatment](v1::ActiveSession& a) { return treatment.active_session(a); },
                [&records](const std::string& serial) { return records.cartridge_used(serial); }});

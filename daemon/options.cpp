@@ -38,6 +38,10 @@ Options:
                         disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
+  --calibration-interval D
+                        how long a committed calibration stays valid before sessions are
+                        refused with CALIBRATION_DUE: a number with d, h, m or s, 10s..3650d
+                        (default: 365d)
   --service-group G     unix callers in group G (name or number) are engineers: service
                         runs and the full records (default: dermad-service; root and
                         dermad's own user always are)
@@ -57,6 +61,32 @@ bool parse_number(std::string_view s, T& out) {
   const auto* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, out);
   return ec == std::errc() && p == end;
+}
+
+// "365d", "12h", "30m", "60s" in seconds, within 10 s .. 3650 d.
+bool parse_interval(std::string_view s, int64_t& seconds) {
+  if (s.size() < 2) return false;
+  int64_t unit = 0;
+  switch (s.back()) {
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      return false;
+  }
+  int64_t n = 0;
+  if (!parse_number(s.substr(0, s.size() - 1), n) || n <= 0 || n > 3650 * 86400) return false;
+  seconds = n * unit;
+  return seconds >= 10 && seconds <= 3650LL * 86400;
 }
 
 }  // namespace
@@ -148,6 +178,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       if (!need_value(value) || !parse_number(value, o.link_timeout_ms) ||
           o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {
         return fail("--link-timeout-ms needs a number of milliseconds in 100..5000");
+      }
+    } else if (name == "--calibration-interval") {
+      if (!need_value(value) || !parse_interval(value, o.calibration_valid_s)) {
+        return fail(
+            "--calibration-interval needs a time such as 365d, 12h, 30m or 60s, within "
+            "10s..3650d");
       }
     } else if (name == "--service-group" || name == "--clinic-group") {
       if (!need_value(value) || value.empty()) return fail(name + " needs a group name or number");

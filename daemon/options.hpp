@@ -21,6 +21,7 @@ struct Options {
   int rt_priority = 80;
   uint64_t seed = 1;
   uint32_t link_timeout_ms = 500;
+  int64_t calibration_valid_s = 365LL * 24 * 3600;  // a committed calibration's life
   std::string state_dir;         // default: default_state_dir()
   uint64_t records_max_kib = 0;  // 0: as much as the disk holds
   std::string protocols_path = "/etc/dermad/protocols.textproto";

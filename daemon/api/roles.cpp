@@ -23,6 +23,13 @@ constexpr RpcRole kMatrix[] = {
     {"EngineeringService.Jog", Role::kEngineer},
     {"EngineeringService.StopServiceRun", Role::kEngineer},
     {"EngineeringService.SelfTest", Role::kEngineer},
+    {"EngineeringService.CalibrateDepth", Role::kEngineer},
+    {"EngineeringService.SubmitGaugeReading", Role::kEngineer},
+    {"EngineeringService.AbortCalibration", Role::kEngineer},
+    {"EngineeringService.GetStagedCalibration", Role::kEngineer},
+    {"EngineeringService.CommitCalibration", Role::kEngineer},
+    {"EngineeringService.DiscardCalibration", Role::kEngineer},
+    {"EngineeringService.ListCalibrations", Role::kEngineer},
     {"LogService.ReadEvents", Role::kEngineer},  // events carry patient references
     {"LogService.VerifyLog", Role::kEngineer},
     {"LogService.GetCounters", Role::kViewer},

@@ -2,16 +2,14 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "daemon/api/convert.hpp"
 #include "daemon/api/refused_stream.hpp"
 #include "daemon/api/self_test_judge.hpp"
-#include "daemon/api/write_slot.hpp"
+#include "daemon/api/stream_outbox.hpp"
 #include "daemon/store/details.hpp"
 
 namespace dermad::api {
@@ -28,80 +26,7 @@ constexpr uint32_t kDriveMs = 1500;
 constexpr auto kPoll = std::chrono::milliseconds(20);
 constexpr int kStepTimeoutPolls = 400;  // 8 s: depth move, ramp, run, retraction
 
-// Between the steps (io thread) and the stream (gRPC threads): finished steps wait here
-// until the stream can write them, under the outbox's lock; the slot keeps the stream's
-// rules (one write out, Finish once and never while a write is out).
-class Outbox {
- public:
-  explicit Outbox(grpc::ServerWriteReactor<v1::SelfTestStep>* r) : reactor_(r) {}
-
-  void push(v1::SelfTestStep step) {
-    std::unique_lock lock(mu_);
-    queue_.push_back(std::move(step));
-    pump(lock);
-  }
-  void close() {
-    std::unique_lock lock(mu_);
-    closed_ = true;
-    pump(lock);
-  }
-  void write_done(bool ok) {
-    std::unique_lock lock(mu_);
-    if (!ok) cancelled_ = true;
-    if (auto now = slot_.written()) {
-      lock.unlock();
-      return reactor_->Finish(std::move(*now));
-    }
-    pump(lock);
-  }
-  void cancel() {
-    std::unique_lock lock(mu_);
-    cancelled_ = true;
-    pump(lock);
-  }
-  bool cancelled() {
-    std::lock_guard lock(mu_);
-    return cancelled_;
-  }
-
- private:
-  void pump(std::unique_lock<std::mutex>& lock) {
-    if (!cancelled_ && !queue_.empty()) {
-      if (!slot_.free()) return;
-      v1::SelfTestStep& msg = slot_.take();
-      msg = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
-      reactor_->StartWrite(&msg);
-      return;
-    }
-    if (cancelled_ || closed_) {
-      auto now = slot_.finish(cancelled_ ? grpc::Status::CANCELLED : grpc::Status::OK);
-      lock.unlock();
-      if (now) reactor_->Finish(std::move(*now));
-    }
-  }
-
-  std::mutex mu_;
-  grpc::ServerWriteReactor<v1::SelfTestStep>* reactor_;
-  std::deque<v1::SelfTestStep> queue_;
-  WriteSlot<v1::SelfTestStep> slot_;
-  bool closed_ = false, cancelled_ = false;
-};
-
-class SelfTestStream final : public grpc::ServerWriteReactor<v1::SelfTestStep> {
- public:
-  explicit SelfTestStream(std::shared_ptr<void> ticket)
-      : outbox_(std::make_shared<Outbox>(this)), ticket_(std::move(ticket)) {}
-  std::shared_ptr<Outbox> outbox() { return outbox_; }
-  void OnWriteDone(bool ok) override { outbox_->write_done(ok); }
-  void OnCancel() override { outbox_->cancel(); }
-  void OnDone() override { delete this; }
-
- private:
-  std::shared_ptr<Outbox> outbox_;
-  const std::shared_ptr<void> ticket_;
-};
+using Outbox = StreamOutbox<v1::SelfTestStep>;
 
 // The steps, one after the other on the io thread; keeps itself alive through its timer's
 // handlers. A cancelled call stops it between steps; a service run already started ends by
@@ -228,7 +153,7 @@ grpc::ServerWriteReactor<v1::SelfTestStep>* start_self_test(CommandPort& port,
     return refused_stream<v1::SelfTestStep>(
         grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, why));
   }
-  auto* stream = new SelfTestStream(std::move(ticket));
+  auto* stream = new OutboxStream<v1::SelfTestStep>(std::move(ticket));
   auto run = std::make_shared<Run>(port, io, stream->outbox(), std::move(record));
   boost::asio::post(io, [run] { run->start(); });
   return stream;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/api/command_port.hpp"
+#include "daemon/calibration/calibration_book.hpp"
 #include "daemon/cartridge_cache.hpp"
 #include "daemon/store/pending_endings.hpp"
 #include "daemon/store/store.hpp"
@@ -17,14 +18,16 @@ namespace dermad::api {
 
 class LoopAdapter final : public treatment::LoopPort {
  public:
-  LoopAdapter(CommandPort& port, const CartridgeCache& cartridges)
-      : port_(port), cartridges_(cartridges) {}
+  LoopAdapter(CommandPort& port, const CartridgeCache& cartridges,
+              const calibration::CalibrationBook& calibrations)
+      : port_(port), cartridges_(cartridges), calibrations_(calibrations) {}
   void submit(const control::Command& c, Done done) override { port_.submit(c, std::move(done)); }
   treatment::DeviceView device() override;
 
  private:
   CommandPort& port_;
   const CartridgeCache& cartridges_;
+  const calibration::CalibrationBook& calibrations_;
 };
 
 class SessionRecords final : public treatment::SessionStore {

@@ -15,11 +15,12 @@ using grpc::StatusCode;
 TreatmentService::TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                                    const CartridgeCache& cartridges, boost::asio::io_context& io,
                                    store::Store& records, store::Journal& journal,
-                                   store::PendingEndings& endings)
+                                   store::PendingEndings& endings,
+                                   const calibration::CalibrationBook& calibrations)
     : gate_(gate),
       protocols_(std::move(protocols)),
       port_(port),
-      loop_(port, cartridges),
+      loop_(port, cartridges, calibrations),
       session_records_(records, endings),
       sessions_(protocols_, loop_, session_records_, journal, clock_,
                 static_cast<uint64_t>(records.counters()["sessions"])),

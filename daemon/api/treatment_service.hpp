@@ -27,7 +27,8 @@ class TreatmentService final : public v1::TreatmentService::CallbackService {
  public:
   TreatmentService(Gate& gate, treatment::ProtocolSet protocols, CommandPort& port,
                    const CartridgeCache& cartridges, boost::asio::io_context& io,
-                   store::Store& records, store::Journal& journal, store::PendingEndings& endings);
+                   store::Store& records, store::Journal& journal, store::PendingEndings& endings,
+                   const calibration::CalibrationBook& calibrations);
   ~TreatmentService() override;
 
   grpc::ServerUnaryReactor* ListProtocols(grpc::CallbackServerContext* ctx,

@@ -43,12 +43,12 @@ double interpolate(double x0, double y0, double x1, double y1, double x) {
 
 double DepthFit::command_for(double wanted_um) const {
   if (!piecewise || points.size() < 2) return (wanted_um - offset_um) / gain;
-  // Invert gauge(commanded) on the segment that holds `wanted` (the ends extend their line).
+  // Invert gauge(sensor) on the segment that holds `wanted` (the ends extend their line).
   std::size_t i = 1;
   while (i + 1 < points.size() && wanted_um > points[i].gauge_um) ++i;
   const auto& a = points[i - 1];
   const auto& b = points[i];
-  return interpolate(a.gauge_um, a.commanded_um, b.gauge_um, b.commanded_um, wanted_um);
+  return interpolate(a.gauge_um, a.sensor_um, b.gauge_um, b.sensor_um, wanted_um);
 }
 
 control::DepthMap to_depth_map(const DepthFit& f) {
@@ -58,7 +58,7 @@ control::DepthMap to_depth_map(const DepthFit& f) {
   if (f.piecewise) {
     m.points = static_cast<uint8_t>(std::min(f.points.size(), control::DepthMap::kMaxPoints));
     for (std::size_t i = 0; i < m.points; ++i) {
-      m.position_um[i] = f.points[i].commanded_um;
+      m.position_um[i] = f.points[i].sensor_um;
       m.protrusion_um[i] = f.points[i].gauge_um;
     }
   }
@@ -99,16 +99,19 @@ DepthFitResult fit_depth(const std::vector<DepthPoint>& in, const DepthLimitsFor
   }
   if (!r.refusals.empty()) return r;
 
-  std::vector<double> commanded, gauge, sensor;
+  // Protrusion against where the sensor has the stop, which is what the loop servos: at a
+  // point the stop cannot reach (below home, with a sensor that reads high there) the sensor
+  // says where it stands instead, and the point stays on the line.
+  std::vector<double> position, gauge, sensor;
   for (const auto& q : p) {
-    commanded.push_back(q.commanded_um);
+    position.push_back(q.sensor_um);
     gauge.push_back(q.gauge_um);
     sensor.push_back(q.sensor_um);
   }
   DepthFit& f = r.fit;
   f.points = p;
   Line depth, sensor_line;
-  if (!least_squares(commanded, gauge, depth) || !least_squares(gauge, sensor, sensor_line)) {
+  if (!least_squares(position, gauge, depth) || !least_squares(gauge, sensor, sensor_line)) {
     refuse("the points do not spread over the range");
     return r;
   }
@@ -118,7 +121,7 @@ DepthFitResult fit_depth(const std::vector<DepthPoint>& in, const DepthLimitsFor
   f.sensor_offset_um = sensor_line.offset;
   double worst = 0.0;
   for (std::size_t i = 0; i < p.size(); ++i) {
-    f.residuals_um.push_back(gauge[i] - (depth.gain * commanded[i] + depth.offset));
+    f.residuals_um.push_back(gauge[i] - (depth.gain * position[i] + depth.offset));
     worst = std::max(worst, std::abs(f.residuals_um.back()));
   }
   if (worst > lim.linear_within_um) {
@@ -129,8 +132,8 @@ DepthFitResult fit_depth(const std::vector<DepthPoint>& in, const DepthLimitsFor
     for (std::size_t i = 0; i < p.size(); ++i) {
       double res = 0.0;
       if (i > 0 && i + 1 < p.size()) {
-        res = gauge[i] - interpolate(commanded[i - 1], gauge[i - 1], commanded[i + 1], gauge[i + 1],
-                                     commanded[i]);
+        res = gauge[i] - interpolate(position[i - 1], gauge[i - 1], position[i + 1], gauge[i + 1],
+                                     position[i]);
       }
       f.residuals_um[i] = res;
       worst = std::max(worst, std::abs(res));

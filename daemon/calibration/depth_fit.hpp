@@ -25,7 +25,7 @@ struct DepthLimitsForFit {
 };
 
 struct DepthFit {
-  // gauge = gain * commanded + offset, least squares (piecewise: between the points).
+  // gauge = gain * sensor + offset, least squares (piecewise: between the points).
   double gain = 1.0, offset_um = 0.0;
   bool piecewise = false;
   std::vector<DepthPoint> points;  // sorted by commanded depth
@@ -36,7 +36,7 @@ struct DepthFit {
   std::vector<double> residuals_um;
   double worst_residual_um = 0.0;
 
-  // The depth to command for the needles to stand out `wanted_um`.
+  // The stop position (as the sensor reads it) for the needles to stand out `wanted_um`.
   double command_for(double wanted_um) const;
 };
 

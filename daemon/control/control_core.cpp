@@ -15,6 +15,8 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       speed_(cfg.speed, geo_.motor_no_load_hz, geo_.supply_nominal_v),
       depth_(cfg.depth, geo_.um_per_step, static_cast<double>(cfg.period_ns) * 1e-9),
       monitors_(cfg.alarms, cfg.period_ns, cfg.limits.depth_max_um),
+      // An implausible map never reaches the needles: the caller checks, and so does this.
+      depth_map_(cfg.depth_map.plausible() ? cfg.depth_map : DepthMap{}),
       service_run_(cfg.depth_settle_timeout_ns),
       depth_hold_(cfg.depth_hold_max_ns) {}
 

@@ -35,6 +35,7 @@ struct ControlConfig {
   int64_t depth_settle_timeout_ns = 2'000'000'000;  // a service run must reach its depth
   int64_t link_timeout_ns = 500'000'000;            // owner's heartbeat, while armed
   int64_t depth_hold_max_ns = 600'000'000'000;      // one calibration point, untouched
+  DepthMap depth_map;  // the committed depth calibration in force at start (kSetDepthMap later)
 };
 
 using CommandQueue = MpmcQueue<Command, 64>;
@@ -148,8 +149,8 @@ class ControlCore {
     int error = 0;
   } hw_fault_;
 
-  // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
   DepthMap depth_map_;  // the committed depth calibration; the identity until one is set
+  // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
   ServiceRun service_run_;
   DepthHold depth_hold_;
   Routine* routine_ = nullptr;

@@ -92,6 +92,7 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
     precondition("the records cannot be written (" + device.records_error +
                  "): a session that cannot be recorded is not started");
   }
+  if (!device.calibration_due.empty()) precondition(device.calibration_due);
   if (device.active_alarms != 0)
     precondition("unresolved alarms: " + control::alarm_codes(device.active_alarms));
   if (device.state != control::State::kIdle) {

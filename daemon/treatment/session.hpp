@@ -37,7 +37,8 @@ struct StartRequest {
 struct DeviceView {
   control::State state = control::State::kBoot;
   uint32_t active_alarms = 0;
-  std::string records_error;  // non-empty: the durable records cannot be written, and why
+  std::string records_error;    // non-empty: the durable records cannot be written, and why
+  std::string calibration_due;  // non-empty: CALIBRATION_DUE, and why
   std::optional<hal::CartridgeInfo> cartridge;  // nullopt: none in, or not read yet
   bool cartridge_unread = false;  // the switch says one is in; its EEPROM is being read
 };

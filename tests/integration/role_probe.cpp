@@ -103,6 +103,26 @@ int main(int argc, char** argv) {
          v1::SelfTestStep m;
          return drain(ctx, r, m);
        }},
+      {"EngineeringService.CalibrateDepth",
+       [&] {
+         // One point is refused once admitted: the probe never moves the needles.
+         grpc::ClientContext ctx;
+         prepare(ctx);
+         v1::CalibrateDepthRequest req;
+         req.add_points_um(1);
+         auto r = eng->CalibrateDepth(&ctx, req);
+         v1::CalibrationProgress m;
+         return drain(ctx, r, m);
+       }},
+      {"EngineeringService.SubmitGaugeReading",
+       [&] { return unary(*eng, &E::SubmitGaugeReading); }},
+      {"EngineeringService.AbortCalibration", [&] { return unary(*eng, &E::AbortCalibration); }},
+      {"EngineeringService.GetStagedCalibration",
+       [&] { return unary(*eng, &E::GetStagedCalibration); }},
+      {"EngineeringService.CommitCalibration", [&] { return unary(*eng, &E::CommitCalibration); }},
+      {"EngineeringService.DiscardCalibration",
+       [&] { return unary(*eng, &E::DiscardCalibration); }},
+      {"EngineeringService.ListCalibrations", [&] { return unary(*eng, &E::ListCalibrations); }},
       {"LogService.ReadEvents",
        [&] {
          grpc::ClientContext ctx;

@@ -38,6 +38,18 @@ TEST(DepthFit, AStraightPensErrorsAreFoundAndTakenOut) {
   }
 }
 
+// A sensor that reads 40 um high cannot be servoed to 0: the stop rests at home, where the
+// sensor reads 40. The point is still on the pen's line, by what the sensor read.
+TEST(DepthFit, APointTheStopCannotReachIsTakenWhereTheSensorHasIt) {
+  auto p = pen_points();
+  p[0] = {0.0, 40.0, 15.0};  // at home: true stop 0, needles 15 out
+  const auto r = fit_depth(p);
+  ASSERT_TRUE(r.ok) << (r.refusals.empty() ? "" : r.refusals[0]);
+  EXPECT_FALSE(r.fit.piecewise);
+  EXPECT_LT(r.fit.worst_residual_um, 1e-6);
+  EXPECT_NEAR(r.fit.gain, 1.0 / 1.03, 1e-9);
+}
+
 TEST(DepthFit, ABentPenIsFittedBetweenItsPoints) {
   auto p = pen_points(1.0, 0.0, 0.0);
   p[4].gauge_um += 12.0;  // 1500 um reads 12 um deep: a bend the line cannot follow

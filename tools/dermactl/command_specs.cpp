@@ -42,6 +42,48 @@ const std::vector<CommandSpec>& command_specs() {
        "every tick. Stops at the first failed step. Exit 0 when every step passed, 1 when one\n"
        "failed, 3 when dermad refuses to start it (not IDLE, alarms, a cartridge in).\n"
        "With --json, one JSON object per step."},
+      {"calibrate depth",
+       "make the needles' depth true: the pen holds each point, you measure it with a gauge",
+       "",
+       {{"points", "LIST", "stop positions, um, ascending, 3..16 of them",
+         "0,250,500,1000,1500,2000"},
+        {"readings", "FILE",
+         "the gauge readings, um, one a line in the order of the points, "
+         "instead of asking (- for standard input)",
+         ""}},
+       "From IDLE, homed, without alarms; put a cartridge in: the gauge measures its needles.\n"
+       "At each point the pen holds the needle stop (drive off) and asks for the needles'\n"
+       "protrusion; enter it in um, or q to abort. A reading outside -50..2600 um is asked\n"
+       "again. dermad then fits the points (linear, or between the points when a line is\n"
+       "not good enough) and stages the result when its worst residual is within 20 um.\n"
+       "Nothing changes the pen until `dermactl calibration commit depth`. Ctrl-C aborts\n"
+       "(needles home, the old calibration stays). Exit 0 when staged, 1 when refused or\n"
+       "aborted, 3 when dermad will not start it. Needs the engineer role.\n"
+       "Example:\n"
+       "  dermactl calibrate depth --readings gauge.txt"},
+      {"calibration show",
+       "the staged calibration: its points, fit and residuals, before you commit it",
+       "[KIND]",
+       {},
+       "KIND is depth (the default). Exit 3 when none is staged."},
+      {"calibration commit",
+       "put the staged calibration in force now, and record it with you and its due date",
+       "[KIND]",
+       {},
+       "From IDLE. The commit is recorded (who, when, the values, the residuals, the due\n"
+       "date from dermad's --calibration-interval) and takes effect at once."},
+      {"calibration discard",
+       "drop the staged calibration; the one in force stays",
+       "[KIND]",
+       {},
+       ""},
+      {"calibration history",
+       "the committed calibrations, oldest first, and which is in force",
+       "",
+       {{"kind", "KIND", "only this kind: depth", ""},
+        {"last", "N", "the newest N, 1..10000", "100", false, false, 'n'}},
+       "Sessions are refused with CALIBRATION_DUE when the calibration in force is past due.\n"
+       "With --json, one JSON object per calibration and line."},
       {"alarms", "list the active alarms", "", {}, ""},
       {"alarms ack",
        "acknowledge latched alarms whose condition has cleared",

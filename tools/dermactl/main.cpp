@@ -50,6 +50,11 @@ const std::map<std::string, CommandFn>& handlers() {
       {"session resume", run_session_resume},
       {"session end", run_session_end},
       {"session show", run_session_show},
+      {"calibrate depth", run_calibrate_depth},
+      {"calibration show", run_calibration_show},
+      {"calibration commit", run_calibration_commit},
+      {"calibration discard", run_calibration_discard},
+      {"calibration history", run_calibration_history},
   };
   return map;
 }

@@ -1,0 +1,96 @@
+#include "daemon/api/calibration_desk.hpp"
+
+#include <chrono>
+
+#include "daemon/api/status_codes.hpp"
+#include "daemon/calibration/depth_record.hpp"
+#include "daemon/control/clock.hpp"
+
+namespace dermad::api {
+
+using grpc::Status;
+using grpc::StatusCode;
+
+namespace {
+
+int64_t wall_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+control::DepthMap map_in_force(const calibration::CalibrationBook& book) {
+  if (auto f = book.in_force("depth"); f && f->unusable.empty()) {
+    std::string ignored;
+    return calibration::depth_map_from(f->record.data, ignored).value_or(control::DepthMap{});
+  }
+  return {};
+}
+
+}  // namespace
+
+v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns) {
+  v1::Calibration c;
+  c.set_id(r.id);
+  c.set_kind(r.kind);
+  c.set_by(r.by);
+  c.set_wall_ns(r.wall_ns);
+  c.set_due_wall_ns(r.due_wall_ns);
+  c.set_data_json(r.data);
+  c.set_due(now_wall_ns >= r.due_wall_ns);
+  if (r.kind == "depth") {
+    c.set_summary(calibration::depth_summary(store::Details::parse(r.data, nullptr, false)));
+  }
+  return c;
+}
+
+v1::Calibration to_proto(const calibration::Staged& s) {
+  v1::Calibration c;
+  c.set_kind(s.kind);
+  c.set_by(s.by);
+  c.set_wall_ns(s.wall_ns);
+  c.set_summary(s.summary);
+  c.set_data_json(s.data_json);
+  return c;
+}
+
+void CalibrationDesk::commit(const std::string& kind, const std::string& by,
+                             std::function<void(Status, v1::Calibration)> done) {
+  const auto staged = book_.staged(kind);
+  if (!staged) {
+    return done(Status(StatusCode::NOT_FOUND, "no " + kind + " calibration is staged"), {});
+  }
+  const control::DepthMap before = map_in_force(book_);
+  control::Command c;
+  c.kind = control::CommandKind::kSetDepthMap;
+  c.depth_map = staged->depth_map;
+  port_.submit(c, [this, staged = *staged, before, by, done = std::move(done)](control::Verdict v,
+                                                                               uint32_t detail) {
+    if (v != control::Verdict::kAccepted) {
+      return done(verdict_status(v, detail, "committing the " + staged.kind + " calibration"), {});
+    }
+    store::CalibrationRecord r;
+    r.kind = staged.kind;
+    r.wall_ns = wall_now_ns();
+    r.by = by;
+    r.due_wall_ns = r.wall_ns + cfg_.valid_for_ns;
+    r.data = staged.data_json;
+    std::string error;
+    if (!records_.commit_calibration(r, control::MonotonicClock().now_ns(), error)) {
+      // Not recorded, so not in force: the loop goes back to the map it had.
+      control::Command back;
+      back.kind = control::CommandKind::kSetDepthMap;
+      back.depth_map = before;
+      port_.submit(back, [](control::Verdict, uint32_t) {});
+      return done(Status(StatusCode::UNAVAILABLE, "the records cannot be written (" + error +
+                                                      "): the calibration stays staged and "
+                                                      "the old one in force"),
+                  {});
+    }
+    book_.set_in_force(r.kind, {r, ""});
+    book_.discard(r.kind);
+    done(Status::OK, to_proto(r, r.wall_ns));
+  });
+}
+
+}  // namespace dermad::api

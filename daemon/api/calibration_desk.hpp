@@ -1,0 +1,72 @@
+// The calibrations an engineer runs through EngineeringService (#14): the running one (at
+// most one: the loop has one drive), the gauge readings and aborts that reach it from other
+// calls, and the commit that puts a staged result in force and in the records. Each
+// calibration's steps run on the I/O side's io_context; the loop's routines move the pen.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/api/command_port.hpp"
+#include "daemon/calibration/calibration_book.hpp"
+#include "daemon/store/store.hpp"
+#include "dermad/v1/engineering.grpc.pb.h"
+
+namespace dermad::api {
+
+class DepthRun;
+
+struct CalibrationConfig {
+  int64_t valid_for_ns = 365LL * 24 * 3600 * 1'000'000'000;  // a commit's due date from now
+};
+
+class CalibrationDesk {
+ public:
+  // `record` writes an event (kind, details JSON) to the records.
+  using Record = std::function<void(const std::string&, const std::string&)>;
+
+  CalibrationDesk(CommandPort& port, boost::asio::io_context& io,
+                  calibration::CalibrationBook& book, store::Store& records, Record record,
+                  CalibrationConfig cfg)
+      : port_(port),
+        io_(io),
+        book_(book),
+        records_(records),
+        record_(std::move(record)),
+        cfg_(cfg) {}
+
+  // A depth calibration for `by`, streaming its progress; refused (a finished stream) when it
+  // may not start.
+  grpc::ServerWriteReactor<v1::CalibrationProgress>* start_depth(
+      const v1::CalibrateDepthRequest& req, const std::string& by, std::shared_ptr<void> ticket);
+  grpc::Status submit_reading(uint32_t point, double gauge_um);
+  grpc::Status abort(const std::string& by);
+
+  // Puts the staged `kind` in force (the loop first, then the records; a record that cannot
+  // be written puts the old one back) and answers the committed calibration. `done` runs on
+  // the io_context.
+  void commit(const std::string& kind, const std::string& by,
+              std::function<void(grpc::Status, v1::Calibration)> done);
+
+  calibration::CalibrationBook& book() { return book_; }
+  const CalibrationConfig& config() const { return cfg_; }
+
+ private:
+  CommandPort& port_;
+  boost::asio::io_context& io_;
+  calibration::CalibrationBook& book_;
+  store::Store& records_;
+  Record record_;
+  CalibrationConfig cfg_;
+  std::mutex mu_;
+  std::weak_ptr<DepthRun> running_;
+};
+
+// A record as the API shows it; `due` judged at `now_wall_ns`.
+v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns);
+v1::Calibration to_proto(const calibration::Staged& s);
+
+}  // namespace dermad::api

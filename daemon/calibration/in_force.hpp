@@ -1,0 +1,29 @@
+// The calibrations in force when dermad starts: the records' newest commit of each kind, put
+// in the book and the loop's configuration before its first tick; a fresh simulated pen's
+// nominal calibration, committed as the factory's so a demonstration can treat.
+#pragma once
+
+#include <string>
+
+#include "daemon/calibration/calibration_book.hpp"
+#include "daemon/control/depth_map.hpp"
+#include "daemon/store/store.hpp"
+
+namespace dermad::calibration {
+
+// Something to log at start: level ("INFO", "WARNING", "ERROR") and text.
+struct StartNote {
+  std::string level, text;
+};
+
+// The newest depth commit into `book` and, when usable, into `map`. False when the records
+// hold none. A commit that cannot be used stays in the book as unusable (sessions refused),
+// and `note` says why.
+bool load_depth_calibration(store::Store& records, CalibrationBook& book, control::DepthMap& map,
+                            StartNote& note);
+
+// Commits the nominal depth calibration as the factory's, valid for `valid_ns`.
+void commit_nominal_depth(store::Store& records, CalibrationBook& book, int64_t mono_ns,
+                          int64_t valid_ns, StartNote& note);
+
+}  // namespace dermad::calibration
