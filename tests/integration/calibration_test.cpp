@@ -1,9 +1,17 @@
 // Calibration (#14) through the real daemon and dermactl. The simulated pen's errors stand
 // for a real pen's; its gauge stands for the engineer's dial gauge.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,15 +24,117 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// `dermactl ARGS` with a person at its prompts: whenever it asks for a gauge reading (on
+// standard error), `answer` is told which prompt (1-based) and gives the line to type, or
+// nullopt to type nothing and wait (the pen may end the calibration meanwhile).
+CommandResult run_wizard(const std::vector<std::string>& args,
+                         const std::function<std::optional<std::string>(int)>& answer) {
+  int in[2], err[2];
+  if (pipe(in) != 0 || pipe(err) != 0) return {};
+  char out_tmpl[] = "/tmp/dermad-wizard-out-XXXXXX";
+  const int out_fd = mkstemp(out_tmpl);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out_fd, 1);
+    dup2(err[1], 2);
+    close(in[1]);
+    close(err[0]);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(err[1]);
+  CommandResult r;
+  std::string pending;
+  int prompts = 0;
+  for (;;) {
+    pollfd fd{err[0], POLLIN, 0};
+    if (poll(&fd, 1, 30'000) <= 0) break;  // a wizard silent for 30 s is stuck: fail below
+    char buf[256];
+    const ssize_t n = read(err[0], buf, sizeof buf);
+    if (n <= 0) break;
+    r.err.append(buf, static_cast<std::size_t>(n));
+    pending.append(buf, static_cast<std::size_t>(n));
+    if (pending.find("(q to abort): ") == std::string::npos) continue;
+    pending.clear();
+    if (const auto line = answer(++prompts)) {
+      const std::string typed = *line + "\n";
+      if (write(in[1], typed.data(), typed.size()) < 0) break;
+    }
+  }
+  close(in[1]);
+  close(err[0]);
+  // Its standard error is closed: it is exiting, or stuck with it closed for 5 s.
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 500 && !exited; ++i) {
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(10ms);
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    r.err += "\n[the wizard hung and was killed]";
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream f(out_tmpl);
+  r.out.assign(std::istreambuf_iterator<char>(f), {});
+  unlink(out_tmpl);
+  return r;
+}
+
 class Calibration : public ::testing::Test {
- protected:
+ public:  // also for the restart test, which runs two daemons on one state directory
+  explicit Calibration(std::vector<std::string> daemon_args = {}) : daemon(daemon_args) {}
   void SetUp() override { ASSERT_TRUE(daemon.wait_ready()) << daemon.log(); }
 
-  CommandResult ctl(std::vector<std::string> args, bool json = false) {
+  std::vector<std::string> argv(std::vector<std::string> args, bool json = false) {
     std::vector<std::string> a = {DERMACTL_BIN, "--socket", daemon.socket_path()};
     if (json) a.push_back("--json");
     a.insert(a.end(), args.begin(), args.end());
-    return run_command(a);
+    return a;
+  }
+  // The gauge, read as the engineer would at each prompt.
+  std::string gauge_text() {
+    const auto g = parse_json(ctl({"sim", "gauge"}, true).out);
+    return g ? std::to_string(g->at("protrusion_um").get<double>()) : "?";
+  }
+  // `calibrate depth`, each reading the gauge's.
+  CommandResult calibrate_with_gauge(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"calibrate", "depth"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_wizard(argv(args), [this](int) { return gauge_text(); });
+  }
+  std::string write_file(const std::string& name, const std::string& text) {
+    const std::string path = daemon.state_dir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  // The committed calibrations, oldest first, as `calibration history --json` lists them.
+  std::vector<Json> history() {
+    const CommandResult r = ctl({"calibration", "history"}, true);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<Json> out;
+    std::istringstream lines(r.out);
+    for (std::string l; std::getline(lines, l);) {
+      if (auto j = parse_json(l)) out.push_back(*j);
+    }
+    return out;
+  }
+  bool wait_state(const std::string& state) {
+    for (int i = 0; i < 500; ++i) {
+      if (status().value("state", "") == state) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  CommandResult ctl(std::vector<std::string> args, bool json = false) {
+    return run_command(argv(std::move(args), json));
   }
   Json status() {
     const auto j = parse_json(ctl({"status"}, true).out);
@@ -95,6 +205,195 @@ TEST_F(Calibration, SimErrorsOutOfRangeAreRefusedWholeAndChangeNothing) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(parse_json(r.out)->at("position_offset_um").get<double>(), 0.0) << r.out;
   EXPECT_EQ(ctl({"sim", "errors", "--position-scale", "abc"}).exit_code, 2);
+}
+
+// The issue's measure of done: a pen whose position sensor reads 3 % + 40 um high puts the
+// needles over 40 um off; after a depth calibration answered from the gauge and committed,
+// within 10 um at every depth, and so again after dermad restarts.
+TEST(DepthCalibration, AnErringPenIsMadeTrueAndStaysSoAfterARestart) {
+  StateDir state;
+  {
+    struct Fixture : Calibration {
+      explicit Fixture(const std::string& dir) : Calibration({"--state-dir", dir}) {}
+      void TestBody() override {}
+    } t(state.path());
+    ASSERT_TRUE(t.daemon.wait_ready()) << t.daemon.log();
+    ASSERT_EQ(t.ctl({"sim", "errors", "--position-scale", "1.03", "--position-offset-um", "40"})
+                  .exit_code,
+              0);
+    EXPECT_GT(t.worst_depth_error({1000, 1800}), 40.0);
+
+    const CommandResult cal = t.calibrate_with_gauge();
+    ASSERT_EQ(cal.exit_code, 0) << cal.out << cal.err;
+    EXPECT_NE(cal.out.find("point 6/6"), std::string::npos) << cal.out;
+    EXPECT_NE(cal.out.find("staged: linear"), std::string::npos) << cal.out;
+    EXPECT_NE(cal.out.find("calibration commit depth"), std::string::npos) << cal.out;
+
+    // Staged, it found the sensor's error; and it has changed nothing yet.
+    const CommandResult show = t.ctl({"calibration", "show", "depth"}, true);
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    const Json staged = *parse_json(show.out);
+    EXPECT_NEAR(staged.at("data").at("fit").at("sensor_scale").get<double>(), 1.03, 0.01);
+    EXPECT_NEAR(staged.at("data").at("fit").at("sensor_offset_um").get<double>(), 40.0, 8.0);
+    EXPECT_LE(staged.at("data").at("fit").at("worst_residual_um").get<double>(), 20.0);
+    EXPECT_EQ(staged.at("data").at("points").size(), 6u);
+    EXPECT_GT(std::abs(t.gauge_at(1000) - 1000.0), 25.0) << "a staged calibration is in force";
+
+    const CommandResult commit = t.ctl({"calibration", "commit", "depth"});
+    ASSERT_EQ(commit.exit_code, 0) << commit.err;
+    EXPECT_NE(commit.out.find("committed and in force"), std::string::npos) << commit.out;
+    EXPECT_EQ(t.ctl({"calibration", "show"}).exit_code, 3) << "still staged after the commit";
+    EXPECT_LE(t.worst_depth_error({200, 500, 1000, 1500, 2000}), 10.0);
+
+    const auto h = t.history();
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_NE(h[0].at("by").get<std::string>().find("factory"), std::string::npos);
+    EXPECT_FALSE(h[0].at("in_force").get<bool>());
+    EXPECT_NE(h[1].at("by").get<std::string>().find("(engineer)"), std::string::npos);
+    EXPECT_TRUE(h[1].at("in_force").get<bool>());
+    EXPECT_FALSE(h[1].at("past_due").get<bool>());
+    // The chain holds it too, whole.
+    const CommandResult logs = t.ctl({"logs", "--kind", "calibration_committed"}, true);
+    EXPECT_NE(logs.out.find("\"sensor_scale\""), std::string::npos) << logs.out;
+  }
+  // The same pen after a restart: the calibration is in force from the first tick.
+  struct Fixture : Calibration {
+    explicit Fixture(const std::string& dir) : Calibration({"--state-dir", dir}) {}
+    void TestBody() override {}
+  } t(state.path());
+  ASSERT_TRUE(t.daemon.wait_ready()) << t.daemon.log();
+  ASSERT_EQ(
+      t.ctl({"sim", "errors", "--position-scale", "1.03", "--position-offset-um", "40"}).exit_code,
+      0);
+  EXPECT_LE(t.worst_depth_error({500, 1500}), 10.0);
+  EXPECT_EQ(t.history().size(), 2u) << "a second factory calibration";
+}
+
+TEST_F(Calibration, ReadingsFromAFileAndEveryRefusalLeaveTheCalibrationInForce) {
+  const std::string nominal =
+      write_file("nominal.txt", "# gauge, um\n0\n250\n500\n\n1000\n1500\n2000\n");
+  CommandResult r = ctl({"calibrate", "depth", "--readings", nominal});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(ctl({"calibration", "show"}).exit_code, 0);
+  r = ctl({"calibration", "discard", "depth"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = ctl({"calibration", "show", "depth"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no depth calibration is staged"), std::string::npos) << r.err;
+
+  // A point 40 um off the others: measured again, not fitted.
+  r = ctl({"calibrate", "depth", "--readings",
+           write_file("outlier.txt", "0\n250\n500\n1040\n1500\n2000\n")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("measure that point again"), std::string::npos) << r.out;
+  EXPECT_EQ(ctl({"calibration", "show"}).exit_code, 3) << "a refused fit was staged";
+
+  // A reading no gauge gives, and too few readings: aborted at that point, the needles home.
+  r = ctl({"calibrate", "depth", "--readings", write_file("misread.txt", "0\n250\n5000\n")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("gauge_um 5000 outside -50..2600 um"), std::string::npos) << r.err;
+  EXPECT_TRUE(wait_state("IDLE"));
+  r = ctl({"calibrate", "depth", "--readings", write_file("short.txt", "0\n250\n")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--readings has 2 readings, the calibration asks for 6"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(wait_state("IDLE"));
+  EXPECT_EQ(status().value("depth_target_um", -1), 0);
+
+  // Points the pen cannot take, refused before anything moves.
+  r = ctl({"calibrate", "depth", "--points", "0,500,250", "--readings", nominal});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("not ascending (500 then 250)"), std::string::npos) << r.err;
+  r = ctl({"calibrate", "depth", "--points", "0,500,9000", "--readings", nominal});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("9000 outside 0..2000 um"), std::string::npos) << r.err;
+  r = ctl({"calibration", "show", "dept"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("did you mean 'depth'"), std::string::npos) << r.err;
+
+  // The factory's calibration is still the one in force; every attempt is in the records.
+  const auto h = history();
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_TRUE(h[0].at("in_force").get<bool>());
+  const CommandResult logs = ctl({"logs", "--kind", "calibration_ended"}, true);
+  std::vector<std::string> outcomes;
+  std::istringstream lines(logs.out);
+  for (std::string l; std::getline(lines, l);) {
+    outcomes.push_back(parse_json(l)->at("details").at("outcome").get<std::string>());
+  }
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"staged", "refused", "aborted", "aborted"}));
+  EXPECT_NE(ctl({"logs", "--kind", "calibration_discarded"}).out.find("engineer"),
+            std::string::npos);
+}
+
+TEST_F(Calibration, TheEstopMidCalibrationLeavesThePenSafeAndTheOldCalibration) {
+  ASSERT_EQ(ctl({"sim", "errors", "--position-offset-um", "40"}).exit_code, 0);
+  // At the second point the e-stop is pressed instead of a reading: the wizard learns it
+  // without anything typed.
+  const CommandResult r = run_wizard(argv({"calibrate", "depth"}), [this](int prompt) {
+    if (prompt == 1) return std::optional<std::string>(gauge_text());
+    EXPECT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+    return std::optional<std::string>();
+  });
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("interrupted by the e-stop"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("[the wizard hung"), std::string::npos) << r.err;
+  const Json s = status();
+  EXPECT_EQ(s.value("state", ""), "ESTOP");
+  EXPECT_FALSE(s.at("motor_enabled").get<bool>());
+  EXPECT_EQ(s.value("depth_target_um", -1), 0) << "the needles were not sent home";
+  EXPECT_EQ(ctl({"calibration", "show"}).exit_code, 3);
+  ASSERT_EQ(history().size(), 1u);
+
+  // Out of the e-stop, an engineer who types q aborts; the same calibration stays.
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
+  ASSERT_TRUE(wait_state("IDLE"));
+  const CommandResult q = run_wizard(argv({"calibrate", "depth"}), [this](int prompt) {
+    return std::optional<std::string>(prompt < 3 ? gauge_text() : "q");
+  });
+  EXPECT_EQ(q.exit_code, 1) << q.out << q.err;
+  EXPECT_NE(q.out.find("aborted"), std::string::npos) << q.out;
+  EXPECT_TRUE(wait_state("IDLE"));
+  EXPECT_EQ(history().size(), 1u);
+  EXPECT_GT(std::abs(gauge_at(1000) - 1000.0), 25.0) << "the old calibration is not in force";
+}
+
+// The due date: past it, no session until the pen is calibrated and committed again.
+class CalibrationDue : public Calibration {
+ protected:
+  CalibrationDue() : Calibration({"--calibration-interval", "10s"}) {}
+};
+
+TEST_F(CalibrationDue, APastDueCalibrationRefusesSessionsUntilTheNextCommit) {
+  const std::string answers = write_file("answers.json", R"({"consultation_done": true})");
+  const std::vector<std::string> start = {
+      "session", "start",      "--protocol", "general",   "--zone", "cheeks",     "--depth-um",
+      "1000",    "--speed-hz", "100",        "--answers", answers,  "--operator", "dr-c"};
+  setenv("DERMACTL_SESSION_FILE", (daemon.state_dir() + "/session.json").c_str(), 1);
+  ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "CAL-1"}).exit_code, 0);
+  const auto h = history();
+  ASSERT_EQ(h.size(), 1u);
+  // Wait out the factory calibration's ten seconds.
+  for (int i = 0; i < 150 && !history().back().at("past_due").get<bool>(); ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(history().back().at("past_due").get<bool>());
+  CommandResult r = ctl(start);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("CALIBRATION_DUE: the depth calibration was due at"), std::string::npos)
+      << r.err;
+  EXPECT_NE(ctl({"calibration", "history"}).out.find("PAST DUE"), std::string::npos);
+
+  r = ctl({"calibrate", "depth", "--readings",
+           write_file("nominal.txt", "0\n250\n500\n1000\n1500\n2000\n")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_EQ(ctl({"calibration", "commit", "depth"}).exit_code, 0);
+  r = ctl(start);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ctl({"session", "end"});
+  unsetenv("DERMACTL_SESSION_FILE");
 }
 
 }  // namespace
