@@ -18,6 +18,7 @@
 
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/json_value.hpp"
+#include "tests/integration/pen_client.hpp"
 
 namespace dermad::test {
 namespace {
@@ -394,6 +395,78 @@ TEST_F(CalibrationDue, APastDueCalibrationRefusesSessionsUntilTheNextCommit) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   ctl({"session", "end"});
   unsetenv("DERMACTL_SESSION_FILE");
+}
+
+// As a tablet or tool in another process might: a second calibration, a jog, readings for the
+// wrong point or no number at all, while one runs; then the client goes away mid-point.
+TEST_F(Calibration, RacesAndHostileReadingsAreRefusedAndAVanishedClientEndsItSafely) {
+  PenClient pen;
+  pen.connect(daemon.channel());
+  auto first = std::make_unique<grpc::ClientContext>();
+  auto stream = pen.engineering->CalibrateDepth(first.get(), v1::CalibrateDepthRequest{});
+  v1::CalibrationProgress p;
+  do {
+    ASSERT_TRUE(stream->Read(&p)) << "the calibration ended before its first reading";
+  } while (p.phase() != "reading");
+  EXPECT_EQ(p.point(), 1u);
+
+  {
+    grpc::ClientContext ctx;
+    auto second = pen.engineering->CalibrateDepth(&ctx, v1::CalibrateDepthRequest{});
+    v1::CalibrationProgress m;
+    EXPECT_FALSE(second->Read(&m));
+    const grpc::Status st = second->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_NE(st.error_message().find("SERVICE"), std::string::npos) << st.error_message();
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::JogRequest jog;
+    jog.set_depth_um(500);
+    jog.set_speed_hz(60);
+    jog.set_duration_ms(500);
+    v1::JogResponse resp;
+    EXPECT_EQ(pen.engineering->Jog(&ctx, jog, &resp).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  const auto submit = [&](uint32_t point, double um) {
+    grpc::ClientContext ctx;
+    v1::SubmitGaugeReadingRequest req;
+    req.set_point(point);
+    req.set_gauge_um(um);
+    v1::SubmitGaugeReadingResponse resp;
+    return pen.engineering->SubmitGaugeReading(&ctx, req, &resp);
+  };
+  grpc::Status st = submit(2, 250.0);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("not the one asked for (point 1)"), std::string::npos)
+      << st.error_message();
+  for (const double bad : {std::nan(""), HUGE_VAL, -1e300, 1e9}) {
+    EXPECT_EQ(submit(1, bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+  }
+  ASSERT_TRUE(submit(1, 0.0).ok());
+  EXPECT_EQ(submit(1, 0.0).error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "a reading taken twice";
+
+  // The client goes away while the pen moves: the calibration ends, the needles go home.
+  first->TryCancel();
+  while (stream->Read(&p)) {
+  }
+  stream->Finish();
+  first.reset();
+  EXPECT_TRUE(wait_state("IDLE"));
+  EXPECT_EQ(status().value("depth_target_um", -1), 0);
+  const CommandResult logs = ctl({"logs", "--kind", "calibration_ended"}, true);
+  EXPECT_NE(logs.out.find("the engineer's client went away"), std::string::npos) << logs.out;
+  // And the next calibration may start.
+  grpc::ClientContext ctx;
+  auto again = pen.engineering->CalibrateDepth(&ctx, v1::CalibrateDepthRequest{});
+  EXPECT_TRUE(again->Read(&p)) << "the run that went away still holds the calibration";
+  ctx.TryCancel();
+  while (again->Read(&p)) {
+  }
+  again->Finish();
+  EXPECT_TRUE(wait_state("IDLE"));
 }
 
 }  // namespace
