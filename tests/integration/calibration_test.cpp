@@ -25,6 +25,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Checks a calibration report as a browser needs it: every inline SVG is well-formed XML;
+// prints how many plots and how many measured points (marks in the first plot).
+constexpr const char* kCheckReport = R"(
+import re, sys, xml.etree.ElementTree as ET
+html = open(sys.argv[1], encoding="utf-8").read()
+svgs = re.findall(r"<svg .*?</svg>", html, re.S)
+ns = "{http://www.w3.org/2000/svg}"
+plots = [ET.fromstring(s) for s in svgs]
+print("%d plots, %d points" % (len(plots), len(plots[0].findall(ns + "circle")) if plots else 0))
+)";
+
 // `dermactl ARGS` with a person at its prompts: whenever it asks for a gauge reading (on
 // standard error), `answer` is told which prompt (1-based) and gives the line to type, or
 // nullopt to type nothing and wait (the pen may end the calibration meanwhile).
@@ -224,7 +235,8 @@ TEST(DepthCalibration, AnErringPenIsMadeTrueAndStaysSoAfterARestart) {
               0);
     EXPECT_GT(t.worst_depth_error({1000, 1800}), 40.0);
 
-    const CommandResult cal = t.calibrate_with_gauge();
+    const std::string staged_page = t.daemon.state_dir() + "/staged.html";
+    const CommandResult cal = t.calibrate_with_gauge({"--report", staged_page});
     ASSERT_EQ(cal.exit_code, 0) << cal.out << cal.err;
     EXPECT_NE(cal.out.find("point 6/6"), std::string::npos) << cal.out;
     EXPECT_NE(cal.out.find("staged: linear"), std::string::npos) << cal.out;
@@ -240,8 +252,23 @@ TEST(DepthCalibration, AnErringPenIsMadeTrueAndStaysSoAfterARestart) {
     EXPECT_EQ(staged.at("data").at("points").size(), 6u);
     EXPECT_GT(std::abs(t.gauge_at(1000) - 1000.0), 25.0) << "a staged calibration is in force";
 
-    const CommandResult commit = t.ctl({"calibration", "commit", "depth"});
+    const std::string committed_page = t.daemon.state_dir() + "/committed.html";
+    const CommandResult commit =
+        t.ctl({"calibration", "commit", "depth", "--report", committed_page});
     ASSERT_EQ(commit.exit_code, 0) << commit.err;
+    // The pages a person opens: two well-formed SVG plots with a mark per point, and who.
+    for (const auto& [page, who] :
+         {std::pair{staged_page, "run by, not committed"}, {committed_page, "committed by"}}) {
+      const CommandResult check = run_command({"/usr/bin/python3", "-c", kCheckReport, page});
+      EXPECT_EQ(check.exit_code, 0) << page << ": " << check.err;
+      EXPECT_EQ(check.out, "2 plots, 6 points\n") << page;
+      std::ifstream f(page);
+      const std::string html(std::istreambuf_iterator<char>(f), {});
+      EXPECT_NE(html.find(who), std::string::npos) << page;
+      EXPECT_NE(html.find("(engineer)"), std::string::npos) << page;
+      EXPECT_EQ(html.find("<script"), std::string::npos) << page;
+      EXPECT_EQ(html.find("http://www.w3.org/2000/svg\""), html.find("http")) << "a link out";
+    }
     EXPECT_NE(commit.out.find("committed and in force"), std::string::npos) << commit.out;
     EXPECT_EQ(t.ctl({"calibration", "show"}).exit_code, 3) << "still staged after the commit";
     EXPECT_LE(t.worst_depth_error({200, 500, 1000, 1500, 2000}), 10.0);

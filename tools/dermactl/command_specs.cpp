@@ -50,7 +50,8 @@ const std::vector<CommandSpec>& command_specs() {
         {"readings", "FILE",
          "the gauge readings, um, one a line in the order of the points, "
          "instead of asking (- for standard input)",
-         ""}},
+         ""},
+        {"report", "FILE.html", "also write the staged result as a page for a browser", ""}},
        "From IDLE, homed, without alarms; put a cartridge in: the gauge measures its needles.\n"
        "At each point the pen holds the needle stop (drive off) and asks for the needles'\n"
        "protrusion; enter it in um, or q to abort. A reading outside -50..2600 um is asked\n"
@@ -64,12 +65,12 @@ const std::vector<CommandSpec>& command_specs() {
       {"calibration show",
        "the staged calibration: its points, fit and residuals, before you commit it",
        "[KIND]",
-       {},
+       {{"report", "FILE.html", "also write it as a page for a browser, with plots", ""}},
        "KIND is depth (the default). Exit 3 when none is staged."},
       {"calibration commit",
        "put the staged calibration in force now, and record it with you and its due date",
        "[KIND]",
-       {},
+       {{"report", "FILE.html", "also write what was committed, by whom, as a page", ""}},
        "From IDLE. The commit is recorded (who, when, the values, the residuals, the due\n"
        "date from dermad's --calibration-interval) and takes effect at once."},
       {"calibration discard",

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tools/dermactl/atomic_file.hpp"
+#include "tools/dermactl/calibration_report.hpp"
 #include "tools/dermactl/commands.hpp"
 #include "tools/dermactl/live.hpp"
 #include "tools/dermactl/render.hpp"
@@ -73,6 +75,23 @@ void print_depth_points(Context& ctx, const std::string& data_json) {
                   p.value("residual_um", 0.0), p.value("error_before_um", 0.0));
     ctx.print(std::string(line));
   }
+}
+
+// --report FILE: the calibration as a page a person opens in a browser. False (said on
+// stderr) when the file cannot be written.
+bool write_report(const ParsedArgs& args, const v1::Calibration& c) {
+  const auto path = args.value("report");
+  if (!path) return true;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  try {
+    write_file_atomically(*path, report_html(calibration_report(c, utc_text(now))), 0644);
+  } catch (const FileError& e) {
+    std::cerr << "dermactl: the report: " << e.what() << "\n";
+    return false;
+  }
+  return true;
 }
 
 std::string kind_of(const ParsedArgs& args) {
@@ -288,7 +307,7 @@ int run_calibrate_depth(Context& ctx, const ParsedArgs& args) {
           std::string("commit it with `dermactl calibration commit depth`, or drop it "
                       "with `dermactl calibration discard depth`"));
     }
-    return kExitOk;
+    return write_report(args, last.result()) ? kExitOk : kExitFailed;
   }
   return kExitFailed;
 }
@@ -303,12 +322,12 @@ int run_calibration_show(Context& ctx, const ParsedArgs& args) {
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
     ctx.print(calibration_json(c));
-    return kExitOk;
+  } else {
+    ctx.print("staged " + c.kind() + " calibration, by " + c.by() + " at " + utc_text(c.wall_ns()));
+    ctx.print("  " + c.summary());
+    if (c.kind() == "depth") print_depth_points(ctx, c.data_json());
   }
-  ctx.print("staged " + c.kind() + " calibration, by " + c.by() + " at " + utc_text(c.wall_ns()));
-  ctx.print("  " + c.summary());
-  if (c.kind() == "depth") print_depth_points(ctx, c.data_json());
-  return kExitOk;
+  return write_report(args, c) ? kExitOk : kExitFailed;
 }
 
 int run_calibration_commit(Context& ctx, const ParsedArgs& args) {
@@ -325,7 +344,7 @@ int run_calibration_commit(Context& ctx, const ParsedArgs& args) {
     ctx.print(c.kind() + " calibration " + std::to_string(c.id()) +
               " committed and in force; due " + utc_text(c.due_wall_ns()));
   }
-  return kExitOk;
+  return write_report(args, c) ? kExitOk : kExitFailed;
 }
 
 int run_calibration_discard(Context& ctx, const ParsedArgs& args) {

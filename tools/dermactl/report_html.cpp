@@ -169,6 +169,7 @@ std::string report_html(const Report& report) {
     out += "\">\n<h2>";
     escape_into(out, s.title);
     out += "</h2>\n";
+    out += s.figure;
     if (!s.unavailable.empty()) {
       out += "<p class=\"missing\">not available: ";
       escape_into(out, s.unavailable);

@@ -18,6 +18,9 @@ struct ReportSection {
   std::string title;        // "Identity"
   Json content;             // an object (a table of fields), an array of objects (rows), or text
   std::string unavailable;  // why there is no content ("PERMISSION_DENIED: ..."), else empty
+  // A figure drawn by dermactl itself (svg_plot.hpp: inline SVG, every text in it escaped),
+  // put before the content as it is.
+  std::string figure{};
 };
 
 struct Report {
