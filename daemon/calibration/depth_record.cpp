@@ -96,19 +96,25 @@ std::optional<control::DepthMap> depth_map_from(const std::string& data_json, st
 }
 
 std::string depth_summary(const store::Details& data) {
-  if (!data.is_object() || !data.contains("fit")) return "depth calibration";
+  // Read defensively: a record's data may have been edited (the chain says so elsewhere).
+  if (!data.is_object() || !data.contains("fit") || !data["fit"].is_object()) {
+    return "depth calibration";
+  }
   const store::Details& f = data["fit"];
-  const std::string model = f.value("model", "");
-  char b[200];
+  const auto num = [&f](const char* key) {
+    return f.contains(key) && f[key].is_number() ? f[key].get<double>() : NAN;
+  };
+  const std::string model =
+      f.contains("model") && f["model"].is_string() ? f["model"].get<std::string>() : "?";
   if (model == "nominal") return "nominal (a pen taken as true, not measured)";
+  const std::size_t points =
+      data.contains("points") && data["points"].is_array() ? data["points"].size() : 0;
+  char b[200];
   std::snprintf(b, sizeof b, "%s, gain %.4f, offset %+.1f um; worst residual %.1f um at %zu points",
-                model.c_str(), f.value("gain", 0.0), f.value("offset_um", 0.0),
-                f.value("worst_residual_um", 0.0),
-                data.value("points", store::Details::array()).size());
+                model.c_str(), num("gain"), num("offset_um"), num("worst_residual_um"), points);
   std::string s = b;
   if (f.contains("worst_error_before_um")) {
-    std::snprintf(b, sizeof b, "; before, up to %.1f um off",
-                  f.value("worst_error_before_um", 0.0));
+    std::snprintf(b, sizeof b, "; before, up to %.1f um off", num("worst_error_before_um"));
     s += b;
   }
   return s;

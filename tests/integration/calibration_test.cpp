@@ -269,6 +269,16 @@ TEST(DepthCalibration, AnErringPenIsMadeTrueAndStaysSoAfterARestart) {
       EXPECT_EQ(html.find("<script"), std::string::npos) << page;
       EXPECT_EQ(html.find("http://www.w3.org/2000/svg\""), html.find("http")) << "a link out";
     }
+    // And it opens in a browser: headless Chromium draws it (offline: it fetches nothing).
+    const std::string png = t.daemon.state_dir() + "/committed.png";
+    const CommandResult shot =
+        run_command({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                     "--window-size=900,1500", "--screenshot=" + png, "file://" + committed_page});
+    EXPECT_EQ(shot.exit_code, 0) << shot.err;
+    std::ifstream png_file(png, std::ios::binary);
+    const std::string image(std::istreambuf_iterator<char>(png_file), {});
+    EXPECT_EQ(image.substr(0, 4), "\x89PNG") << "no screenshot";
+    EXPECT_GT(image.size(), 20'000u) << "a blank page";
     EXPECT_NE(commit.out.find("committed and in force"), std::string::npos) << commit.out;
     EXPECT_EQ(t.ctl({"calibration", "show"}).exit_code, 3) << "still staged after the commit";
     EXPECT_LE(t.worst_depth_error({200, 500, 1000, 1500, 2000}), 10.0);

@@ -1,5 +1,6 @@
 // The report's page: what a person opens from a ticket must show what dermad said, exactly,
 // whatever the text holds, and never fetch or run anything.
+#include "tools/dermactl/calibration_report.hpp"
 #include "tools/dermactl/report_html.hpp"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,31 @@ TEST(DermactlReport, ThePageFetchesNothing) {
   for (const char* outside : {"http:", "https:", "src=", "<link", "<script", "@import", "url("}) {
     EXPECT_EQ(page.find(outside), std::string::npos) << outside;
   }
+}
+
+// A calibration's page draws the device's figures and shows its texts, never runs them: the
+// plots' texts are escaped too, and a number that is not one draws nothing.
+TEST(DermactlReport, ACalibrationPagesPlotsCarryNoMarkupFromTheDevice) {
+  v1::Calibration c;
+  c.set_id(7);
+  c.set_kind("depth");
+  c.set_by("<script>alert(1)</script>");
+  c.set_summary("</svg><img src=x>");
+  c.set_data_json(R"({"map":{"gain":1.0,"offset_um":0.0,"points":[]},
+      "fit":{"model":"linear","gain":1.0},
+      "points":[{"commanded_um":0,"sensor_um":0,"gauge_um":1,"residual_um":1},
+                {"commanded_um":500,"sensor_um":500,"gauge_um":"500","residual_um":null}]})");
+  const std::string page = report_html(calibration_report(c, "now"));
+  EXPECT_EQ(page.find("<script"), std::string::npos) << page;
+  EXPECT_EQ(page.find("<img"), std::string::npos) << page;
+  EXPECT_NE(page.find("&lt;script&gt;"), std::string::npos);
+  // Two plots, each closed; the title of each escaped into <title>.
+  std::size_t open = 0, close = 0;
+  for (std::size_t at = 0; (at = page.find("<svg ", at)) != std::string::npos; ++at) ++open;
+  for (std::size_t at = 0; (at = page.find("</svg>", at)) != std::string::npos; ++at) ++close;
+  EXPECT_EQ(open, 2u);
+  EXPECT_EQ(close, 2u);
+  EXPECT_EQ(page.find("nan"), std::string::npos) << "a NaN drawn";
 }
 
 }  // namespace

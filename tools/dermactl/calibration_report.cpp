@@ -1,5 +1,7 @@
 #include "tools/dermactl/calibration_report.hpp"
 
+#include <cmath>
+
 #include "tools/dermactl/render_records.hpp"
 #include "tools/dermactl/svg_plot.hpp"
 
@@ -7,17 +9,26 @@ namespace dermad::ctl {
 
 namespace {
 
+// A figure of the device's data; NaN (drawn as nothing) when it is not a number.
+double number(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+double element(const Json& j, std::size_t i) {
+  return j.is_array() && i < j.size() && j[i].is_number() ? j[i].get<double>() : NAN;
+}
+
 // The protrusion a map (as the records keep it) gives at `position`.
 double protrusion_at(const Json& map, double position) {
-  const Json pts = map.value("points", Json::array());
+  Json pts = map.is_object() ? map.value("points", Json::array()) : Json::array();
+  if (!pts.is_array()) pts = Json::array();
   if (pts.size() >= 2) {
     std::size_t i = 1;
-    while (i + 1 < pts.size() && position > pts[i][0].get<double>()) ++i;
-    const double x0 = pts[i - 1][0].get<double>(), y0 = pts[i - 1][1].get<double>();
-    const double x1 = pts[i][0].get<double>(), y1 = pts[i][1].get<double>();
+    while (i + 1 < pts.size() && position > element(pts[i], 0)) ++i;
+    const double x0 = element(pts[i - 1], 0), y0 = element(pts[i - 1], 1);
+    const double x1 = element(pts[i], 0), y1 = element(pts[i], 1);
     return y0 + (y1 - y0) * (position - x0) / (x1 - x0);
   }
-  return map.value("gain", 1.0) * position + map.value("offset_um", 0.0);
+  return number(map, "gain") * position + number(map, "offset_um");
 }
 
 PlotSeries map_line(const Json& map, const std::string& label, const std::string& colour, double lo,
@@ -29,6 +40,17 @@ PlotSeries map_line(const Json& map, const std::string& label, const std::string
     s.y.push_back(protrusion_at(map, x));
   }
   return s;
+}
+
+// The figures as a person reads them: micrometres to 0.1, other numbers to 5 digits.
+Json rounded(const Json& j) {
+  Json out = j;
+  for (auto& [key, v] : out.items()) {
+    if (!v.is_number_float()) continue;
+    const double scale = key.size() > 3 && key.substr(key.size() - 3) == "_um" ? 10.0 : 1e5;
+    v = std::round(v.get<double>() * scale) / scale;
+  }
+  return out;
 }
 
 }  // namespace
@@ -46,8 +68,8 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
   r.heading.push_back({"summary", c.summary()});
 
   const Json data = parse_json(c.data_json()).value_or(Json::object());
-  const Json points = data.value("points", Json::array());
-  if (c.kind() == "depth" && !points.empty()) {
+  const Json points = data.is_object() ? data.value("points", Json::array()) : Json::array();
+  if (c.kind() == "depth" && points.is_array() && !points.empty()) {
     Plot depth{"Needle protrusion against the stop's position",
                "stop position, sensor (um)",
                "protrusion (um)",
@@ -58,15 +80,17 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
     PlotSeries before{"error under the calibration it replaces", "#e67e22", false, {}, {}};
     double lo = 0, hi = 0;
     for (const auto& p : points) {
-      const double x = p.value("sensor_um", 0.0);
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
+      const double x = number(p, "sensor_um");
+      if (std::isfinite(x)) {
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+      }
       measured.x.push_back(x);
-      measured.y.push_back(p.value("gauge_um", 0.0));
+      measured.y.push_back(number(p, "gauge_um"));
       residual.x.push_back(x);
-      residual.y.push_back(p.value("residual_um", 0.0));
+      residual.y.push_back(number(p, "residual_um"));
       before.x.push_back(x);
-      before.y.push_back(p.value("error_before_um", 0.0));
+      before.y.push_back(number(p, "error_before_um"));
     }
     if (data.contains("before")) {
       depth.series.push_back(
@@ -76,7 +100,7 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
         map_line(data.value("map", Json::object()), "the fitted map", "#27ae60", lo, hi));
     depth.series.push_back(std::move(measured));
     ReportSection s{"depth", "Depth", Json::array(), "", svg_plot(depth)};
-    for (const auto& p : points) s.content.push_back(p);
+    for (const auto& p : points) s.content.push_back(rounded(p));
     r.sections.push_back(std::move(s));
 
     Plot res{
@@ -87,7 +111,7 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
                           "a residual is the gauge minus the fitted map at that point", "",
                           svg_plot(res)});
   }
-  r.sections.push_back({"fit", "Values", data.value("fit", Json::object()), "", ""});
+  r.sections.push_back({"fit", "Values", rounded(data.value("fit", Json::object())), "", ""});
   r.sections.push_back({"map", "The map the loop runs", data.value("map", Json::object()), "", ""});
   return r;
 }

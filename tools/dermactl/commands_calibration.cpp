@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -66,13 +67,20 @@ Json calibration_json(const v1::Calibration& c) {
 // The points of a depth calibration's data as a table a person checks against the gauge.
 void print_depth_points(Context& ctx, const std::string& data_json) {
   const auto data = parse_json(data_json);
-  if (!data || !data->contains("points") || data->at("points").empty()) return;
+  if (!data || !data->is_object() || !data->contains("points") || !data->at("points").is_array() ||
+      data->at("points").empty()) {
+    return;
+  }
+  // The device's figures, shown as "nan" where one is not a number (an edited record).
+  const auto number = [](const Json& p, const char* key) {
+    return p.is_object() && p.contains(key) && p[key].is_number() ? p[key].get<double>() : NAN;
+  };
   ctx.print(std::string("  STOP_UM  SENSOR_UM  GAUGE_UM  RESIDUAL_UM  BEFORE_UM"));
   for (const auto& p : data->at("points")) {
     char line[128];
     std::snprintf(line, sizeof line, "  %7.0f  %9.1f  %8.1f  %11.1f  %9.1f",
-                  p.value("commanded_um", 0.0), p.value("sensor_um", 0.0), p.value("gauge_um", 0.0),
-                  p.value("residual_um", 0.0), p.value("error_before_um", 0.0));
+                  number(p, "commanded_um"), number(p, "sensor_um"), number(p, "gauge_um"),
+                  number(p, "residual_um"), number(p, "error_before_um"));
     ctx.print(std::string(line));
   }
 }

@@ -14,6 +14,7 @@ constexpr double kWidth = 640, kHeight = 360;
 constexpr double kLeft = 70, kRight = 20, kTop = 36, kBottom = 50;
 
 std::string num(double v) {
+  if (std::abs(v) < 0.05) v = 0.0;  // no "-0.0" on an axis
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", v);
   return b;
