@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "dermad/v1/device.grpc.pb.h"
+#include "dermad/v1/log.grpc.pb.h"
 #include "dermad/v1/simulator.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
@@ -21,6 +22,16 @@ class Sessions : public ::testing::Test, public PenClient {
   void SetUp() override {
     ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
     connect(daemon.channel());
+  }
+
+  // The device's alarms so far, for a failure's message.
+  std::string alarm_history() {
+    auto log = v1::LogService::NewStub(daemon.channel());
+    grpc::ClientContext ctx;
+    v1::ListAlarmsRequest req;
+    v1::ListAlarmsResponse resp;
+    log->ListAlarms(&ctx, req, &resp);
+    return "alarms: " + resp.ShortDebugString();
   }
 
   DaemonProcess daemon;
@@ -75,9 +86,11 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
   EXPECT_FALSE(sum.active());
   EXPECT_FALSE(sum.ended_at().empty());
   ASSERT_EQ(sum.zones_size(), 2);
-  EXPECT_GT(sum.run_s(), 4.5);
+  // (On a failure, the summary and the device's alarms say what stopped the needles.)
+  EXPECT_GT(sum.run_s(), 4.5) << sum.ShortDebugString() << "\n" << alarm_history();
   const double expected = 100.0 * sum.run_s();
-  EXPECT_NEAR(static_cast<double>(sum.strokes()), expected, 0.02 * expected);
+  EXPECT_NEAR(static_cast<double>(sum.strokes()), expected, 0.02 * expected)
+      << sum.ShortDebugString() << "\n" << alarm_history();
   EXPECT_EQ(sum.microchannels(), sum.strokes() * 36);
   EXPECT_EQ(sum.cartridge_serial(), "C-100");
   EXPECT_EQ(sum.aftercare_size(), 6);
