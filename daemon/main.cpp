@@ -289,6 +289,14 @@ int main(int argc, char** argv) {
   const bool depth_calibrated =
       calibration::load_depth_calibration(records, calibrations, cfg.depth_map, note);
   if (!note.text.empty()) log(note.level, note.text);
+  note = {};
+  const bool speed_calibrated =
+      calibration::load_speed_calibration(records, calibrations, cfg.speed_model, note);
+  if (!note.text.empty()) log(note.level, note.text);
+  // What the speed loop runs without a speed calibration: its built-in gains, the datasheet
+  // motor.
+  const control::SpeedModel nominal_speed{
+      cfg.speed.kp, cfg.speed.ki, pen->geometry().motor_no_load_hz, cfg.speed.friction_duty};
   auto core = std::make_unique<control::ControlCore>(*pen, cfg);
   control::MonotonicClock clock;
   control::LoopRunner runner(clock, *core, cfg.period_ns);
@@ -331,15 +339,21 @@ int main(int argc, char** argv) {
                   "");
   recorder.start();
   witness.start(*core, recorder);
-  if (!depth_calibrated) {
+  {
     const int64_t valid_ns = opts->calibration_valid_s * 1'000'000'000;
-    if (sim != nullptr) {
+    if (!depth_calibrated && sim != nullptr) {
       calibration::commit_nominal_depth(records, calibrations, clock.now_ns(), valid_ns, note);
       log(note.level, note.text);
-    } else {
+    }
+    if (!speed_calibrated && sim != nullptr) {
+      calibration::commit_nominal_speed(records, calibrations, nominal_speed, clock.now_ns(),
+                                        valid_ns, note);
+      log(note.level, note.text);
+    }
+    if ((!depth_calibrated || !speed_calibrated) && sim == nullptr) {
       log("WARNING",
-          "the pen has no depth calibration: sessions are refused (CALIBRATION_DUE) until an "
-          "engineer calibrates it (dermactl calibrate depth)");
+          "the pen has no depth or speed calibration: sessions are refused (CALIBRATION_DUE) "
+          "until an engineer calibrates it (dermactl calibrate depth, dermactl calibrate speed)");
     }
   }
   // Sessions the last run ended but could not record so (the records were full) are
@@ -410,7 +424,7 @@ int main(int argc, char** argv) {
   };
   api::CalibrationDesk calibration_desk(
       port, io, calibrations, records, record_info,
-      api::CalibrationConfig{opts->calibration_valid_s * 1'000'000'000});
+      api::CalibrationConfig{opts->calibration_valid_s * 1'000'000'000, nominal_speed});
   api::EngineeringService engineering(gate, port, io, record_info, calibration_desk, records);
   // The Simulator service exists only for the simulated pen.
   std::unique_ptr<api::SimulatorService> simulator;

@@ -4,6 +4,7 @@
 
 #include "daemon/api/status_codes.hpp"
 #include "daemon/calibration/depth_record.hpp"
+#include "daemon/calibration/speed_record.hpp"
 #include "daemon/control/clock.hpp"
 
 namespace dermad::api {
@@ -38,9 +39,9 @@ v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns)
   c.set_due_wall_ns(r.due_wall_ns);
   c.set_data_json(r.data);
   c.set_due(now_wall_ns >= r.due_wall_ns);
-  if (r.kind == "depth") {
-    c.set_summary(calibration::depth_summary(store::Details::parse(r.data, nullptr, false)));
-  }
+  const store::Details data = store::Details::parse(r.data, nullptr, false);
+  if (r.kind == "depth") c.set_summary(calibration::depth_summary(data));
+  if (r.kind == "speed") c.set_summary(calibration::speed_summary(data));
   return c;
 }
 
@@ -54,18 +55,33 @@ v1::Calibration to_proto(const calibration::Staged& s) {
   return c;
 }
 
+control::SpeedModel CalibrationDesk::speed_in_force() const {
+  if (auto f = book_.in_force("speed"); f && f->unusable.empty()) {
+    std::string ignored;
+    if (auto m = calibration::speed_model_from(f->record.data, ignored)) return *m;
+  }
+  return cfg_.nominal_speed;
+}
+
 void CalibrationDesk::commit(const std::string& kind, const std::string& by,
                              std::function<void(Status, v1::Calibration)> done) {
   const auto staged = book_.staged(kind);
   if (!staged) {
     return done(Status(StatusCode::NOT_FOUND, "no " + kind + " calibration is staged"), {});
   }
-  const control::DepthMap before = map_in_force(book_);
-  control::Command c;
-  c.kind = control::CommandKind::kSetDepthMap;
-  c.depth_map = staged->depth_map;
-  port_.submit(c, [this, staged = *staged, before, by, done = std::move(done)](control::Verdict v,
-                                                                               uint32_t detail) {
+  // The loop's command that puts it in force, and the one that puts the old one back.
+  control::Command c, back;
+  if (kind == "speed") {
+    c.kind = back.kind = control::CommandKind::kSetSpeedModel;
+    c.speed_model = staged->speed_model;
+    back.speed_model = speed_in_force();
+  } else {
+    c.kind = back.kind = control::CommandKind::kSetDepthMap;
+    c.depth_map = staged->depth_map;
+    back.depth_map = map_in_force(book_);
+  }
+  port_.submit(c, [this, staged = *staged, back, by, done = std::move(done)](control::Verdict v,
+                                                                             uint32_t detail) {
     if (v != control::Verdict::kAccepted) {
       return done(verdict_status(v, detail, "committing the " + staged.kind + " calibration"), {});
     }
@@ -77,10 +93,7 @@ void CalibrationDesk::commit(const std::string& kind, const std::string& by,
     r.data = staged.data_json;
     std::string error;
     if (!records_.commit_calibration(r, control::MonotonicClock().now_ns(), error)) {
-      // Not recorded, so not in force: the loop goes back to the map it had.
-      control::Command back;
-      back.kind = control::CommandKind::kSetDepthMap;
-      back.depth_map = before;
+      // Not recorded, so not in force: the loop goes back to what it had.
       port_.submit(back, [](control::Verdict, uint32_t) {});
       return done(Status(StatusCode::UNAVAILABLE, "the records cannot be written (" + error +
                                                       "): the calibration stays staged and "

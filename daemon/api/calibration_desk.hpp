@@ -18,9 +18,12 @@
 namespace dermad::api {
 
 class DepthRun;
+class SpeedRun;
 
 struct CalibrationConfig {
   int64_t valid_for_ns = 365LL * 24 * 3600 * 1'000'000'000;  // a commit's due date from now
+  // The speed loop's model without a speed calibration (built-in gains, datasheet motor).
+  control::SpeedModel nominal_speed{0.03, 0.3, 200.0, 0.04};
 };
 
 class CalibrationDesk {
@@ -42,6 +45,9 @@ class CalibrationDesk {
   // may not start.
   grpc::ServerWriteReactor<v1::CalibrationProgress>* start_depth(
       const v1::CalibrateDepthRequest& req, const std::string& by, std::shared_ptr<void> ticket);
+  // A speed calibration for `by`: a sweep of steady speeds, then the relay experiment.
+  grpc::ServerWriteReactor<v1::CalibrationProgress>* start_speed(
+      const v1::CalibrateSpeedRequest& req, const std::string& by, std::shared_ptr<void> ticket);
   grpc::Status submit_reading(uint32_t point, double gauge_um);
   grpc::Status abort(const std::string& by);
 
@@ -53,6 +59,8 @@ class CalibrationDesk {
 
   calibration::CalibrationBook& book() { return book_; }
   const CalibrationConfig& config() const { return cfg_; }
+  // The speed model in force: the newest usable commit's, else the nominal one.
+  control::SpeedModel speed_in_force() const;
 
  private:
   CommandPort& port_;
@@ -63,7 +71,10 @@ class CalibrationDesk {
   CalibrationConfig cfg_;
   std::mutex mu_;
   std::weak_ptr<DepthRun> running_;
+  std::weak_ptr<SpeedRun> running_speed_;
 };
+
+void abort_speed_run(SpeedRun& run, const std::string& why);  // speed_calibration.cpp
 
 // A record as the API shows it; `due` judged at `now_wall_ns`.
 v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns);

@@ -49,6 +49,15 @@ grpc::ServerWriteReactor<v1::CalibrationProgress>* EngineeringService::Calibrate
   return desk_.start_depth(*req, by(ctx), std::move(ticket));
 }
 
+grpc::ServerWriteReactor<v1::CalibrationProgress>* EngineeringService::CalibrateSpeed(
+    grpc::CallbackServerContext* ctx, const v1::CalibrateSpeedRequest* req) {
+  Gate::Ticket ticket;
+  if (auto refused = gate_.admit_stream(ctx, "EngineeringService.CalibrateSpeed", req, ticket)) {
+    return refused_stream<v1::CalibrationProgress>(*refused);
+  }
+  return desk_.start_speed(*req, by(ctx), std::move(ticket));
+}
+
 grpc::ServerUnaryReactor* EngineeringService::SubmitGaugeReading(
     grpc::CallbackServerContext* ctx, const v1::SubmitGaugeReadingRequest* req,
     v1::SubmitGaugeReadingResponse*) {

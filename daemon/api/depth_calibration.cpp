@@ -359,18 +359,23 @@ Status CalibrationDesk::submit_reading(uint32_t point, double gauge_um) {
     std::lock_guard lock(mu_);
     run = running_.lock();
   }
-  if (!run) return {StatusCode::FAILED_PRECONDITION, "no calibration is running"};
+  if (!run) {
+    return {StatusCode::FAILED_PRECONDITION, "no depth calibration is waiting for a reading"};
+  }
   return run->submit_reading(point, gauge_um);
 }
 
 Status CalibrationDesk::abort(const std::string& by) {
   std::shared_ptr<DepthRun> run;
+  std::shared_ptr<SpeedRun> speed;
   {
     std::lock_guard lock(mu_);
     run = running_.lock();
+    speed = running_speed_.lock();
   }
-  if (!run) return {StatusCode::FAILED_PRECONDITION, "no calibration is running"};
-  run->abort("by " + by);
+  if (run) run->abort("by " + by);
+  if (speed) abort_speed_run(*speed, "by " + by);
+  if (!run && !speed) return {StatusCode::FAILED_PRECONDITION, "no calibration is running"};
   return Status::OK;
 }
 

@@ -24,6 +24,7 @@ constexpr RpcRole kMatrix[] = {
     {"EngineeringService.StopServiceRun", Role::kEngineer},
     {"EngineeringService.SelfTest", Role::kEngineer},
     {"EngineeringService.CalibrateDepth", Role::kEngineer},
+    {"EngineeringService.CalibrateSpeed", Role::kEngineer},
     {"EngineeringService.SubmitGaugeReading", Role::kEngineer},
     {"EngineeringService.AbortCalibration", Role::kEngineer},
     {"EngineeringService.GetStagedCalibration", Role::kEngineer},

@@ -38,7 +38,7 @@ std::vector<InForce> CalibrationBook::all_in_force() const {
 
 std::string CalibrationBook::due_refusal(int64_t wall_ns) const {
   std::lock_guard lock(mu_);
-  std::string why;
+  std::string why, hint;
   for (const auto& kind : kRequiredKinds) {
     std::string one;
     const auto it = in_force_.find(kind);
@@ -50,11 +50,13 @@ std::string CalibrationBook::due_refusal(int64_t wall_ns) const {
     } else if (wall_ns >= it->second.record.due_wall_ns) {
       one = "the " + kind + " calibration was due at " + utc_date(it->second.record.due_wall_ns);
     }
-    if (!one.empty()) why += (why.empty() ? "" : "; ") + one;
+    if (one.empty()) continue;
+    why += (why.empty() ? "" : "; ") + one;
+    hint += (hint.empty() ? "dermactl calibrate " : ", ") + kind;
   }
   if (why.empty()) return "";
-  return "CALIBRATION_DUE: " + why + ": an engineer calibrates the pen (dermactl calibrate " +
-         "depth) before it treats";
+  return "CALIBRATION_DUE: " + why + ": an engineer calibrates the pen (" + hint +
+         ") before it treats";
 }
 
 void CalibrationBook::stage(Staged s) {

@@ -11,15 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "daemon/control/command.hpp"
 #include "daemon/control/depth_map.hpp"
 #include "daemon/store/store.hpp"
 
 namespace dermad::calibration {
 
 // The kinds a session needs in force and not due.
-inline const std::vector<std::string> kRequiredKinds = {"depth"};
+inline const std::vector<std::string> kRequiredKinds = {"depth", "speed"};
 // The kinds there are.
-inline const std::vector<std::string> kKinds = {"depth"};
+inline const std::vector<std::string> kKinds = {"depth", "speed"};
 
 // A finished calibration waiting for the engineer's commit or discard.
 struct Staged {
@@ -29,6 +30,7 @@ struct Staged {
   std::string summary;
   std::string data_json;
   control::DepthMap depth_map;  // kind "depth": what the commit puts in force
+  control::SpeedModel speed_model{0.0, 0.0, 0.0, 0.0};  // kind "speed"
 };
 
 // A calibration in force: its record, or why the newest record cannot be used.

@@ -26,4 +26,13 @@ bool load_depth_calibration(store::Store& records, CalibrationBook& book, contro
 void commit_nominal_depth(store::Store& records, CalibrationBook& book, int64_t mono_ns,
                           int64_t valid_ns, StartNote& note);
 
+// As for depth: the newest speed commit into `book` and, when usable, into `model`.
+bool load_speed_calibration(store::Store& records, CalibrationBook& book,
+                            control::SpeedModel& model, StartNote& note);
+// Commits `nominal` (the controller's built-in gains and the motor's datasheet model) as the
+// simulated pen's factory speed calibration.
+void commit_nominal_speed(store::Store& records, CalibrationBook& book,
+                          const control::SpeedModel& nominal, int64_t mono_ns, int64_t valid_ns,
+                          StartNote& note);
+
 }  // namespace dermad::calibration

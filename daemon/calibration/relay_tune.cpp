@@ -25,7 +25,42 @@ std::complex<double> loop_at(const Plant& p, double kp, double ki, double w) {
   return (kp + ki / jw) * g;
 }
 
+// The step of lim.step_hz under PI (kp, ki), at the loop's period, with the dead time as a
+// queue of past duties; `each(t, y)` sees every tick's speed.
+template <class Each>
+void simulate_step(const Plant& p, double kp, double ki, const TuneLimits& lim, double horizon,
+                   Each each) {
+  const double dt = lim.period_s;
+  const std::size_t delay_ticks = static_cast<std::size_t>(std::lround(p.delay_s / dt));
+  std::deque<double> pipe(delay_ticks, 0.0);
+  double y = 0.0, integral = 0.0;
+  const double r = lim.step_hz;
+  for (double t = 0.0; t < horizon; t += dt) {
+    const double e = r - y;
+    integral += ki * e * dt;
+    pipe.push_back(kp * e + integral);
+    const double u = pipe.front();
+    pipe.pop_front();
+    y += dt * (p.gain_hz_per_duty * u - y) / p.tau_s;
+    each(t + dt, y);
+  }
+}
+
 }  // namespace
+
+std::vector<double> step_response(const Plant& p, double kp, double ki, const TuneLimits& lim,
+                                  double horizon_s, int samples) {
+  std::vector<double> out;
+  if (samples < 2 || !(p.tau_s > 0.0)) return out;
+  const double every = horizon_s / (samples - 1);
+  out.push_back(0.0);
+  simulate_step(p, kp, ki, lim, horizon_s + lim.period_s, [&](double t, double y) {
+    if (static_cast<int>(out.size()) < samples && t >= every * static_cast<double>(out.size())) {
+      out.push_back(y);
+    }
+  });
+  return out;
+}
 
 LoopFigures judge_pi(const Plant& p, double kp, double ki, const TuneLimits& lim) {
   LoopFigures f;
@@ -41,23 +76,13 @@ LoopFigures judge_pi(const Plant& p, double kp, double ki, const TuneLimits& lim
   const double phase = -std::atan2(ki / wc, kp) - std::atan(p.tau_s * wc) - p.delay_s * wc;
   f.phase_margin_deg = 180.0 + phase * 180.0 / kPi;
 
-  // The step, at the loop's period, with the dead time as a queue of past duties.
-  const double dt = lim.period_s;
-  const std::size_t delay_ticks = static_cast<std::size_t>(std::lround(p.delay_s / dt));
-  std::deque<double> pipe(delay_ticks, 0.0);
-  double y = 0.0, integral = 0.0, peak = 0.0, last_outside = 0.0;
+  double peak = 0.0, last_outside = 0.0;
   const double r = lim.step_hz;
-  const double horizon = std::max(2.0, 40.0 * (p.tau_s + p.delay_s));
-  for (double t = 0.0; t < horizon; t += dt) {
-    const double e = r - y;
-    integral += ki * e * dt;
-    pipe.push_back(kp * e + integral);
-    const double u = pipe.front();
-    pipe.pop_front();
-    y += dt * (p.gain_hz_per_duty * u - y) / p.tau_s;
-    peak = std::max(peak, y);
-    if (std::abs(y - r) > 0.02 * r) last_outside = t + dt;
-  }
+  simulate_step(p, kp, ki, lim, std::max(2.0, 40.0 * (p.tau_s + p.delay_s)),
+                [&](double t, double y) {
+                  peak = std::max(peak, y);
+                  if (std::abs(y - r) > 0.02 * r) last_outside = t;
+                });
   f.overshoot_pct = std::max(0.0, (peak - r) / r * 100.0);
   f.settle_s = last_outside;
   return f;

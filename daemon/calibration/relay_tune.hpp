@@ -58,5 +58,8 @@ struct LoopFigures {
   double overshoot_pct = 0.0, settle_s = 0.0, phase_margin_deg = 0.0;
 };
 LoopFigures judge_pi(const Plant& plant, double kp, double ki, const TuneLimits& lim = {});
+// The same step's speed at `samples` even times from 0 to horizon_s, for a report's plot.
+std::vector<double> step_response(const Plant& plant, double kp, double ki, const TuneLimits& lim,
+                                  double horizon_s, int samples);
 
 }  // namespace dermad::calibration

@@ -21,6 +21,7 @@ enum class CommandKind : uint8_t {
   kSetSpeedModel,  // a committed speed calibration: gains and feed-forward (IDLE only)
   kSetDepthMap,    // a committed depth calibration (IDLE only)
   kHoldDepth,      // depth calibration: the stop to depth_um (raw), held, drive off
+  kRelayTest,      // speed calibration: the relay about speed_hz, duty +- relay_duty
 };
 
 // The speed loop's tuning a speed calibration sets (#14).
@@ -50,8 +51,9 @@ struct Command {
   // kArm: the session's cartridge type; its needles' depth ceiling bounds the session's
   // limits, whatever the protocol said (hal::needle_depth_ceiling_um).
   hal::CartridgeType cartridge = hal::CartridgeType::kUnknown;
-  SpeedModel speed_model;  // kSetSpeedModel
-  DepthMap depth_map;      // kSetDepthMap
+  SpeedModel speed_model;               // kSetSpeedModel
+  DepthMap depth_map;                   // kSetDepthMap
+  double duty = 0.0, relay_duty = 0.0;  // kRelayTest: the bias and the relay's step
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm
@@ -67,6 +69,7 @@ enum class Verdict : uint8_t {
   kRefusedCartridge
 };
 inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
+inline constexpr uint32_t kLimitDuty = 32;       // a relay test's bias or step
 inline constexpr uint32_t kLimitSession = 8;     // outside the limits the session was armed with
 inline constexpr uint32_t kLimitCartridge = 16;  // deeper than the cartridge's needles may go
 // kRefusedCartridge's detail: arming needs a cartridge; a service run needs none.

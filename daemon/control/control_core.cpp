@@ -18,7 +18,12 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       // An implausible map never reaches the needles: the caller checks, and so does this.
       depth_map_(cfg.depth_map.plausible() ? cfg.depth_map : DepthMap{}),
       service_run_(cfg.depth_settle_timeout_ns),
-      depth_hold_(cfg.depth_hold_max_ns) {}
+      depth_hold_(cfg.depth_hold_max_ns) {
+  if (plausible(cfg.speed_model)) {
+    speed_.retune(cfg.speed_model.kp, cfg.speed_model.ki, cfg.speed_model.no_load_hz,
+                  cfg.speed_model.friction_duty);
+  }
+}
 
 MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   // Judged against the outputs of the previous tick: those are what the plant has been
@@ -27,7 +32,8 @@ MonitorView ControlCore::monitor_view(int64_t late_ns) const {
   v.drive_on = out_.motor_enable;
   v.duty = out_.motor_duty;
   v.speed_target_hz = speed_.ramped_target_hz();
-  v.ramp_done = out_.motor_enable && speed_.ramped_target_hz() == speed_target_;
+  // An open-loop drive (the relay test) swings its speed on purpose: not a tracking error.
+  v.ramp_done = out_.motor_enable && !open_loop_ && speed_.ramped_target_hz() == speed_target_;
   v.speed_hz = estimator_.speed_hz();
   v.last_edge_ns = estimator_.last_edge_ns();
   // V * duty = I * R + Ke * omega, with Ke from the no-load speed at nominal supply.
@@ -139,6 +145,27 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
                     c.speed_model.friction_duty);
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
+    case CommandKind::kRelayTest: {
+      uint32_t bad = device_limit_bits(cfg_.limits.depth_min_um, c.speed_hz);
+      if (c.duration_ms == 0 || c.duration_ms > cfg_.limits.jog_max_ms) bad |= kLimitDuration;
+      if (!(c.relay_duty >= 0.01 && c.relay_duty <= 0.3 && c.duty - c.relay_duty >= 0.0 &&
+            c.duty + c.relay_duty <= 1.0)) {
+        bad |= kLimitDuty;
+      }
+      if (bad != 0) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, bad);
+        return;
+      }
+      if (in_.cartridge_present) {
+        verdicts_.post(c.id, Verdict::kRefusedCartridge, kCartridgeInserted);
+        return;
+      }
+      if (!enter_service(c, now_ns, relay_test_)) return;
+      relay_test_.begin(c.speed_hz, c.duty, c.relay_duty, int64_t{c.duration_ms} * 1'000'000,
+                        now_ns);
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
+    }
     case CommandKind::kHoldDepth: {
       // The drive stays off: a cartridge may be in (its needles are what the gauge measures).
       // 0 is a point too (the needles' face at home).
@@ -314,6 +341,7 @@ void ControlCore::run_routine(int64_t now_ns, Targets& t) {
   t.depth_um = step.depth_um;
   t.speed_hz = step.speed_hz;
   t.raw_depth = step.raw_depth;
+  t.duty = step.duty;
 }
 
 int32_t ControlCore::stop_target(const Targets& t) const {
@@ -419,8 +447,12 @@ void ControlCore::write_outputs(int64_t now_ns, State after, const Targets& t, d
   const double current = in_.motor_current_ma.ok ? in_.motor_current_ma.value : 0.0;
   if (t.speed_hz > 0.0 && !out_.motor_enable) cartridge_at_drive_start_ = in_.cartridge_present;
   speed_target_ = t.speed_hz;
-  const double duty = speed_.update(t.speed_hz, estimator_.speed_hz(), estimator_.measured_at_ns(),
-                                    now_ns, supply, current, dt);
+  open_loop_ = t.duty >= 0.0 && t.speed_hz > 0.0;
+  if (open_loop_) speed_.reset();  // so the loop starts afresh when it has the drive again
+  const double duty = open_loop_
+                          ? t.duty
+                          : speed_.update(t.speed_hz, estimator_.speed_hz(),
+                                          estimator_.measured_at_ns(), now_ns, supply, current, dt);
   const DriveOutputs drive =
       drive_outputs(after, t.speed_hz > 0.0, duty,
                     (supervisor_.alarms().active & bit(AlarmCode::kLoopOverrun)) == 0);

@@ -15,6 +15,7 @@
 #include "daemon/control/limits.hpp"
 #include "daemon/control/monitors.hpp"
 #include "daemon/control/mpmc_queue.hpp"
+#include "daemon/control/relay_test.hpp"
 #include "daemon/control/routine.hpp"
 #include "daemon/control/service_run.hpp"
 #include "daemon/control/snapshot.hpp"
@@ -36,6 +37,9 @@ struct ControlConfig {
   int64_t link_timeout_ns = 500'000'000;            // owner's heartbeat, while armed
   int64_t depth_hold_max_ns = 600'000'000'000;      // one calibration point, untouched
   DepthMap depth_map;  // the committed depth calibration in force at start (kSetDepthMap later)
+  // The committed speed calibration in force at start (kSetSpeedModel later); kp 0: none,
+  // the gains above and the geometry's motor.
+  SpeedModel speed_model{0.0, 0.0, 0.0, 0.0};
 };
 
 using CommandQueue = MpmcQueue<Command, 64>;
@@ -82,6 +86,7 @@ class ControlCore {
     int32_t depth_um = 0;  // the needles' protrusion; 0 retracts
     double speed_hz = 0.0;
     bool raw_depth = false;  // depth_um is the stop's position (a calibration's routine)
+    double duty = -1.0;      // >= 0: open loop at this duty (RoutineStep::duty)
   };
   // Where the stop goes for `t`: a protrusion through the depth map; a retraction (0) to home.
   int32_t stop_target(const Targets& t) const;
@@ -153,6 +158,8 @@ class ControlCore {
   // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
   ServiceRun service_run_;
   DepthHold depth_hold_;
+  RelayTest relay_test_;
+  bool open_loop_ = false;  // the last write's duty was a routine's, not the speed loop's
   Routine* routine_ = nullptr;
 };
 

@@ -1,8 +1,8 @@
 // A service routine: while the loop is in SERVICE, a routine has the drive, one step a tick.
-// The service run (jog) is one; the calibration routines will be others (#14). The core keeps
-// them preallocated, so starting one allocates nothing, and ends the running one on every way
-// out of SERVICE, once, saying how; the drive is then the normal controllers' again, with the
-// needles retracted and the drive off as IDLE has them.
+// The service run (jog) is one; the calibration's depth hold and relay test are others (#14). The
+// core keeps them preallocated, so starting one allocates nothing, and ends the running one on
+// every way out of SERVICE, once, saying how; the drive is then the normal controllers' again, with
+// the needles retracted and the drive off as IDLE has them.
 #pragma once
 
 #include <cmath>
@@ -39,13 +39,15 @@ inline constexpr const char* to_string(RoutineEnd e) {
 }
 
 // Which routine, for the record.
-enum class RoutineKind : uint8_t { kServiceRun, kDepthHold };
+enum class RoutineKind : uint8_t { kServiceRun, kDepthHold, kRelayTest };
 inline constexpr const char* to_string(RoutineKind k) {
   switch (k) {
     case RoutineKind::kServiceRun:
       return "service_run";
     case RoutineKind::kDepthHold:
       return "depth_hold";
+    case RoutineKind::kRelayTest:
+      return "relay_test";
   }
   return "unknown";
 }
@@ -73,6 +75,9 @@ struct RoutineStep {
   int32_t depth_um = 0;
   double speed_hz = 0.0;
   bool raw_depth = false;  // depth_um is the stop's position, not a protrusion (calibration)
+  // >= 0: the drive at this duty, open loop (speed calibration's relay); speed_hz > 0 then
+  // only says the drive is on. The speed loop rests and starts afresh after.
+  double duty = -1.0;
   std::optional<RoutineEnd> end;
 };
 

@@ -114,6 +114,16 @@ int main(int argc, char** argv) {
          v1::CalibrationProgress m;
          return drain(ctx, r, m);
        }},
+      {"EngineeringService.CalibrateSpeed",
+       [&] {
+         grpc::ClientContext ctx;
+         prepare(ctx);
+         v1::CalibrateSpeedRequest req;
+         req.add_sweep_hz(1);  // refused once admitted: the drive never runs
+         auto r = eng->CalibrateSpeed(&ctx, req);
+         v1::CalibrationProgress m;
+         return drain(ctx, r, m);
+       }},
       {"EngineeringService.SubmitGaugeReading",
        [&] { return unary(*eng, &E::SubmitGaugeReading); }},
       {"EngineeringService.AbortCalibration", [&] { return unary(*eng, &E::AbortCalibration); }},

@@ -41,6 +41,7 @@ const std::map<std::string, Role> kExpected = {
     {"EngineeringService.StopServiceRun", kEngineer},
     {"EngineeringService.SelfTest", kEngineer},
     {"EngineeringService.CalibrateDepth", kEngineer},
+    {"EngineeringService.CalibrateSpeed", kEngineer},
     {"EngineeringService.SubmitGaugeReading", kEngineer},
     {"EngineeringService.AbortCalibration", kEngineer},
     {"EngineeringService.GetStagedCalibration", kEngineer},

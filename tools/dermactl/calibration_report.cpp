@@ -1,6 +1,7 @@
 #include "tools/dermactl/calibration_report.hpp"
 
 #include <cmath>
+#include <tuple>
 
 #include "tools/dermactl/render_records.hpp"
 #include "tools/dermactl/svg_plot.hpp"
@@ -51,6 +52,63 @@ Json rounded(const Json& j) {
     v = std::round(v.get<double>() * scale) / scale;
   }
   return out;
+}
+
+// The speed calibration's page: the sweep against the fitted motor model, and the step on the
+// identified plant under the gains before and after.
+void speed_sections(Report& r, const Json& data) {
+  const Json sweep = data.is_object() ? data.value("sweep", Json::array()) : Json::array();
+  const Json ff = data.is_object() ? data.value("feed_forward", Json::object()) : Json::object();
+  if (sweep.is_array() && !sweep.empty()) {
+    Plot p{"Steady speed against the duty it needs", "duty", "speed (Hz)", {}, {}};
+    PlotSeries measured{"measured in the sweep", "#1f5fa8", false, {}, {}};
+    PlotSeries model{"the fitted feed-forward, at the measured supply", "#27ae60", true, {}, {}};
+    const double no_load = number(ff, "no_load_hz"), friction = number(ff, "friction_duty");
+    const double v_nom = number(ff, "supply_nominal_v");
+    for (const auto& s : sweep) {
+      const double duty = number(s, "duty"), v = number(s, "supply_v");
+      measured.x.push_back(duty);
+      measured.y.push_back(number(s, "speed_hz"));
+      model.x.push_back(duty);
+      model.y.push_back((duty - friction) * no_load * v / v_nom);
+    }
+    p.series = {std::move(model), std::move(measured)};
+    ReportSection s{"sweep", "Feed-forward sweep", Json::array(), "", svg_plot(p)};
+    for (const auto& q : sweep) s.content.push_back(rounded(q));
+    r.sections.push_back(std::move(s));
+  }
+  const Json trace = data.is_object() ? data.value("step_trace", Json::object()) : Json::object();
+  if (trace.is_object() && trace.contains("before_hz") && trace["before_hz"].is_array()) {
+    Plot p{"A " + std::to_string(static_cast<int>(number(trace, "step_hz"))) +
+               " Hz speed step on the identified motor",
+           "time (ms)",
+           "speed change (Hz)",
+           {},
+           {}};
+    const double horizon_ms = 1e3 * number(trace, "horizon_s");
+    for (const auto& [key, label, colour] :
+         {std::tuple{"before_hz", "under the gains before", "#e67e22"},
+          std::tuple{"after_hz", "under the calibrated gains", "#27ae60"}}) {
+      PlotSeries s{label, colour, true, {}, {}};
+      const Json ys = trace.value(key, Json::array());
+      for (std::size_t i = 0; ys.is_array() && i < ys.size(); ++i) {
+        s.x.push_back(horizon_ms * static_cast<double>(i) / std::max<double>(1.0, ys.size() - 1.0));
+        s.y.push_back(element(ys, i));
+      }
+      p.series.push_back(std::move(s));
+    }
+    Json figures = Json::object();
+    for (const char* k : {"step_before", "step_after"}) {
+      if (data.contains(k)) figures[k] = rounded(data[k]);
+    }
+    r.sections.push_back({"step", "Step response, before and after", figures, "", svg_plot(p)});
+  }
+  for (const char* k : {"model", "feed_forward", "relay", "plant", "before"}) {
+    if (data.is_object() && data.contains(k)) {
+      r.sections.push_back(
+          {k, k == std::string("model") ? "The model the loop runs" : k, rounded(data[k]), "", ""});
+    }
+  }
 }
 
 }  // namespace
@@ -110,6 +168,10 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
     r.sections.push_back({"residuals", "Residuals (limit +-20 um, dashed)",
                           "a residual is the gauge minus the fitted map at that point", "",
                           svg_plot(res)});
+  }
+  if (c.kind() == "speed") {
+    speed_sections(r, data);
+    return r;
   }
   r.sections.push_back({"fit", "Values", rounded(data.value("fit", Json::object())), "", ""});
   r.sections.push_back({"map", "The map the loop runs", data.value("map", Json::object()), "", ""});

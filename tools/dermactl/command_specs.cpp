@@ -62,11 +62,25 @@ const std::vector<CommandSpec>& command_specs() {
        "aborted, 3 when dermad will not start it. Needs the engineer role.\n"
        "Example:\n"
        "  dermactl calibrate depth --readings gauge.txt"},
+      {"calibrate speed",
+       "tune the needle speed loop to this pen's motor: a sweep, then a relay test (~30 s)",
+       "",
+       {{"sweep", "LIST", "the sweep's speeds, Hz, ascending, 6..12 of them",
+         "50,70,90,110,130,150"},
+        {"report", "FILE.html", "also write the staged result as a page for a browser", ""}},
+       "From IDLE, homed, without alarms, and without a cartridge: the drive runs free with\n"
+       "the needles at their shallowest. At each speed of the sweep the speed loop holds it\n"
+       "and dermad measures the duty it takes; the motor's feed-forward is fitted to them.\n"
+       "Then a relay test: the drive switched about its bias as the speed crosses 100 Hz; the\n"
+       "swing identifies the motor, and PI gains are tuned on it and checked (overshoot 10 %\n"
+       "at most, phase margin 45 degrees at least). Staged until `dermactl calibration\n"
+       "commit speed`. Ctrl-C aborts (drive off). Exit 0 when staged, 1 when refused or\n"
+       "aborted, 3 when dermad will not start it. Needs the engineer role."},
       {"calibration show",
        "the staged calibration: its points, fit and residuals, before you commit it",
        "[KIND]",
        {{"report", "FILE.html", "also write it as a page for a browser, with plots", ""}},
-       "KIND is depth (the default). Exit 3 when none is staged."},
+       "KIND is depth (the default) or speed. Exit 3 when none is staged."},
       {"calibration commit",
        "put the staged calibration in force now, and record it with you and its due date",
        "[KIND]",
@@ -81,7 +95,7 @@ const std::vector<CommandSpec>& command_specs() {
       {"calibration history",
        "the committed calibrations, oldest first, and which is in force",
        "",
-       {{"kind", "KIND", "only this kind: depth", ""},
+       {{"kind", "KIND", "only this kind: depth or speed", ""},
         {"last", "N", "the newest N, 1..10000", "100", false, false, 'n'}},
        "Sessions are refused with CALIBRATION_DUE when the calibration in force is past due.\n"
        "With --json, one JSON object per calibration and line."},

@@ -102,6 +102,25 @@ bool write_report(const ParsedArgs& args, const v1::Calibration& c) {
   return true;
 }
 
+// A speed calibration's sweep as a table, and the step before and after.
+void print_speed_sweep(Context& ctx, const std::string& data_json) {
+  const auto data = parse_json(data_json);
+  if (!data || !data->is_object() || !data->contains("sweep") || !data->at("sweep").is_array()) {
+    return;
+  }
+  const auto number = [](const Json& p, const char* key) {
+    return p.is_object() && p.contains(key) && p[key].is_number() ? p[key].get<double>() : NAN;
+  };
+  ctx.print(std::string("  TARGET_HZ  DUTY    SUPPLY_V  SPEED_HZ  RESIDUAL_HZ"));
+  for (const auto& p : data->at("sweep")) {
+    char line[128];
+    std::snprintf(line, sizeof line, "  %9.0f  %.4f  %8.2f  %8.2f  %11.2f", number(p, "target_hz"),
+                  number(p, "duty"), number(p, "supply_v"), number(p, "speed_hz"),
+                  number(p, "residual_hz"));
+    ctx.print(std::string(line));
+  }
+}
+
 std::string kind_of(const ParsedArgs& args) {
   return args.positionals().empty() ? "depth" : args.positionals().front();
 }
@@ -196,7 +215,7 @@ void print_progress(Context& ctx, const v1::CalibrationProgress& p) {
       for (const auto& r : p.refusals()) j["refusals"].push_back(r);
     }
     ctx.print(j);
-  } else if (p.phase() == "moving") {
+  } else if (p.phase() == "moving" || p.phase() == "running") {
     // A bar of the points done, so a person sees how far the calibration is.
     const uint32_t done = p.point() - 1;
     std::string bar(done * 20 / std::max(p.points(), 1u), '#');
@@ -320,6 +339,44 @@ int run_calibrate_depth(Context& ctx, const ParsedArgs& args) {
   return kExitFailed;
 }
 
+int run_calibrate_speed(Context& ctx, const ParsedArgs& args) {
+  v1::CalibrateSpeedRequest req;
+  if (auto s = args.value("sweep")) {
+    std::stringstream in(*s);
+    for (std::string one; std::getline(in, one, ',');) {
+      req.add_sweep_hz(parse_number(one, "--sweep", ctx.path()));
+    }
+  }
+  Client& client = ctx.client();
+  if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
+  grpc::ClientContext call;
+  auto reader = client.engineering().CalibrateSpeed(&call, req);
+  CancelOnInterrupt interrupt(call);
+  v1::CalibrationProgress p, last;
+  while (reader->Read(&p)) {
+    print_progress(ctx, p);
+    last = p;
+  }
+  const grpc::Status st = reader->Finish();
+  if (interrupt.interrupted()) {
+    std::cerr << "dermactl: interrupted: the calibration is aborted, the old one stays\n";
+    return kExitFailed;
+  }
+  if (st.error_code() == grpc::StatusCode::ABORTED) {
+    std::cerr << "dermactl: " << st.error_message() << "\n";
+    return kExitFailed;
+  }
+  if (!st.ok()) return ctx.fail(st, true);
+  if (last.phase() != "staged") return kExitFailed;
+  if (!ctx.json()) {
+    print_speed_sweep(ctx, last.result().data_json());
+    ctx.print(
+        std::string("commit it with `dermactl calibration commit speed`, or drop it "
+                    "with `dermactl calibration discard speed`"));
+  }
+  return write_report(args, last.result()) ? kExitOk : kExitFailed;
+}
+
 int run_calibration_show(Context& ctx, const ParsedArgs& args) {
   v1::GetStagedCalibrationRequest req;
   req.set_kind(kind_of(args));
@@ -334,6 +391,7 @@ int run_calibration_show(Context& ctx, const ParsedArgs& args) {
     ctx.print("staged " + c.kind() + " calibration, by " + c.by() + " at " + utc_text(c.wall_ns()));
     ctx.print("  " + c.summary());
     if (c.kind() == "depth") print_depth_points(ctx, c.data_json());
+    if (c.kind() == "speed") print_speed_sweep(ctx, c.data_json());
   }
   return write_report(args, c) ? kExitOk : kExitFailed;
 }

@@ -51,6 +51,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"session end", run_session_end},
       {"session show", run_session_show},
       {"calibrate depth", run_calibrate_depth},
+      {"calibrate speed", run_calibrate_speed},
       {"calibration show", run_calibration_show},
       {"calibration commit", run_calibration_commit},
       {"calibration discard", run_calibration_discard},
