@@ -105,7 +105,8 @@ std::string speed_summary(const store::Details& data) {
   if (data.contains("step_before") && data.contains("step_after")) {
     std::snprintf(
         b, sizeof b,
-        "; a 50 Hz step settles in %.0f ms (was %.0f ms), overshoot %.1f %% (was %.1f %%)",
+        "; on the identified motor (PI alone) a 50 Hz step settles in %.0f ms (was %.0f ms), "
+        "overshoot %.1f %% (was %.1f %%)",
         1e3 * num(data["step_after"], "settle_s"), 1e3 * num(data["step_before"], "settle_s"),
         num(data["step_after"], "overshoot_pct"), num(data["step_before"], "overshoot_pct"));
     s += b;

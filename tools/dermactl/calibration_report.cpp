@@ -1,6 +1,7 @@
 #include "tools/dermactl/calibration_report.hpp"
 
 #include <cmath>
+#include <string_view>
 #include <tuple>
 
 #include "tools/dermactl/render_records.hpp"
@@ -48,7 +49,14 @@ Json rounded(const Json& j) {
   Json out = j;
   for (auto& [key, v] : out.items()) {
     if (!v.is_number_float()) continue;
-    const double scale = key.size() > 3 && key.substr(key.size() - 3) == "_um" ? 10.0 : 1e5;
+    const auto ends = [&key](const char* suffix) {
+      const std::string_view k(key), s(suffix);
+      return k.size() > s.size() && k.substr(k.size() - s.size()) == s;
+    };
+    const double scale = ends("_um") || ends("_pct") || ends("_deg") ? 10.0
+                         : ends("_hz") || ends("_v")                 ? 100.0
+                         : ends("_s")                                ? 1000.0
+                                                                     : 1e5;
     v = std::round(v.get<double>() * scale) / scale;
   }
   return out;
@@ -103,10 +111,13 @@ void speed_sections(Report& r, const Json& data) {
     }
     r.sections.push_back({"step", "Step response, before and after", figures, "", svg_plot(p)});
   }
-  for (const char* k : {"model", "feed_forward", "relay", "plant", "before"}) {
+  for (const auto& [k, title] : {std::pair{"model", "The model the loop runs"},
+                                 {"feed_forward", "Feed-forward fit"},
+                                 {"relay", "Relay test"},
+                                 {"plant", "The motor the relay test identified"},
+                                 {"before", "The model it replaces"}}) {
     if (data.is_object() && data.contains(k)) {
-      r.sections.push_back(
-          {k, k == std::string("model") ? "The model the loop runs" : k, rounded(data[k]), "", ""});
+      r.sections.push_back({k, title, rounded(data[k]), "", ""});
     }
   }
 }

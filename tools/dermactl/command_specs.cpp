@@ -63,7 +63,7 @@ const std::vector<CommandSpec>& command_specs() {
        "Example:\n"
        "  dermactl calibrate depth --readings gauge.txt"},
       {"calibrate speed",
-       "tune the needle speed loop to this pen's motor: a sweep, then a relay test (~30 s)",
+       "tune the needle speed loop to this pen's motor: a sweep, then a relay test (~10 s)",
        "",
        {{"sweep", "LIST", "the sweep's speeds, Hz, ascending, 6..12 of them",
          "50,70,90,110,130,150"},
