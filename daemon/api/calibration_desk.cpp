@@ -14,12 +14,6 @@ using grpc::StatusCode;
 
 namespace {
 
-int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 control::DepthMap map_in_force(const calibration::CalibrationBook& book) {
   if (auto f = book.in_force("depth"); f && f->unusable.empty()) {
     std::string ignored;
@@ -55,6 +49,28 @@ v1::Calibration to_proto(const calibration::Staged& s) {
   return c;
 }
 
+Status CalibrationDesk::admit_run(bool free_drive) {
+  control::Snapshot s;
+  if (!port_.core().telemetry().latest(s)) {
+    return {StatusCode::UNAVAILABLE, "the control loop has not started"};
+  }
+  std::string why;
+  auto add = [&why](const std::string& w) { why += (why.empty() ? "" : "; ") + w; };
+  if (s.state != control::State::kIdle) {
+    add("the device is " + std::string(control::to_string(s.state)) +
+        ", a calibration starts from IDLE");
+  }
+  if (!s.homed) add("the needles are not homed");
+  if (s.alarms.active != 0) add("unresolved alarms: " + control::alarm_codes(s.alarms.active));
+  if (free_drive && s.cartridge_present) {
+    add("a cartridge is inserted: the drive runs free, remove it first");
+  }
+  if (!why.empty()) return {StatusCode::FAILED_PRECONDITION, why};
+  if (!book_.begin_run())
+    return {StatusCode::FAILED_PRECONDITION, "a calibration is running already"};
+  return Status::OK;
+}
+
 control::SpeedModel CalibrationDesk::speed_in_force() const {
   if (auto f = book_.in_force("speed"); f && f->unusable.empty()) {
     std::string ignored;
@@ -87,7 +103,7 @@ void CalibrationDesk::commit(const std::string& kind, const std::string& by,
     }
     store::CalibrationRecord r;
     r.kind = staged.kind;
-    r.wall_ns = wall_now_ns();
+    r.wall_ns = calibration::wall_now_ns();
     r.by = by;
     r.due_wall_ns = r.wall_ns + cfg_.valid_for_ns;
     r.data = staged.data_json;

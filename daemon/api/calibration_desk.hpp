@@ -63,6 +63,10 @@ class CalibrationDesk {
   control::SpeedModel speed_in_force() const;
 
  private:
+  // OK when a calibration may start now (IDLE, homed, no alarms; for `free_drive`, no
+  // cartridge) and none runs: it then counts as running. Else every reason.
+  grpc::Status admit_run(bool free_drive);
+
   CommandPort& port_;
   boost::asio::io_context& io_;
   calibration::CalibrationBook& book_;

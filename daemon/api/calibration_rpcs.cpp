@@ -14,12 +14,6 @@ using grpc::StatusCode;
 
 namespace {
 
-int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A kind of calibration there is, or the refusal naming them.
 std::optional<Status> unknown_kind(const std::string& kind, bool empty_ok = false) {
   if (empty_ok && kind.empty()) return std::nullopt;
@@ -132,7 +126,7 @@ grpc::ServerUnaryReactor* EngineeringService::ListCalibrations(
     return finish_now(ctx, *refused);
   }
   if (auto bad = unknown_kind(req->kind(), true)) return finish_now(ctx, *bad);
-  const int64_t now = wall_now_ns();
+  const int64_t now = calibration::wall_now_ns();
   const int limit = req->limit() == 0 ? 100 : static_cast<int>(std::min(req->limit(), 10000u));
   for (const auto& c : records_.calibrations(req->kind(), limit)) {
     *resp->add_calibrations() = to_proto(c, now);

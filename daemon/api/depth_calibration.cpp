@@ -34,12 +34,6 @@ constexpr int kAveragedTicks = 100;                 // then the sensor, averaged
 constexpr int64_t kMoveTimeoutNs = 10'000'000'000;  // a point not settled by then: failed
 const std::vector<int32_t> kDefaultPoints = {0, 250, 500, 1000, 1500, 2000};
 
-int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 class DepthRun : public std::enable_shared_from_this<DepthRun> {
@@ -240,7 +234,7 @@ class DepthRun : public std::enable_shared_from_this<DepthRun> {
     calibration::Staged st;
     st.kind = "depth";
     st.by = by_;
-    st.wall_ns = wall_now_ns();
+    st.wall_ns = calibration::wall_now_ns();
     st.summary = calibration::depth_summary(data);
     st.data_json = store::details_text(data);
     st.depth_map = calibration::to_depth_map(r.fit);
@@ -326,22 +320,7 @@ grpc::ServerWriteReactor<v1::CalibrationProgress>* CalibrationDesk::start_depth(
                                                       std::to_string(points[i]) + ")");
     }
   }
-  control::Snapshot s;
-  if (!port_.core().telemetry().latest(s)) {
-    return refuse(StatusCode::UNAVAILABLE, "the control loop has not started");
-  }
-  std::string why;
-  auto add = [&why](const std::string& w) { why += (why.empty() ? "" : "; ") + w; };
-  if (s.state != control::State::kIdle) {
-    add("the device is " + std::string(control::to_string(s.state)) +
-        ", a calibration starts from IDLE");
-  }
-  if (!s.homed) add("the needles are not homed");
-  if (s.alarms.active != 0) add("unresolved alarms: " + control::alarm_codes(s.alarms.active));
-  if (!why.empty()) return refuse(StatusCode::FAILED_PRECONDITION, why);
-  if (!book_.begin_run()) {
-    return refuse(StatusCode::FAILED_PRECONDITION, "a calibration is running already");
-  }
+  if (Status st = admit_run(false); !st.ok()) return refused_stream<v1::CalibrationProgress>(st);
   auto* stream = new OutboxStream<v1::CalibrationProgress>(std::move(ticket));
   auto run = std::make_shared<DepthRun>(port_, io_, book_, record_, stream->outbox(),
                                         std::move(points), by);

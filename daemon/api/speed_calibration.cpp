@@ -39,12 +39,6 @@ constexpr double kRelayDuty = 0.08;
 constexpr uint32_t kRelayMs = 3000;
 constexpr int64_t kRelaySkipNs = 1'000'000'000;  // the swing settles into its cycle first
 
-int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string hz(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.0f Hz", v);
@@ -262,7 +256,7 @@ class SpeedRun : public std::enable_shared_from_this<SpeedRun> {
     calibration::Staged st;
     st.kind = "speed";
     st.by = by_;
-    st.wall_ns = wall_now_ns();
+    st.wall_ns = calibration::wall_now_ns();
     st.summary = calibration::speed_summary(data);
     st.data_json = store::details_text(data);
     st.speed_model = model;
@@ -369,23 +363,7 @@ grpc::ServerWriteReactor<v1::CalibrationProgress>* CalibrationDesk::start_speed(
                   "sweep_hz: the sweep must span the device's range, from within 10 Hz of " +
                       hz(lim.speed_min_hz) + " to within 10 Hz of " + hz(lim.speed_max_hz));
   }
-  control::Snapshot s;
-  if (!port_.core().telemetry().latest(s)) {
-    return refuse(StatusCode::UNAVAILABLE, "the control loop has not started");
-  }
-  std::string why;
-  auto add = [&why](const std::string& w) { why += (why.empty() ? "" : "; ") + w; };
-  if (s.state != control::State::kIdle) {
-    add("the device is " + std::string(control::to_string(s.state)) +
-        ", a calibration starts from IDLE");
-  }
-  if (!s.homed) add("the needles are not homed");
-  if (s.alarms.active != 0) add("unresolved alarms: " + control::alarm_codes(s.alarms.active));
-  if (s.cartridge_present) add("a cartridge is inserted: the drive runs free, remove it first");
-  if (!why.empty()) return refuse(StatusCode::FAILED_PRECONDITION, why);
-  if (!book_.begin_run()) {
-    return refuse(StatusCode::FAILED_PRECONDITION, "a calibration is running already");
-  }
+  if (Status st = admit_run(true); !st.ok()) return refuse(st.error_code(), st.error_message());
   auto* stream = new OutboxStream<v1::CalibrationProgress>(std::move(ticket));
   auto run = std::make_shared<SpeedRun>(port_, io_, book_, record_, stream->outbox(), by,
                                         speed_in_force(), std::move(sweep));

@@ -4,6 +4,7 @@
 // (CALIBRATION_DUE). Any thread; one lock, held only to copy.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -21,6 +22,13 @@ namespace dermad::calibration {
 inline const std::vector<std::string> kRequiredKinds = {"depth", "speed"};
 // The kinds there are.
 inline const std::vector<std::string> kKinds = {"depth", "speed"};
+
+// Now, Unix time: what calibrations are staged, committed and due at.
+inline int64_t wall_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // A finished calibration waiting for the engineer's commit or discard.
 struct Staged {

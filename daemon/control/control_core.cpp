@@ -19,6 +19,9 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
       depth_map_(cfg.depth_map.plausible() ? cfg.depth_map : DepthMap{}),
       service_run_(cfg.depth_settle_timeout_ns),
       depth_hold_(cfg.depth_hold_max_ns) {
+  // The stop's steps counted in the sensor's micrometres, as the calibration found them: a
+  // long move then lands where the sensor will say it is, not a few percent beyond.
+  depth_.set_sensor_scale(1.0 / depth_map_.gain);
   if (plausible(cfg.speed_model)) {
     speed_.retune(cfg.speed_model.kp, cfg.speed_model.ki, cfg.speed_model.no_load_hz,
                   cfg.speed_model.friction_duty);
@@ -193,6 +196,7 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
         return;
       }
       depth_map_ = c.depth_map;
+      depth_.set_sensor_scale(1.0 / depth_map_.gain);
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     case CommandKind::kSafeStop:

@@ -29,6 +29,7 @@ class DepthController {
   // so a tick never asks for more than the rate allows in one period, even after a stall.
   DepthController(DepthLimits lim, double um_per_step, double period_s)
       : lim_(lim),
+        true_um_per_step_(um_per_step),
         um_per_step_(um_per_step),
         max_steps_per_tick_(lim.max_rate_steps_s * period_s) {}
 
@@ -50,13 +51,20 @@ class DepthController {
   Homing homing() const { return homing_; }
   bool homed() const { return homing_ == Homing::kDone; }
   bool at_target(int32_t target_um) const;
+  // The position sensor reads `sensor_per_true` um for each um the stop truly moves (a
+  // committed depth calibration's finding; 1 nominally). Targets and the sensor check are in
+  // the sensor's um, so a step counts for that much of them. Set with the needles home.
+  void set_sensor_scale(double sensor_per_true) {
+    um_per_step_ = true_um_per_step_ * sensor_per_true;
+  }
 
  private:
   int32_t profile_steps(int64_t target_steps, double dt);
   void check(int64_t target_steps, double sensor_um);
 
   DepthLimits lim_;
-  double um_per_step_;
+  double true_um_per_step_;
+  double um_per_step_;  // in the sensor's um
   double max_steps_per_tick_;
   Homing homing_ = Homing::kNotStarted;
   int64_t position_steps_ = 0;
