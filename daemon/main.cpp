@@ -283,6 +283,12 @@ int main(int argc, char** argv) {
   control::ControlConfig cfg;
   cfg.period_ns = int64_t{opts->period_us} * 1000;
   cfg.link_timeout_ns = int64_t{opts->link_timeout_ms} * 1'000'000;
+  cfg.alarms.stall_ms = opts->loop_stall_ms;
+  cfg.alarms.missed_in_window = static_cast<int>(opts->loop_stall_ms / 2);
+  if (opts->loop_stall_ms != 100) {
+    log("WARNING", "the loop's stall bound is widened to " + std::to_string(opts->loop_stall_ms) +
+                       " ms (--loop-stall-ms, simulated pen only)");
+  }
   // The calibration the records say is in force is the loop's from its first tick.
   calibration::CalibrationBook calibrations;
   calibration::StartNote note;

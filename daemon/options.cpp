@@ -38,6 +38,10 @@ Options:
                         disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
+  --loop-stall-ms N     the simulated pen only: LOOP_OVERRUN latches when one wake-up is N
+                        ms late or N/2 periods are missed within 100 ticks, 100..2000
+                        (default: 100, the real pen's fixed bound). For tests on shared
+                        virtual machines, whose hypervisor stalls the guest for tens of ms
   --calibration-interval D
                         how long a committed calibration stays valid before sessions are
                         refused with CALIBRATION_DUE: a number with d, h, m or s, 10s..3650d
@@ -179,6 +183,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
           o.link_timeout_ms < 100 || o.link_timeout_ms > 5000) {
         return fail("--link-timeout-ms needs a number of milliseconds in 100..5000");
       }
+    } else if (name == "--loop-stall-ms") {
+      if (!need_value(value) || !parse_number(value, o.loop_stall_ms) || o.loop_stall_ms < 100 ||
+          o.loop_stall_ms > 2000) {
+        return fail("--loop-stall-ms needs a number of milliseconds in 100..2000");
+      }
     } else if (name == "--calibration-interval") {
       if (!need_value(value) || !parse_interval(value, o.calibration_valid_s)) {
         return fail(
@@ -197,6 +206,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.sim == !o.board_path.empty()) {
     return fail(o.sim ? "--sim and --board exclude each other: one pen at a time"
                       : "which pen? --sim for the simulated one, --board FILE for the real one");
+  }
+  if (!o.sim && o.loop_stall_ms != 100) {
+    return fail("--loop-stall-ms is for the simulated pen only: the real pen keeps 100 ms");
   }
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();
   if (tls && o.listen.empty()) return fail("--tls-* options are for --listen");

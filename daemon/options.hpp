@@ -9,7 +9,7 @@ namespace dermad {
 
 struct Options {
   bool sim = false;
-  std::string board_path;  // --board FILE: the real pen, as the board file maps it
+  std::string board_path;   // --board FILE: the real pen, as the board file maps it
   std::string socket_path;  // default: api::default_socket_path()
   std::string listen;
   // TLS for --listen: the server's certificate chain and key (PEM); with a client CA,
@@ -21,9 +21,12 @@ struct Options {
   int rt_priority = 80;
   uint64_t seed = 1;
   uint32_t link_timeout_ms = 500;
+  // The loop's stall bound (LOOP_OVERRUN); only the simulated pen may widen it (tests on
+  // shared virtual machines, whose hypervisor stalls the guest for tens of milliseconds).
+  uint32_t loop_stall_ms = 100;
   int64_t calibration_valid_s = 365LL * 24 * 3600;  // a committed calibration's life
-  std::string state_dir;         // default: default_state_dir()
-  uint64_t records_max_kib = 0;  // 0: as much as the disk holds
+  std::string state_dir;                            // default: default_state_dir()
+  uint64_t records_max_kib = 0;                     // 0: as much as the disk holds
   std::string protocols_path = "/etc/dermad/protocols.textproto";
   // Unix callers in these groups (names or numbers) are engineers / clinicians.
   std::string service_group = "dermad-service";

@@ -56,6 +56,24 @@ TEST(BoardConfig, DermadSaysWhichPenItNeeds) {
   EXPECT_NE(help.out.find("--board FILE"), std::string::npos);
 }
 
+// Tests on shared virtual machines widen the simulated pen's stall bound; the real pen's
+// stays the product's, and the bound is never set below it or beyond 2 s.
+TEST(BoardConfig, OnlyTheSimulatedPensLoopStallBoundMayBeWidened) {
+  const auto board = run_dermad({"--board", kVmBoard, "--loop-stall-ms", "1000", "--check"});
+  EXPECT_EQ(board.exit_code, 2);
+  EXPECT_NE(board.err.find("--loop-stall-ms is for the simulated pen only"), std::string::npos)
+      << board.err;
+  for (const char* bad : {"99", "2001", "-5", "1e3", ""}) {
+    const auto r = run_dermad({"--sim", "--loop-stall-ms", bad, "--check"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--loop-stall-ms needs a number of milliseconds in 100..2000"),
+              std::string::npos)
+        << bad << ": " << r.err;
+  }
+  const auto sim = run_dermad({"--sim", "--loop-stall-ms", "1000", "--check"});
+  EXPECT_EQ(sim.exit_code, 0) << sim.err;
+}
+
 TEST(BoardConfig, ABrokenBoardFileIsRefusedLineByLineByTheStartAndByCheck) {
   std::string text = read(kVmBoard);
   // PEDAL on TRIGGER's line, and the EEPROM pointed out of sysfs.

@@ -103,6 +103,13 @@ class Calibration : public ::testing::Test {
  public:  // also for the restart test, which runs two daemons on one state directory
   explicit Calibration(std::vector<std::string> daemon_args = {}) : daemon(daemon_args) {}
   void SetUp() override { ASSERT_TRUE(daemon.wait_ready()) << daemon.log(); }
+  // A failure says what the pen did: its newest events name the alarm that stopped a run.
+  void TearDown() override {
+    if (!HasFailure()) return;
+    std::cerr << "dermad's newest events:\n"
+              << ctl({"logs", "-n", "40"}).out << "its status:\n"
+              << ctl({"status"}, true).out;
+  }
 
   std::vector<std::string> argv(std::vector<std::string> args, bool json = false) {
     std::vector<std::string> a = {DERMACTL_BIN, "--socket", daemon.socket_path()};

@@ -40,7 +40,9 @@ class Daemon:
         self.log = open(os.path.join(self.dir, "dermad.log"), "w")
         self.proc = subprocess.Popen(
             [os.environ["DERMAD_BIN"], "--sim", "--socket", self.socket, "--protocols",
-             os.environ["DERMAD_PROTOCOLS"], "--state-dir", self.dir],
+             os.environ["DERMAD_PROTOCOLS"], "--state-dir", self.dir,
+             # As the C++ tests: the hypervisor's stalls are not this test's subject.
+             "--loop-stall-ms", "1000"],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while not os.path.exists(self.socket) and time.monotonic() < deadline:
