@@ -299,6 +299,10 @@ int main(int argc, char** argv) {
   const bool speed_calibrated =
       calibration::load_speed_calibration(records, calibrations, cfg.speed_model, note);
   if (!note.text.empty()) log(note.level, note.text);
+  note = {};
+  const bool sensors_calibrated =
+      calibration::load_sensors_calibration(records, calibrations, cfg.sensor_offsets, note);
+  if (!note.text.empty()) log(note.level, note.text);
   // What the speed loop runs without a speed calibration: its built-in gains, the datasheet
   // motor.
   const control::SpeedModel nominal_speed{
@@ -356,10 +360,14 @@ int main(int argc, char** argv) {
                                         valid_ns, note);
       log(note.level, note.text);
     }
-    if ((!depth_calibrated || !speed_calibrated) && sim == nullptr) {
+    if (!sensors_calibrated && sim != nullptr) {
+      calibration::commit_nominal_sensors(records, calibrations, clock.now_ns(), valid_ns, note);
+      log(note.level, note.text);
+    }
+    if ((!depth_calibrated || !speed_calibrated || !sensors_calibrated) && sim == nullptr) {
       log("WARNING",
-          "the pen has no depth or speed calibration: sessions are refused (CALIBRATION_DUE) "
-          "until an engineer calibrates it (dermactl calibrate depth, dermactl calibrate speed)");
+          "the pen is not calibrated: sessions are refused (CALIBRATION_DUE) until an engineer "
+          "calibrates it (dermactl calibrate depth, speed and sensors)");
     }
   }
   // Sessions the last run ended but could not record so (the records were full) are

@@ -4,6 +4,7 @@
 
 #include "daemon/api/status_codes.hpp"
 #include "daemon/calibration/depth_record.hpp"
+#include "daemon/calibration/sensors_record.hpp"
 #include "daemon/calibration/speed_record.hpp"
 #include "daemon/control/clock.hpp"
 
@@ -22,6 +23,15 @@ control::DepthMap map_in_force(const calibration::CalibrationBook& book) {
   return {};
 }
 
+control::SensorOffsets offsets_in_force(const calibration::CalibrationBook& book) {
+  if (auto f = book.in_force("sensors"); f && f->unusable.empty()) {
+    std::string ignored;
+    return calibration::sensor_offsets_from(f->record.data, ignored)
+        .value_or(control::SensorOffsets{});
+  }
+  return {};
+}
+
 }  // namespace
 
 v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns) {
@@ -36,6 +46,7 @@ v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns)
   const store::Details data = store::Details::parse(r.data, nullptr, false);
   if (r.kind == "depth") c.set_summary(calibration::depth_summary(data));
   if (r.kind == "speed") c.set_summary(calibration::speed_summary(data));
+  if (r.kind == "sensors") c.set_summary(calibration::sensors_summary(data));
   return c;
 }
 
@@ -91,6 +102,10 @@ void CalibrationDesk::commit(const std::string& kind, const std::string& by,
     c.kind = back.kind = control::CommandKind::kSetSpeedModel;
     c.speed_model = staged->speed_model;
     back.speed_model = speed_in_force();
+  } else if (kind == "sensors") {
+    c.kind = back.kind = control::CommandKind::kSetSensorOffsets;
+    c.sensor_offsets = staged->sensor_offsets;
+    back.sensor_offsets = offsets_in_force(book_);
   } else {
     c.kind = back.kind = control::CommandKind::kSetDepthMap;
     c.depth_map = staged->depth_map;

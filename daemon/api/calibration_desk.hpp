@@ -19,6 +19,7 @@ namespace dermad::api {
 
 class DepthRun;
 class SpeedRun;
+class SensorsRun;
 
 struct CalibrationConfig {
   int64_t valid_for_ns = 365LL * 24 * 3600 * 1'000'000'000;  // a commit's due date from now
@@ -48,6 +49,9 @@ class CalibrationDesk {
   // A speed calibration for `by`: a sweep of steady speeds, then the relay experiment.
   grpc::ServerWriteReactor<v1::CalibrationProgress>* start_speed(
       const v1::CalibrateSpeedRequest& req, const std::string& by, std::shared_ptr<void> ticket);
+  // A sensors calibration for `by`, against the reference thermometer's `reference_c`.
+  grpc::ServerWriteReactor<v1::CalibrationProgress>* start_sensors(
+      const v1::CalibrateSensorsRequest& req, const std::string& by, std::shared_ptr<void> ticket);
   grpc::Status submit_reading(uint32_t point, double gauge_um);
   grpc::Status abort(const std::string& by);
 
@@ -76,9 +80,11 @@ class CalibrationDesk {
   std::mutex mu_;
   std::weak_ptr<DepthRun> running_;
   std::weak_ptr<SpeedRun> running_speed_;
+  std::weak_ptr<SensorsRun> running_sensors_;
 };
 
-void abort_speed_run(SpeedRun& run, const std::string& why);  // speed_calibration.cpp
+void abort_speed_run(SpeedRun& run, const std::string& why);      // speed_calibration.cpp
+void abort_sensors_run(SensorsRun& run, const std::string& why);  // sensors_calibration.cpp
 
 // A record as the API shows it; `due` judged at `now_wall_ns`.
 v1::Calibration to_proto(const store::CalibrationRecord& r, int64_t now_wall_ns);

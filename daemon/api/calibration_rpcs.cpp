@@ -52,6 +52,15 @@ grpc::ServerWriteReactor<v1::CalibrationProgress>* EngineeringService::Calibrate
   return desk_.start_speed(*req, by(ctx), std::move(ticket));
 }
 
+grpc::ServerWriteReactor<v1::CalibrationProgress>* EngineeringService::CalibrateSensors(
+    grpc::CallbackServerContext* ctx, const v1::CalibrateSensorsRequest* req) {
+  Gate::Ticket ticket;
+  if (auto refused = gate_.admit_stream(ctx, "EngineeringService.CalibrateSensors", req, ticket)) {
+    return refused_stream<v1::CalibrationProgress>(*refused);
+  }
+  return desk_.start_sensors(*req, by(ctx), std::move(ticket));
+}
+
 grpc::ServerUnaryReactor* EngineeringService::SubmitGaugeReading(
     grpc::CallbackServerContext* ctx, const v1::SubmitGaugeReadingRequest* req,
     v1::SubmitGaugeReadingResponse*) {

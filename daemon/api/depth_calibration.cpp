@@ -347,14 +347,19 @@ Status CalibrationDesk::submit_reading(uint32_t point, double gauge_um) {
 Status CalibrationDesk::abort(const std::string& by) {
   std::shared_ptr<DepthRun> run;
   std::shared_ptr<SpeedRun> speed;
+  std::shared_ptr<SensorsRun> sensors;
   {
     std::lock_guard lock(mu_);
     run = running_.lock();
     speed = running_speed_.lock();
+    sensors = running_sensors_.lock();
   }
   if (run) run->abort("by " + by);
   if (speed) abort_speed_run(*speed, "by " + by);
-  if (!run && !speed) return {StatusCode::FAILED_PRECONDITION, "no calibration is running"};
+  if (sensors) abort_sensors_run(*sensors, "by " + by);
+  if (!run && !speed && !sensors) {
+    return {StatusCode::FAILED_PRECONDITION, "no calibration is running"};
+  }
   return Status::OK;
 }
 

@@ -42,6 +42,8 @@ class EngineeringService final : public v1::EngineeringService::CallbackService 
       grpc::CallbackServerContext* ctx, const v1::CalibrateDepthRequest* req) override;
   grpc::ServerWriteReactor<v1::CalibrationProgress>* CalibrateSpeed(
       grpc::CallbackServerContext* ctx, const v1::CalibrateSpeedRequest* req) override;
+  grpc::ServerWriteReactor<v1::CalibrationProgress>* CalibrateSensors(
+      grpc::CallbackServerContext* ctx, const v1::CalibrateSensorsRequest* req) override;
   grpc::ServerUnaryReactor* SubmitGaugeReading(grpc::CallbackServerContext* ctx,
                                                const v1::SubmitGaugeReadingRequest* req,
                                                v1::SubmitGaugeReadingResponse* resp) override;

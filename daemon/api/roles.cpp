@@ -25,6 +25,7 @@ constexpr RpcRole kMatrix[] = {
     {"EngineeringService.SelfTest", Role::kEngineer},
     {"EngineeringService.CalibrateDepth", Role::kEngineer},
     {"EngineeringService.CalibrateSpeed", Role::kEngineer},
+    {"EngineeringService.CalibrateSensors", Role::kEngineer},
     {"EngineeringService.SubmitGaugeReading", Role::kEngineer},
     {"EngineeringService.AbortCalibration", Role::kEngineer},
     {"EngineeringService.GetStagedCalibration", Role::kEngineer},

@@ -185,12 +185,21 @@ grpc::ServerUnaryReactor* SimulatorService::SetErrors(grpc::CallbackServerContex
   take(req->has_protrusion_offset_um(), req->protrusion_offset_um(), -500.0, 500.0,
        "protrusion_offset_um", e.protrusion_offset_um);
   take(req->has_motor_k_drift(), req->motor_k_drift(), -0.5, 0.5, "motor_k_drift", e.motor_k_drift);
+  take(req->has_current_offset_ma(), req->current_offset_ma(), -300.0, 300.0, "current_offset_ma",
+       e.current_offset_ma);
+  take(req->has_force_offset_n(), req->force_offset_n(), -3.0, 3.0, "force_offset_n",
+       e.force_offset_n);
+  take(req->has_temperature_offset_c(), req->temperature_offset_c(), -10.0, 10.0,
+       "temperature_offset_c", e.temperature_offset_c);
   if (!bad.empty()) return done(ctx, Status(StatusCode::INVALID_ARGUMENT, bad));
   pen_.set_errors(e);
   resp->set_position_scale(e.position_scale);
   resp->set_position_offset_um(e.position_offset_um);
   resp->set_protrusion_offset_um(e.protrusion_offset_um);
   resp->set_motor_k_drift(e.motor_k_drift);
+  resp->set_current_offset_ma(e.current_offset_ma);
+  resp->set_force_offset_n(e.force_offset_n);
+  resp->set_temperature_offset_c(e.temperature_offset_c);
   return done(ctx);
 }
 
@@ -201,6 +210,7 @@ grpc::ServerUnaryReactor* SimulatorService::ReadGauge(grpc::CallbackServerContex
     return finish_now(ctx, *refused);
   }
   resp->set_protrusion_um(pen_.gauge_um());
+  resp->set_temperature_c(pen_.true_temperature_c());
   return done(ctx);
 }
 

@@ -19,9 +19,9 @@
 namespace dermad::calibration {
 
 // The kinds a session needs in force and not due.
-inline const std::vector<std::string> kRequiredKinds = {"depth", "speed"};
+inline const std::vector<std::string> kRequiredKinds = {"depth", "speed", "sensors"};
 // The kinds there are.
-inline const std::vector<std::string> kKinds = {"depth", "speed"};
+inline const std::vector<std::string> kKinds = {"depth", "speed", "sensors"};
 
 // Now, Unix time: what calibrations are staged, committed and due at.
 inline int64_t wall_now_ns() {
@@ -39,6 +39,7 @@ struct Staged {
   std::string data_json;
   control::DepthMap depth_map;  // kind "depth": what the commit puts in force
   control::SpeedModel speed_model{0.0, 0.0, 0.0, 0.0};  // kind "speed"
+  control::SensorOffsets sensor_offsets;                // kind "sensors"
 };
 
 // A calibration in force: its record, or why the newest record cannot be used.

@@ -1,6 +1,7 @@
 #include "daemon/calibration/in_force.hpp"
 
 #include "daemon/calibration/depth_record.hpp"
+#include "daemon/calibration/sensors_record.hpp"
 #include "daemon/calibration/speed_record.hpp"
 
 namespace dermad::calibration {
@@ -73,6 +74,17 @@ void commit_nominal_speed(store::Store& records, CalibrationBook& book,
                           const control::SpeedModel& nominal, int64_t mono_ns, int64_t valid_ns,
                           StartNote& note) {
   commit_nominal(records, book, "speed", nominal_speed_data(nominal), mono_ns, valid_ns, note);
+}
+
+bool load_sensors_calibration(store::Store& records, CalibrationBook& book,
+                              control::SensorOffsets& offsets, StartNote& note) {
+  return load<control::SensorOffsets>(records, book, "sensors", sensor_offsets_from,
+                                      sensors_summary, offsets, note);
+}
+
+void commit_nominal_sensors(store::Store& records, CalibrationBook& book, int64_t mono_ns,
+                            int64_t valid_ns, StartNote& note) {
+  commit_nominal(records, book, "sensors", nominal_sensors_data(), mono_ns, valid_ns, note);
 }
 
 }  // namespace dermad::calibration

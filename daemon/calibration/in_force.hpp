@@ -35,4 +35,11 @@ void commit_nominal_speed(store::Store& records, CalibrationBook& book,
                           const control::SpeedModel& nominal, int64_t mono_ns, int64_t valid_ns,
                           StartNote& note);
 
+// As for depth: the newest sensors commit into `book` and, when usable, into `offsets`.
+bool load_sensors_calibration(store::Store& records, CalibrationBook& book,
+                              control::SensorOffsets& offsets, StartNote& note);
+// Commits zero offsets (the simulated pen's sensors taken as true) as the factory's.
+void commit_nominal_sensors(store::Store& records, CalibrationBook& book, int64_t mono_ns,
+                            int64_t valid_ns, StartNote& note);
+
 }  // namespace dermad::calibration

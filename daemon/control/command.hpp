@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "daemon/control/depth_map.hpp"
+#include "daemon/control/sensor_offsets.hpp"
 #include "hal/cartridge.hpp"
 
 namespace dermad::control {
@@ -17,11 +18,12 @@ enum class CommandKind : uint8_t {
   kArm,
   kUpdate,
   kDisarm,
-  kStopService,    // an engineer ends a service run early
-  kSetSpeedModel,  // a committed speed calibration: gains and feed-forward (IDLE only)
-  kSetDepthMap,    // a committed depth calibration (IDLE only)
-  kHoldDepth,      // depth calibration: the stop to depth_um (raw), held, drive off
-  kRelayTest,      // speed calibration: the relay about speed_hz, duty +- relay_duty
+  kStopService,       // an engineer ends a service run early
+  kSetSpeedModel,     // a committed speed calibration: gains and feed-forward (IDLE only)
+  kSetDepthMap,       // a committed depth calibration (IDLE only)
+  kHoldDepth,         // depth calibration: the stop to depth_um (raw), held, drive off
+  kRelayTest,         // speed calibration: the relay about speed_hz, duty +- relay_duty
+  kSetSensorOffsets,  // a committed sensors calibration (IDLE only)
 };
 
 // The speed loop's tuning a speed calibration sets (#14).
@@ -54,6 +56,7 @@ struct Command {
   SpeedModel speed_model;               // kSetSpeedModel
   DepthMap depth_map;                   // kSetDepthMap
   double duty = 0.0, relay_duty = 0.0;  // kRelayTest: the bias and the relay's step
+  SensorOffsets sensor_offsets;         // kSetSensorOffsets
 };
 
 // The detail of a verdict: kRefusedState gives the State, kRefusedAlarms the active alarm
@@ -72,6 +75,7 @@ inline constexpr uint32_t kLimitDepth = 1, kLimitSpeed = 2, kLimitDuration = 4;
 inline constexpr uint32_t kLimitDuty = 32;       // a relay test's bias or step
 inline constexpr uint32_t kLimitSession = 8;     // outside the limits the session was armed with
 inline constexpr uint32_t kLimitCartridge = 16;  // deeper than the cartridge's needles may go
+inline constexpr uint32_t kLimitSensors = 64;    // sensor offsets beyond what may be taken out
 // kRefusedCartridge's detail: arming needs a cartridge; a service run needs none.
 inline constexpr uint32_t kCartridgeMissing = 0, kCartridgeInserted = 1;
 

@@ -22,6 +22,7 @@ ControlCore::ControlCore(hal::Hal& hal, ControlConfig cfg)
   // The stop's steps counted in the sensor's micrometres, as the calibration found them: a
   // long move then lands where the sensor will say it is, not a few percent beyond.
   depth_.set_sensor_scale(1.0 / depth_map_.gain);
+  if (plausible(cfg.sensor_offsets)) sensor_offsets_ = cfg.sensor_offsets;
   if (plausible(cfg.speed_model)) {
     speed_.retune(cfg.speed_model.kp, cfg.speed_model.ki, cfg.speed_model.no_load_hz,
                   cfg.speed_model.friction_duty);
@@ -186,6 +187,18 @@ void ControlCore::handle(const Command& c, int64_t now_ns) {
       verdicts_.post(c.id, Verdict::kAccepted);
       return;
     }
+    case CommandKind::kSetSensorOffsets:
+      if (s != State::kIdle || out_.motor_enable) {
+        verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
+        return;
+      }
+      if (!plausible(c.sensor_offsets)) {
+        verdicts_.post(c.id, Verdict::kRefusedLimits, kLimitSensors);
+        return;
+      }
+      sensor_offsets_ = c.sensor_offsets;
+      verdicts_.post(c.id, Verdict::kAccepted);
+      return;
     case CommandKind::kSetDepthMap:
       if (s != State::kIdle || out_.motor_enable) {
         verdicts_.post(c.id, Verdict::kRefusedState, static_cast<uint32_t>(s));
@@ -391,6 +404,10 @@ double ControlCore::read_inputs(int64_t now_ns) {
   for (const hal::IoStatus* st : {static_cast<const hal::IoStatus*>(&write_status_), &read}) {
     if (!st->ok()) hw_fault_ = {static_cast<uint16_t>(st->resource + 1), st->error};
   }
+  // Corrected before anything judges them: the monitors see the calibrated values.
+  in_.motor_current_ma.value -= sensor_offsets_.current_ma;
+  in_.force_n.value -= sensor_offsets_.force_n;
+  in_.temperature_c.value -= sensor_offsets_.temperature_c;
   const int64_t dt_ns = prev_t_ns_ < 0 ? cfg_.period_ns : now_ns - prev_t_ns_;
   prev_t_ns_ = now_ns;
   if (out_.motor_enable) motor_on_ns_ += dt_ns;  // the drive was on since the last tick
@@ -503,6 +520,7 @@ void ControlCore::publish(int64_t now_ns, int64_t late_ns, const LoopFigures& lo
   snap.force_n = in_.force_n.value;
   snap.temperature_c = in_.temperature_c.value;
   snap.supply_v = in_.supply_v.value;
+  snap.sensor_offsets = sensor_offsets_;
   snap.trigger = in_.trigger;
   snap.pedal = in_.pedal;
   snap.estop = in_.estop_pressed;

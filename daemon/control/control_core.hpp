@@ -40,6 +40,7 @@ struct ControlConfig {
   // The committed speed calibration in force at start (kSetSpeedModel later); kp 0: none,
   // the gains above and the geometry's motor.
   SpeedModel speed_model{0.0, 0.0, 0.0, 0.0};
+  SensorOffsets sensor_offsets;  // the committed sensors calibration in force at start
 };
 
 using CommandQueue = MpmcQueue<Command, 64>;
@@ -154,7 +155,8 @@ class ControlCore {
     int error = 0;
   } hw_fault_;
 
-  DepthMap depth_map_;  // the committed depth calibration; the identity until one is set
+  DepthMap depth_map_;            // the committed depth calibration; the identity until one is set
+  SensorOffsets sensor_offsets_;  // the committed sensors calibration; zero until one is set
   // The routines, preallocated; `routine_` the one that has the drive in SERVICE.
   ServiceRun service_run_;
   DepthHold depth_hold_;

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "daemon/control/alarms.hpp"
+#include "daemon/control/sensor_offsets.hpp"
 #include "daemon/control/state.hpp"
 
 namespace dermad::control {
@@ -41,6 +42,9 @@ struct Snapshot {
   double force_n = 0.0;
   double temperature_c = 0.0;
   double supply_v = 0.0;
+  // Taken off the current, force and temperature readings above (the sensors calibration in
+  // force): a reading plus its offset is what the sensor gave.
+  SensorOffsets sensor_offsets;
 
   bool trigger = false;
   bool pedal = false;

@@ -84,11 +84,15 @@ void SimPen::set_errors(const SimErrors& e) {
   position_offset_um_.store(e.position_offset_um);
   protrusion_offset_um_.store(e.protrusion_offset_um);
   motor_k_drift_.store(e.motor_k_drift);
+  current_offset_ma_.store(e.current_offset_ma);
+  force_offset_n_.store(e.force_offset_n);
+  temperature_offset_c_.store(e.temperature_offset_c);
 }
 
 SimErrors SimPen::errors() const {
-  return {position_scale_.load(), position_offset_um_.load(), protrusion_offset_um_.load(),
-          motor_k_drift_.load()};
+  return {position_scale_.load(),      position_offset_um_.load(), protrusion_offset_um_.load(),
+          motor_k_drift_.load(),       current_offset_ma_.load(),  force_offset_n_.load(),
+          temperature_offset_c_.load()};
 }
 
 void SimPen::advance_to(int64_t now_ns) {
@@ -168,8 +172,10 @@ IoStatus SimPen::read(int64_t now_ns, Inputs& in) {
   if (fault(SimFault::kOvercurrent) && out_.motor_enable) {
     current_a += m.supply_v * out_.motor_duty / 1.5;
   }
-  in.motor_current_ma = {adc(current_a * 1000.0, cfg_.current_noise_ma, cfg_.current_full_scale_ma),
-                         true};
+  in.motor_current_ma = {
+      adc(current_a * 1000.0 + current_offset_ma_.load(std::memory_order_relaxed),
+          cfg_.current_noise_ma, cfg_.current_full_scale_ma),
+      true};
   const double stop_um = screw_.position_um();
   gauge_um_.store(stop_um + protrusion_offset_um_.load(std::memory_order_relaxed),
                   std::memory_order_relaxed);
@@ -184,10 +190,13 @@ IoStatus SimPen::read(int64_t now_ns, Inputs& in) {
     in.position_um = {};
     status.fail(kPositionAdc, EIO);
   }
-  in.force_n = {
-      adc(force_n_.load(std::memory_order_relaxed), cfg_.force_noise_n, cfg_.force_full_scale_n),
-      true};
-  in.temperature_c = {temperature_c_ + hot_spot_c_, true};
+  in.force_n = {adc(force_n_.load(std::memory_order_relaxed) +
+                        force_offset_n_.load(std::memory_order_relaxed),
+                    cfg_.force_noise_n, cfg_.force_full_scale_n),
+                true};
+  true_temperature_c_.store(temperature_c_ + hot_spot_c_, std::memory_order_relaxed);
+  in.temperature_c = {
+      temperature_c_ + hot_spot_c_ + temperature_offset_c_.load(std::memory_order_relaxed), true};
   in.supply_v = {adc(m.supply_v, cfg_.supply_noise_v, cfg_.supply_full_scale_v), true};
 
   in.home_switch = screw_.home_switch();

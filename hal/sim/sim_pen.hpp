@@ -38,12 +38,17 @@ struct SimConfig {
 // The errors a real pen has that calibration takes out (#14). The position sensor reads
 // scale * true + offset; the needles stand out of the stop by protrusion_offset_um more than
 // the stop's position says (cartridge and needle tolerances); the motor's constant is
-// (1 + motor_k_drift) times nominal (an aged or replaced motor).
+// (1 + motor_k_drift) times nominal (an aged or replaced motor). The current, force and
+// temperature sensors read their offsets above the truth (an amplifier's zero, a load cell's
+// preload, a thermistor's tolerance).
 struct SimErrors {
   double position_scale = 1.0;
   double position_offset_um = 0.0;
   double protrusion_offset_um = 0.0;
   double motor_k_drift = 0.0;
+  double current_offset_ma = 0.0;
+  double force_offset_n = 0.0;
+  double temperature_offset_c = 0.0;
 };
 
 class SimPen final : public Hal {
@@ -84,6 +89,8 @@ class SimPen final : public Hal {
   // The engineer's dial gauge: how far the needles truly stand out (um), as of the last tick.
   // Any thread.
   double gauge_um() const { return gauge_um_.load(std::memory_order_relaxed); }
+  // The reference thermometer at the handpiece: its true temperature (C), as of the last tick.
+  double true_temperature_c() const { return true_temperature_c_.load(std::memory_order_relaxed); }
 
   // Ground truth for tests: what really happened, not what sensors say.
   double true_speed_hz() const;
@@ -126,6 +133,8 @@ class SimPen final : public Hal {
   std::atomic<double> position_scale_{1.0}, position_offset_um_{0.0};
   std::atomic<double> protrusion_offset_um_{0.0}, motor_k_drift_{0.0};
   std::atomic<double> gauge_um_{0.0};
+  std::atomic<double> current_offset_ma_{0.0}, force_offset_n_{0.0}, temperature_offset_c_{0.0};
+  std::atomic<double> true_temperature_c_{0.0};
   mutable std::mutex cartridge_mu_;
   std::optional<EepromImage> eeprom_;
 };

@@ -317,6 +317,98 @@ TEST(DepthCalibration, AnErringPenIsMadeTrueAndStaysSoAfterARestart) {
   EXPECT_EQ(t.history().size(), 2u) << "a second factory calibration";
 }
 
+// The mean of `key` over ten status readings: a single current reading has 4 mA of noise.
+double status_mean(Calibration& t, const char* key) {
+  double sum = 0.0;
+  for (int i = 0; i < 10; ++i) sum += t.status().value(key, std::nan(""));
+  return sum / 10.0;
+}
+
+TEST(SensorsCalibration, EachSensorsErrorIsTakenOutByTheCommitAndStaysOutAfterARestart) {
+  StateDir state;
+  struct Fixture : Calibration {
+    explicit Fixture(const std::string& dir) : Calibration({"--state-dir", dir}) {}
+    void TestBody() override {}
+  };
+  const std::vector<std::string> errors = {"sim",
+                                           "errors",
+                                           "--current-offset-ma",
+                                           "80",
+                                           "--force-offset-n",
+                                           "0.6",
+                                           "--temperature-offset-c",
+                                           "3"};
+  {
+    Fixture t(state.path());
+    ASSERT_TRUE(t.daemon.wait_ready()) << t.daemon.log();
+    ASSERT_EQ(t.ctl(errors).exit_code, 0);
+    const double true_c = parse_json(t.ctl({"sim", "gauge"}, true).out)->at("temperature_c");
+    // Uncalibrated, each reads its error: a drive that is off draws 80 mA, an untouched tip
+    // feels 0.6 N, the handpiece is 3 C warmer than it is.
+    EXPECT_NEAR(status_mean(t, "motor_current_ma"), 80.0, 6.0);
+    EXPECT_NEAR(status_mean(t, "force_n"), 0.6, 0.03);
+    EXPECT_NEAR(status_mean(t, "temperature_c"), true_c + 3.0, 0.05);
+
+    const std::string page = t.daemon.state_dir() + "/sensors.html";
+    const CommandResult cal =
+        t.ctl({"calibrate", "sensors", "--reference-c", std::to_string(true_c), "--report", page});
+    ASSERT_EQ(cal.exit_code, 0) << cal.out << cal.err;
+    EXPECT_NE(cal.out.find("staged: current zero +"), std::string::npos) << cal.out;
+    EXPECT_NE(cal.out.find("calibration commit sensors"), std::string::npos) << cal.out;
+    std::ifstream f(page);
+    const std::string html(std::istreambuf_iterator<char>(f), {});
+    EXPECT_NE(html.find("reference_c"), std::string::npos) << "the report's measurement";
+    // Staged only: nothing changed yet.
+    EXPECT_NEAR(status_mean(t, "force_n"), 0.6, 0.03);
+    const Json staged = *parse_json(t.ctl({"calibration", "show", "sensors"}, true).out);
+    EXPECT_NEAR(staged.at("data").at("offsets").at("current_ma").get<double>(), 80.0, 3.0);
+    EXPECT_NEAR(staged.at("data").at("offsets").at("force_n").get<double>(), 0.6, 0.01);
+    EXPECT_NEAR(staged.at("data").at("offsets").at("temperature_c").get<double>(), 3.0, 0.01);
+    EXPECT_EQ(staged.at("data").at("measured").at("samples").get<int>(), 500);
+
+    const CommandResult commit = t.ctl({"calibration", "commit", "sensors"});
+    ASSERT_EQ(commit.exit_code, 0) << commit.err;
+    EXPECT_NEAR(status_mean(t, "motor_current_ma"), 0.0, 6.0);
+    EXPECT_NEAR(status_mean(t, "force_n"), 0.0, 0.03);
+    EXPECT_NEAR(status_mean(t, "temperature_c"), true_c, 0.05);
+
+    // Refused, each with its reason, and the committed one stays in force: an offset beyond
+    // what may be taken out, a pressed tip, a reference out of the room's range, none.
+    ASSERT_EQ(t.ctl({"sim", "errors", "--current-offset-ma", "260"}).exit_code, 0);
+    ASSERT_EQ(t.ctl({"sim", "contact", "--force-n", "3"}).exit_code, 0);
+    CommandResult r = t.ctl({"calibrate", "sensors", "--reference-c", std::to_string(true_c)});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("mA with the drive off: beyond the 150 mA"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("is something touching the tip"), std::string::npos) << r.out;
+    r = t.ctl({"calibrate", "sensors", "--reference-c", "50"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("outside 10..40 C"), std::string::npos) << r.err;
+    r = run_wizard(t.argv({"calibrate", "sensors"}), [](int) { return std::string("q"); });
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("nothing measured"), std::string::npos) << r.err;
+    EXPECT_EQ(t.ctl({"calibration", "show", "sensors"}).exit_code, 3) << "a refusal staged";
+    ASSERT_EQ(t.ctl({"sim", "contact", "--force-n", "0"}).exit_code, 0);
+    EXPECT_NEAR(status_mean(t, "force_n"), 0.0, 0.03) << "the committed tare went";
+    const auto h = t.history("sensors");
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_NE(h[1].at("by").get<std::string>().find("(engineer)"), std::string::npos);
+    EXPECT_TRUE(h[1].at("in_force").get<bool>());
+  }
+  // After a restart the offsets are the loop's from its first tick; the reference typed at
+  // the prompt serves as well as the option.
+  Fixture t(state.path());
+  ASSERT_TRUE(t.daemon.wait_ready()) << t.daemon.log();
+  ASSERT_EQ(t.ctl(errors).exit_code, 0);
+  const double true_c = parse_json(t.ctl({"sim", "gauge"}, true).out)->at("temperature_c");
+  const CommandResult typed =
+      run_wizard(t.argv({"calibrate", "sensors"}), [&](int) { return std::to_string(true_c); });
+  EXPECT_EQ(typed.exit_code, 0) << typed.out << typed.err;
+  EXPECT_EQ(t.ctl({"calibration", "discard", "sensors"}).exit_code, 0);
+  EXPECT_NEAR(status_mean(t, "force_n"), 0.0, 0.03);
+  EXPECT_NEAR(status_mean(t, "temperature_c"), true_c, 0.05);
+  EXPECT_EQ(t.history("sensors").size(), 2u) << "a second factory calibration";
+}
+
 TEST_F(Calibration, ReadingsFromAFileAndEveryRefusalLeaveTheCalibrationInForce) {
   const std::string nominal =
       write_file("nominal.txt", "# gauge, um\n0\n250\n500\n\n1000\n1500\n2000\n");
@@ -421,8 +513,8 @@ TEST_F(CalibrationDue, APastDueCalibrationRefusesSessionsNamingEachKindUntilItsC
       "1000",    "--speed-hz", "100",        "--answers", answers,  "--operator", "dr-c"};
   setenv("DERMACTL_SESSION_FILE", (daemon.state_dir() + "/session.json").c_str(), 1);
   ASSERT_EQ(ctl({"sim", "cartridge", "insert", "--serial", "CAL-1"}).exit_code, 0);
-  // The factory's depth and speed calibrations, valid for ten seconds.
-  ASSERT_EQ(history("").size(), 2u);
+  // The factory's depth, speed and sensors calibrations, valid for ten seconds.
+  ASSERT_EQ(history("").size(), 3u);
   const auto past_due = [this] {
     for (const auto& h : history("")) {
       if (!h.at("past_due").get<bool>()) return false;
@@ -437,17 +529,22 @@ TEST_F(CalibrationDue, APastDueCalibrationRefusesSessionsNamingEachKindUntilItsC
   EXPECT_NE(r.err.find("CALIBRATION_DUE: the depth calibration was due at"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("the speed calibration was due at"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("(dermactl calibrate depth, speed)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the sensors calibration was due at"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(dermactl calibrate depth, speed, sensors)"), std::string::npos) << r.err;
   EXPECT_NE(ctl({"calibration", "history"}).out.find("PAST DUE"), std::string::npos);
 
-  // Depth calibrated and committed: only speed is due now.
+  // Depth and sensors calibrated and committed: only speed is due now.
   r = ctl({"calibrate", "depth", "--readings",
            write_file("nominal.txt", "0\n250\n500\n1000\n1500\n2000\n")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_EQ(ctl({"calibration", "commit", "depth"}).exit_code, 0);
+  r = ctl({"calibrate", "sensors", "--reference-c", "24"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_EQ(ctl({"calibration", "commit", "sensors"}).exit_code, 0);
   r = ctl(start);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err.find("depth calibration was due"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("sensors calibration was due"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("CALIBRATION_DUE: the speed calibration was due at"), std::string::npos)
       << r.err;
   unsetenv("DERMACTL_SESSION_FILE");

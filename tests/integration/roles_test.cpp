@@ -42,6 +42,7 @@ const std::map<std::string, Role> kExpected = {
     {"EngineeringService.SelfTest", kEngineer},
     {"EngineeringService.CalibrateDepth", kEngineer},
     {"EngineeringService.CalibrateSpeed", kEngineer},
+    {"EngineeringService.CalibrateSensors", kEngineer},
     {"EngineeringService.SubmitGaugeReading", kEngineer},
     {"EngineeringService.AbortCalibration", kEngineer},
     {"EngineeringService.GetStagedCalibration", kEngineer},

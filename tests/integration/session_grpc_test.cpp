@@ -90,7 +90,8 @@ TEST_F(Sessions, AFullSessionEndsWithASummaryWhoseStrokesMatchSpeedTimesRunTime)
   EXPECT_GT(sum.run_s(), 4.5) << sum.ShortDebugString() << "\n" << alarm_history();
   const double expected = 100.0 * sum.run_s();
   EXPECT_NEAR(static_cast<double>(sum.strokes()), expected, 0.02 * expected)
-      << sum.ShortDebugString() << "\n" << alarm_history();
+      << sum.ShortDebugString() << "\n"
+      << alarm_history();
   EXPECT_EQ(sum.microchannels(), sum.strokes() * 36);
   EXPECT_EQ(sum.cartridge_serial(), "C-100");
   EXPECT_EQ(sum.aftercare_size(), 6);

@@ -184,6 +184,15 @@ Report calibration_report(const v1::Calibration& c, const std::string& written_a
     speed_sections(r, data);
     return r;
   }
+  if (c.kind() == "sensors") {
+    r.sections.push_back({"offsets", "The offsets the loop takes off each reading",
+                          rounded(data.value("offsets", Json::object())), "", ""});
+    Json measured = rounded(data.value("measured", Json::object()));
+    measured["reference_c"] = data.value("reference_c", Json());
+    r.sections.push_back(
+        {"measured", "What the sensors read at rest (drive off, tip free)", measured, "", ""});
+    return r;
+  }
   r.sections.push_back({"fit", "Values", rounded(data.value("fit", Json::object())), "", ""});
   r.sections.push_back({"map", "The map the loop runs", data.value("map", Json::object()), "", ""});
   return r;

@@ -76,11 +76,29 @@ const std::vector<CommandSpec>& command_specs() {
        "at most, phase margin 45 degrees at least). Staged until `dermactl calibration\n"
        "commit speed`. Ctrl-C aborts (drive off). Exit 0 when staged, 1 when refused or\n"
        "aborted, 3 when dermad will not start it. Needs the engineer role."},
+      {"calibrate sensors",
+       "zero the motor current and force sensors and true the temperature sensor (~1 s)",
+       "",
+       {{"reference-c", "C",
+         "the reference thermometer's reading at the handpiece, 10..40 C "
+         "(asked for when left out)",
+         ""},
+        {"report", "FILE.html", "also write the staged result as a page for a browser", ""}},
+       "From IDLE, homed, without alarms. Lay the pen down with nothing touching the needle\n"
+       "tip and a reference thermometer against the handpiece, and let both settle. The pen\n"
+       "holds the needles home with the drive off and averages each sensor for half a second:\n"
+       "the current and force read then are their zeros, the temperature less the reference\n"
+       "its offset. Refused when a sensor is not steady (something moved) or an offset is\n"
+       "beyond what a calibration may take out (150 mA, 1.5 N, 5 C: the sensor wants repair).\n"
+       "Staged until `dermactl calibration commit sensors`. Exit 0 when staged, 1 when\n"
+       "refused or aborted, 3 when dermad will not start it. Needs the engineer role.\n"
+       "Example:\n"
+       "  dermactl calibrate sensors --reference-c 23.4"},
       {"calibration show",
        "the staged calibration: its points, fit and residuals, before you commit it",
        "[KIND]",
        {{"report", "FILE.html", "also write it as a page for a browser, with plots", ""}},
-       "KIND is depth (the default) or speed. Exit 3 when none is staged."},
+       "KIND is depth (the default), speed or sensors. Exit 3 when none is staged."},
       {"calibration commit",
        "put the staged calibration in force now, and record it with you and its due date",
        "[KIND]",
@@ -95,7 +113,7 @@ const std::vector<CommandSpec>& command_specs() {
       {"calibration history",
        "the committed calibrations, oldest first, and which is in force",
        "",
-       {{"kind", "KIND", "only this kind: depth or speed", ""},
+       {{"kind", "KIND", "only this kind: depth, speed or sensors", ""},
         {"last", "N", "the newest N, 1..10000", "100", false, false, 'n'}},
        "Sessions are refused with CALIBRATION_DUE when the calibration in force is past due.\n"
        "With --json, one JSON object per calibration and line."},
@@ -314,9 +332,13 @@ const std::vector<CommandSpec>& command_specs() {
        {{"position-scale", "F", "the position sensor reads F x true ..., 0.8..1.2", "1"},
         {"position-offset-um", "N", "... + N um, -500..500", "0"},
         {"protrusion-offset-um", "N", "needles stand out N um beyond the stop, -500..500", "0"},
-        {"motor-k-drift", "F", "motor constant (1 + F) x nominal, -0.5..0.5", "0"}},
+        {"motor-k-drift", "F", "motor constant (1 + F) x nominal, -0.5..0.5", "0"},
+        {"current-offset-ma", "N", "the current sensor reads N mA above true, -300..300", "0"},
+        {"force-offset-n", "F", "the force sensor reads F N above true, -3..3", "0"},
+        {"temperature-offset-c", "F", "the temperature sensor reads F C above true, -10..10", "0"}},
        "Options left out keep their error; none shows them all. A real pen has each: a\n"
-       "position sensor's gain and zero, cartridge and needle tolerances, an aged motor.\n"
+       "position sensor's gain and zero, cartridge and needle tolerances, an aged motor, an\n"
+       "amplifier's zero, a load cell's preload, a thermistor's tolerance.\n"
        "Example (the depth error calibration must take out):\n"
        "  dermactl sim errors --position-scale 1.03 --position-offset-um 40"},
       {"sim gauge",
@@ -324,7 +346,8 @@ const std::vector<CommandSpec>& command_specs() {
        "",
        {},
        "The depth the needles really stand out, whatever the position sensor says; it stands in\n"
-       "for the engineer's gauge in depth calibration."},
+       "for the engineer's gauge in depth calibration. Also the handpiece's true temperature:\n"
+       "the reference thermometer of `dermactl calibrate sensors`."},
   };
   return table;
 }

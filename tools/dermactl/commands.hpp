@@ -71,6 +71,7 @@ int run_session_end(Context& ctx, const ParsedArgs& args);
 int run_session_show(Context& ctx, const ParsedArgs& args);
 int run_calibrate_depth(Context& ctx, const ParsedArgs& args);
 int run_calibrate_speed(Context& ctx, const ParsedArgs& args);
+int run_calibrate_sensors(Context& ctx, const ParsedArgs& args);
 int run_calibration_show(Context& ctx, const ParsedArgs& args);
 int run_calibration_commit(Context& ctx, const ParsedArgs& args);
 int run_calibration_discard(Context& ctx, const ParsedArgs& args);

@@ -377,6 +377,70 @@ int run_calibrate_speed(Context& ctx, const ParsedArgs& args) {
   return write_report(args, last.result()) ? kExitOk : kExitFailed;
 }
 
+// The offsets the sensors calibration found, and what each sensor read, for a person.
+void print_sensors(Context& ctx, const std::string& data_json) {
+  const auto d = parse_json(data_json);
+  if (!d || !d->contains("measured")) return;
+  const Json& m = d->at("measured");
+  const Json& o = d->at("offsets");
+  auto num = [](const Json& j, const char* k) { return j.value(k, std::nan("")); };
+  ctx.print(
+      label_table({{"motor current", "reads " + fixed(num(m, "current_mean_ma"), 1) + " mA (sd " +
+                                         fixed(num(m, "current_sd_ma"), 1) + ") at rest: zero " +
+                                         fixed(num(o, "current_ma"), 1) + " mA"},
+                   {"force", "reads " + fixed(num(m, "force_mean_n"), 3) + " N (sd " +
+                                 fixed(num(m, "force_sd_n"), 3) + ") untouched: tare " +
+                                 fixed(num(o, "force_n"), 3) + " N"},
+                   {"temperature", "reads " + fixed(num(m, "temperature_mean_c"), 2) +
+                                       " C against " + fixed(num(*d, "reference_c"), 2) +
+                                       " C: offset " + fixed(num(o, "temperature_c"), 2) + " C"}}));
+}
+
+int run_calibrate_sensors(Context& ctx, const ParsedArgs& args) {
+  v1::CalibrateSensorsRequest req;
+  if (auto v = args.value("reference-c")) {
+    req.set_reference_c(parse_number(*v, "--reference-c", ctx.path()));
+  } else {
+    std::cerr << "lay the pen down, nothing touching the needle tip, a reference thermometer "
+                 "against the handpiece;\nonce both have settled, its reading in C (q to abort): "
+              << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) || line == "q") {
+      std::cerr << "dermactl: no reference temperature: nothing measured\n";
+      return kExitFailed;
+    }
+    req.set_reference_c(parse_number(line, "the reference temperature", ctx.path()));
+  }
+  Client& client = ctx.client();
+  if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
+  grpc::ClientContext call;
+  auto reader = client.engineering().CalibrateSensors(&call, req);
+  CancelOnInterrupt interrupt(call);
+  v1::CalibrationProgress p, last;
+  while (reader->Read(&p)) {
+    print_progress(ctx, p);
+    last = p;
+  }
+  const grpc::Status st = reader->Finish();
+  if (interrupt.interrupted()) {
+    std::cerr << "dermactl: interrupted: the calibration is aborted, the old one stays\n";
+    return kExitFailed;
+  }
+  if (st.error_code() == grpc::StatusCode::ABORTED) {
+    std::cerr << "dermactl: " << st.error_message() << "\n";
+    return kExitFailed;
+  }
+  if (!st.ok()) return ctx.fail(st, true);
+  if (last.phase() != "staged") return kExitFailed;
+  if (!ctx.json()) {
+    print_sensors(ctx, last.result().data_json());
+    ctx.print(
+        std::string("commit it with `dermactl calibration commit sensors`, or drop it "
+                    "with `dermactl calibration discard sensors`"));
+  }
+  return write_report(args, last.result()) ? kExitOk : kExitFailed;
+}
+
 int run_calibration_show(Context& ctx, const ParsedArgs& args) {
   v1::GetStagedCalibrationRequest req;
   req.set_kind(kind_of(args));
@@ -392,6 +456,7 @@ int run_calibration_show(Context& ctx, const ParsedArgs& args) {
     ctx.print("  " + c.summary());
     if (c.kind() == "depth") print_depth_points(ctx, c.data_json());
     if (c.kind() == "speed") print_speed_sweep(ctx, c.data_json());
+    if (c.kind() == "sensors") print_sensors(ctx, c.data_json());
   }
   return write_report(args, c) ? kExitOk : kExitFailed;
 }
@@ -451,10 +516,10 @@ int run_calibration_history(Context& ctx, const ParsedArgs& args) {
     return kExitOk;
   }
   ctx.print(
-      std::string("ID  KIND   COMMITTED                DUE                      IN FORCE  BY"));
+      std::string("ID  KIND    COMMITTED                DUE                      IN FORCE  BY"));
   for (const auto& c : resp.calibrations()) {
     char line[160];
-    std::snprintf(line, sizeof line, "%-3lld %-6s %-24s %-24s %-9s ",
+    std::snprintf(line, sizeof line, "%-3lld %-7s %-24s %-24s %-9s ",
                   static_cast<long long>(c.id()), c.kind().c_str(), utc_text(c.wall_ns()).c_str(),
                   utc_text(c.due_wall_ns()).c_str(),
                   in_force.count(c.id()) ? (c.due() ? "PAST DUE" : "yes") : "");

@@ -124,6 +124,15 @@ int run_sim_errors(Context& ctx, const ParsedArgs& args) {
   if (auto v = args.value("motor-k-drift")) {
     req.set_motor_k_drift(parse_number(*v, "--motor-k-drift", ctx.path()));
   }
+  if (auto v = args.value("current-offset-ma")) {
+    req.set_current_offset_ma(parse_number(*v, "--current-offset-ma", ctx.path()));
+  }
+  if (auto v = args.value("force-offset-n")) {
+    req.set_force_offset_n(parse_number(*v, "--force-offset-n", ctx.path()));
+  }
+  if (auto v = args.value("temperature-offset-c")) {
+    req.set_temperature_offset_c(parse_number(*v, "--temperature-offset-c", ctx.path()));
+  }
   v1::SimErrors e;
   auto st = ctx.client().unary(
       [&](grpc::ClientContext* cc) { return ctx.client().simulator().SetErrors(cc, req, &e); });
@@ -132,14 +141,20 @@ int run_sim_errors(Context& ctx, const ParsedArgs& args) {
     ctx.print(Json{{"position_scale", e.position_scale()},
                    {"position_offset_um", e.position_offset_um()},
                    {"protrusion_offset_um", e.protrusion_offset_um()},
-                   {"motor_k_drift", e.motor_k_drift()}});
+                   {"motor_k_drift", e.motor_k_drift()},
+                   {"current_offset_ma", e.current_offset_ma()},
+                   {"force_offset_n", e.force_offset_n()},
+                   {"temperature_offset_c", e.temperature_offset_c()}});
   } else {
     ctx.print(label_table(
         {{"position sensor", "reads " + fixed(e.position_scale(), 4) + " x true " +
                                  (e.position_offset_um() < 0 ? "- " : "+ ") +
                                  fixed(std::abs(e.position_offset_um()), 1) + " um"},
          {"needle protrusion", fixed(e.protrusion_offset_um(), 1) + " um beyond the stop"},
-         {"motor constant", fixed(100.0 * e.motor_k_drift(), 1) + " % off nominal"}}));
+         {"motor constant", fixed(100.0 * e.motor_k_drift(), 1) + " % off nominal"},
+         {"current sensor", "reads " + fixed(e.current_offset_ma(), 1) + " mA above true"},
+         {"force sensor", "reads " + fixed(e.force_offset_n(), 2) + " N above true"},
+         {"temperature sensor", "reads " + fixed(e.temperature_offset_c(), 2) + " C above true"}}));
   }
   return kExitOk;
 }
@@ -151,9 +166,10 @@ int run_sim_gauge(Context& ctx, const ParsedArgs&) {
   });
   if (!st.ok()) return ctx.fail(st);
   if (ctx.json()) {
-    ctx.print(Json{{"protrusion_um", g.protrusion_um()}});
+    ctx.print(Json{{"protrusion_um", g.protrusion_um()}, {"temperature_c", g.temperature_c()}});
   } else {
-    ctx.print("needles out " + fixed(g.protrusion_um(), 1) + " um");
+    ctx.print("needles out " + fixed(g.protrusion_um(), 1) + " um; handpiece at " +
+              fixed(g.temperature_c(), 2) + " C");
   }
   return kExitOk;
 }

@@ -52,6 +52,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"session show", run_session_show},
       {"calibrate depth", run_calibrate_depth},
       {"calibrate speed", run_calibrate_speed},
+      {"calibrate sensors", run_calibrate_sensors},
       {"calibration show", run_calibration_show},
       {"calibration commit", run_calibration_commit},
       {"calibration discard", run_calibration_discard},
