@@ -60,10 +60,8 @@ class SensorsRun : public std::enable_shared_from_this<SensorsRun> {
 
   ~SensorsRun() { book_.end_run(); }
 
+  // "measuring" goes out once the hold is the loop's: from then on the pen is in SERVICE.
   void start() {
-    out_->push(progress("measuring",
-                        "holding the needles home, drive off; keep the tip free "
-                        "and the pen still"));
     control::Command c;
     c.kind = control::CommandKind::kHoldDepth;
     c.depth_um = 0;
@@ -74,6 +72,8 @@ class SensorsRun : public std::enable_shared_from_this<SensorsRun> {
       }
       self->holding_ = true;
       self->cursor_ = self->port_.core().telemetry().head();
+      self->out_->push(self->progress(
+          "measuring", "holding the needles home, drive off; keep the tip free and the pen still"));
       self->poll();
     });
   }

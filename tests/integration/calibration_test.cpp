@@ -500,6 +500,74 @@ TEST_F(Calibration, TheEstopMidCalibrationLeavesThePenSafeAndTheOldCalibration) 
   EXPECT_GT(std::abs(gauge_at(1000) - 1000.0), 25.0) << "the old calibration is not in force";
 }
 
+// The sensors calibration is short: the e-stop, an abort and a vanished client each meet it
+// through one channel, at its first message, and each leaves the pen safe with nothing staged.
+TEST_F(Calibration, ASensorsCalibrationEndsSafelyOnTheEstopAnAbortOrAVanishedClient) {
+  PenClient pen;
+  pen.connect(daemon.channel());
+  v1::CalibrateSensorsRequest req;
+  req.set_reference_c(24.0);
+  const auto first_message = [&](grpc::ClientContext& ctx) {
+    auto stream = pen.engineering->CalibrateSensors(&ctx, req);
+    v1::CalibrationProgress p;
+    EXPECT_TRUE(stream->Read(&p));
+    EXPECT_EQ(p.phase(), "measuring");
+    return stream;
+  };
+  const auto drained = [](auto& stream, v1::CalibrationProgress& last) {
+    v1::CalibrationProgress p;
+    while (stream->Read(&p)) last = p;
+    return stream->Finish();
+  };
+  {
+    grpc::ClientContext ctx;
+    auto stream = first_message(ctx);
+    grpc::ClientContext e;
+    v1::SetSwitchRequest on;
+    on.set_on(true);
+    v1::SimAck ack;
+    ASSERT_TRUE(pen.sim->SetEstop(&e, on, &ack).ok());
+    v1::CalibrationProgress last;
+    const grpc::Status st = drained(stream, last);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::ABORTED) << st.error_message();
+    EXPECT_NE(st.error_message().find("interrupted by the e-stop"), std::string::npos)
+        << st.error_message();
+    EXPECT_EQ(last.phase(), "interrupted");
+    EXPECT_EQ(status().value("state", ""), "ESTOP");
+    EXPECT_FALSE(status().at("motor_enabled").get<bool>());
+    ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+    ASSERT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
+    ASSERT_TRUE(wait_state("IDLE"));
+  }
+  {
+    grpc::ClientContext ctx;
+    auto stream = first_message(ctx);
+    grpc::ClientContext a;
+    v1::AbortCalibrationResponse done;
+    ASSERT_TRUE(pen.engineering->AbortCalibration(&a, {}, &done).ok());
+    v1::CalibrationProgress last;
+    EXPECT_EQ(drained(stream, last).error_code(), grpc::StatusCode::ABORTED);
+    EXPECT_EQ(last.phase(), "aborted");
+    EXPECT_TRUE(wait_state("IDLE"));
+  }
+  {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    auto stream = first_message(*ctx);
+    ctx->TryCancel();
+    stream.reset();
+    ctx.reset();
+    // Longer than a whole calibration: had it run on, it would have staged by now.
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_TRUE(wait_state("IDLE"));
+  }
+  EXPECT_EQ(ctl({"calibration", "show", "sensors"}).exit_code, 3) << "something was staged";
+  ASSERT_EQ(history("sensors").size(), 1u);
+  const CommandResult logs = ctl({"logs", "--kind", "calibration_ended"}, true);
+  for (const char* outcome : {"\"interrupted\"", "\"aborted\"", "client went away"}) {
+    EXPECT_NE(logs.out.find(outcome), std::string::npos) << logs.out;
+  }
+}
+
 // The due date: past it, no session until the pen is calibrated and committed again.
 class CalibrationDue : public Calibration {
  protected:
