@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/api/calibration_desk.hpp"
 #include "daemon/api/command_port.hpp"
 #include "daemon/api/device_service.hpp"
 #include "daemon/api/engineering_service.hpp"
@@ -37,6 +38,7 @@
 #include "daemon/api/simulator_service.hpp"
 #include "daemon/api/telemetry_hub.hpp"
 #include "daemon/api/treatment_service.hpp"
+#include "daemon/calibration/in_force.hpp"
 #include "daemon/control/clock.hpp"
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
@@ -92,6 +94,8 @@ struct Daemon {
   std::unique_ptr<RecordsWitness> witness;
   std::unique_ptr<api::CommandPort> port;
   std::unique_ptr<EventRecorder> recorder;
+  calibration::CalibrationBook calibrations;
+  std::unique_ptr<api::CalibrationDesk> desk;
   CartridgeCache cartridges;
   std::unique_ptr<api::Gate> gate;
   std::unique_ptr<api::TelemetryHub> hub;
@@ -136,13 +140,25 @@ struct Daemon {
     facts.backend = "sim";
     facts.realtime_note = "fuzzing";
     auto device = std::make_unique<api::DeviceService>(*gate, *port, *hub, cartridges, facts);
+    // As a fresh simulated pen: the factory's calibrations, so sessions may start.
+    const control::SpeedModel nominal_speed{
+        cfg.speed.kp, cfg.speed.ki, pen.geometry().motor_no_load_hz, cfg.speed.friction_duty};
+    const int64_t year_ns = 365LL * 24 * 3600 * 1'000'000'000;
+    calibration::StartNote note;
+    calibration::commit_nominal_depth(records, calibrations, clock.now_ns(), year_ns, note);
+    calibration::commit_nominal_speed(records, calibrations, nominal_speed, clock.now_ns(), year_ns,
+                                      note);
+    calibration::commit_nominal_sensors(records, calibrations, clock.now_ns(), year_ns, note);
+    desk = std::make_unique<api::CalibrationDesk>(*port, io, calibrations, records, journal,
+                                                  api::CalibrationConfig{year_ns, nominal_speed});
     auto treatment = std::make_unique<api::TreatmentService>(
-        *gate, *protocols.set, *port, cartridges, io, records, *recorder, endings);
+        *gate, *protocols.set, *port, cartridges, io, records, *recorder, endings, calibrations);
     // As dermad wires them: the status shows the session and the cartridge's use.
     device->show({[t = treatment.get()](v1::ActiveSession& a) { return t->active_session(a); },
                   [this](const std::string& serial) { return records.cartridge_used(serial); }});
     services.push_back(std::move(device));
-    services.push_back(std::make_unique<api::EngineeringService>(*gate, *port, io, journal));
+    services.push_back(
+        std::make_unique<api::EngineeringService>(*gate, *port, io, journal, *desk, records));
     services.push_back(std::make_unique<api::SimulatorService>(*gate, pen, cartridges, io));
     services.push_back(std::move(treatment));
     services.push_back(std::make_unique<api::LogService>(*gate, records, io, *witness, *recorder));

@@ -186,7 +186,7 @@ TEST_F(RecordsTrust, ANewDeviceAndAnOrdinaryRestartAreTrusted) {
 TEST_F(RecordsTrust, CheckJudgesTheRecordsAsTheStartWouldAndLeavesNothingBehind) {
   ASSERT_NO_FATAL_FAILURE(run_once());
   for (const char* s : {"-wal", "-shm"}) fs::remove(db() + s);
-  const auto check = [this](const std::string& dir) {
+  const auto check = [](const std::string& dir) {
     return run_command(
         {DERMAD_BIN, "--sim", "--check", "--protocols", DERMAD_PROTOCOLS, "--state-dir", dir});
   };

@@ -47,16 +47,18 @@ PlotSeries map_line(const Json& map, const std::string& label, const std::string
 // The figures as a person reads them: micrometres to 0.1, other numbers to 5 digits.
 Json rounded(const Json& j) {
   Json out = j;
-  for (auto& [key, v] : out.items()) {
+  for (auto& item : out.items()) {
+    const std::string key = item.key();  // a copy: clang 14 cannot capture a binding
+    Json& v = item.value();
     if (!v.is_number_float()) continue;
     const auto ends = [&key](const char* suffix) {
       const std::string_view k(key), s(suffix);
       return k.size() > s.size() && k.substr(k.size() - s.size()) == s;
     };
-    const double scale = ends("_um") || ends("_pct") || ends("_deg") ? 10.0
-                         : ends("_hz") || ends("_v")                 ? 100.0
-                         : ends("_s")                                ? 1000.0
-                                                                     : 1e5;
+    const double scale = ends("_um") || ends("_pct") || ends("_deg") || ends("_ma") ? 10.0
+                         : ends("_hz") || ends("_v") || ends("_c")                  ? 100.0
+                         : ends("_s") || ends("_n")                                 ? 1000.0
+                                                                                    : 1e5;
     v = std::round(v.get<double>() * scale) / scale;
   }
   return out;
