@@ -339,6 +339,36 @@ int run_calibrate_depth(Context& ctx, const ParsedArgs& args) {
   return kExitFailed;
 }
 
+// A calibration that asks nothing while it runs (speed, sensors): its progress printed as it
+// comes, then how it ended; staged, its figures by `print` and the page for --report.
+int follow_calibration(Context& ctx, const ParsedArgs& args, grpc::ClientContext& call,
+                       grpc::ClientReaderInterface<v1::CalibrationProgress>& reader,
+                       const std::string& kind, void (*print)(Context&, const std::string&)) {
+  CancelOnInterrupt interrupt(call);
+  v1::CalibrationProgress p, last;
+  while (reader.Read(&p)) {
+    print_progress(ctx, p);
+    last = p;
+  }
+  const grpc::Status st = reader.Finish();
+  if (interrupt.interrupted()) {
+    std::cerr << "dermactl: interrupted: the calibration is aborted, the old one stays\n";
+    return kExitFailed;
+  }
+  if (st.error_code() == grpc::StatusCode::ABORTED) {
+    std::cerr << "dermactl: " << st.error_message() << "\n";
+    return kExitFailed;
+  }
+  if (!st.ok()) return ctx.fail(st, true);
+  if (last.phase() != "staged") return kExitFailed;
+  if (!ctx.json()) {
+    print(ctx, last.result().data_json());
+    ctx.print("commit it with `dermactl calibration commit " + kind +
+              "`, or drop it with `dermactl calibration discard " + kind + "`");
+  }
+  return write_report(args, last.result()) ? kExitOk : kExitFailed;
+}
+
 int run_calibrate_speed(Context& ctx, const ParsedArgs& args) {
   v1::CalibrateSpeedRequest req;
   if (auto s = args.value("sweep")) {
@@ -351,30 +381,7 @@ int run_calibrate_speed(Context& ctx, const ParsedArgs& args) {
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
   grpc::ClientContext call;
   auto reader = client.engineering().CalibrateSpeed(&call, req);
-  CancelOnInterrupt interrupt(call);
-  v1::CalibrationProgress p, last;
-  while (reader->Read(&p)) {
-    print_progress(ctx, p);
-    last = p;
-  }
-  const grpc::Status st = reader->Finish();
-  if (interrupt.interrupted()) {
-    std::cerr << "dermactl: interrupted: the calibration is aborted, the old one stays\n";
-    return kExitFailed;
-  }
-  if (st.error_code() == grpc::StatusCode::ABORTED) {
-    std::cerr << "dermactl: " << st.error_message() << "\n";
-    return kExitFailed;
-  }
-  if (!st.ok()) return ctx.fail(st, true);
-  if (last.phase() != "staged") return kExitFailed;
-  if (!ctx.json()) {
-    print_speed_sweep(ctx, last.result().data_json());
-    ctx.print(
-        std::string("commit it with `dermactl calibration commit speed`, or drop it "
-                    "with `dermactl calibration discard speed`"));
-  }
-  return write_report(args, last.result()) ? kExitOk : kExitFailed;
+  return follow_calibration(ctx, args, call, *reader, "speed", print_speed_sweep);
 }
 
 // The offsets the sensors calibration found, and what each sensor read, for a person.
@@ -415,30 +422,7 @@ int run_calibrate_sensors(Context& ctx, const ParsedArgs& args) {
   if (auto st = client.connect(); !st.ok()) return ctx.fail(st);
   grpc::ClientContext call;
   auto reader = client.engineering().CalibrateSensors(&call, req);
-  CancelOnInterrupt interrupt(call);
-  v1::CalibrationProgress p, last;
-  while (reader->Read(&p)) {
-    print_progress(ctx, p);
-    last = p;
-  }
-  const grpc::Status st = reader->Finish();
-  if (interrupt.interrupted()) {
-    std::cerr << "dermactl: interrupted: the calibration is aborted, the old one stays\n";
-    return kExitFailed;
-  }
-  if (st.error_code() == grpc::StatusCode::ABORTED) {
-    std::cerr << "dermactl: " << st.error_message() << "\n";
-    return kExitFailed;
-  }
-  if (!st.ok()) return ctx.fail(st, true);
-  if (last.phase() != "staged") return kExitFailed;
-  if (!ctx.json()) {
-    print_sensors(ctx, last.result().data_json());
-    ctx.print(
-        std::string("commit it with `dermactl calibration commit sensors`, or drop it "
-                    "with `dermactl calibration discard sensors`"));
-  }
-  return write_report(args, last.result()) ? kExitOk : kExitFailed;
+  return follow_calibration(ctx, args, call, *reader, "sensors", print_sensors);
 }
 
 int run_calibration_show(Context& ctx, const ParsedArgs& args) {
