@@ -54,6 +54,7 @@ class Stmt {
   std::string text(int col);
   std::string blob(int col);
   bool is_null(int col) { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  sqlite3_stmt* handle() { return s_; }
 
  private:
   sqlite3_stmt* s_ = nullptr;
