@@ -32,6 +32,8 @@
 #include "daemon/control/control_core.hpp"
 #include "daemon/control/loop_runner.hpp"
 #include "daemon/event_recorder.hpp"
+#include "daemon/fleet/fleet_settings.hpp"
+#include "daemon/fleet/uploader.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
@@ -163,6 +165,19 @@ int main(int argc, char** argv) {
       log("ERROR", "cannot read PEM from " + *path);
       return 2;
     }
+  }
+  // The fleet file, with the certificates and the clinic's key it names.
+  std::optional<fleet::FleetSettings> fleet_settings;
+  if (!opts->fleet_path.empty()) {
+    auto loaded = fleet::load_fleet(opts->fleet_path);
+    if (!loaded.settings) {
+      for (const auto& e : loaded.errors) log("ERROR", e);
+      log("ERROR", "refusing to start: fix " + opts->fleet_path +
+                       " or start without --fleet (docs/FLEET.md)");
+      return 2;
+    }
+    fleet_settings = std::move(loaded.settings);
+    log("INFO", "fleet: records go to " + fleet_settings->endpoint);
   }
   if (opts->insecure_listen) {
     log("WARNING", "--insecure-listen: " + opts->listen +
@@ -447,6 +462,13 @@ int main(int argc, char** argv) {
   api::TreatmentService treatment(gate, *protocols.set, port, cartridges, io, records, recorder,
                                   endings, calibrations);
   api::LogService logs(gate, records, io, witness, recorder);
+  std::unique_ptr<fleet::Uploader> uploader;
+  if (fleet_settings) {
+    uploader = std::make_unique<fleet::Uploader>(records, std::move(*fleet_settings),
+                                                 identity.serial, DERMAD_VERSION);
+    logs.fleet_status_from([&uploader] { return uploader->status(); });
+    uploader->start();
+  }
   device.show({[&treatment](v1::ActiveSession& a) { return treatment.active_session(a); },
                [&records](const std::string& serial) { return records.cartridge_used(serial); }});
   device.tell_acknowledgers_to([&recorder](uint32_t id, std::string who) {
@@ -491,6 +513,8 @@ int main(int argc, char** argv) {
   hub.close_streams();
   treatment.stopping();
   unix_socket.stop();
+  // What the fleet has not acknowledged stays in the records for the next start.
+  if (uploader) uploader->stop();
   if (const auto open = gate.open_streams(); !open.empty()) {
     log("INFO",
         "shutdown: ending " + std::to_string(open.size()) + " open stream(s): " + join_lines(open));

@@ -36,6 +36,9 @@ Options:
   --state-dir DIR       where the records live (default: %s)
   --records-max-kib N   cap the records file at N KiB; past it they are full like a full
                         disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
+  --fleet FILE          ship the records to the fleet's ingest service as this file says
+                        (endpoint, certificates, the clinic's key: docs/FLEET.md); without
+                        it nothing leaves the pen
   --link-timeout-ms N   the session owner's link may lapse this long before the needles
                         stop with LINK_LOST, 100..5000 (default: 500)
   --loop-stall-ms N     the simulated pen only: LOOP_OVERRUN latches when one wake-up is N
@@ -53,7 +56,7 @@ Options:
                         acknowledgements (default: dermad-clinic); anyone else may only
                         read status and telemetry. TLS callers: see docs/API.md
   --check               check the configuration (the board file and that each resource it
-                        names exists, the protocols file, TLS files, the records file)
+                        names exists, the protocols file, TLS files, the fleet file, the records file)
                         without starting anything or driving an output: exit 0 when dermad
                         would start, 2 naming each problem
   --version             print the version and exit
@@ -173,6 +176,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     } else if (name == "--state-dir") {
       if (!need_value(value) || value.empty()) return fail("--state-dir needs a DIR");
       o.state_dir = std::string(value);
+    } else if (name == "--fleet") {
+      if (!need_value(value) || value.empty()) return fail("--fleet needs a FILE");
+      o.fleet_path = std::string(value);
     } else if (name == "--records-max-kib") {
       if (!need_value(value) || !parse_number(value, o.records_max_kib) ||
           o.records_max_kib > (uint64_t{1} << 32)) {

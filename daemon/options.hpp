@@ -28,6 +28,7 @@ struct Options {
   std::string state_dir;                            // default: default_state_dir()
   uint64_t records_max_kib = 0;                     // 0: as much as the disk holds
   std::string protocols_path = "/etc/dermad/protocols.textproto";
+  std::string fleet_path;  // --fleet FILE: where the records are shipped; empty: nowhere
   // Unix callers in these groups (names or numbers) are engineers / clinicians.
   std::string service_group = "dermad-service";
   std::string clinic_group = "dermad-clinic";

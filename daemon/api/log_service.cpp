@@ -387,4 +387,20 @@ grpc::ServerUnaryReactor* LogService::AcceptRecords(grpc::CallbackServerContext*
   return finish_now(ctx, grpc::Status::OK);
 }
 
+grpc::ServerUnaryReactor* LogService::GetFleetStatus(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetFleetStatusRequest* req,
+                                                     v1::FleetStatus* resp) {
+  if (auto refused = gate_.admit(ctx, "LogService.GetFleetStatus", req)) {
+    return finish_now(ctx, *refused);
+  }
+  if (fleet_status_) {
+    *resp = fleet_status_();
+  } else {
+    // No fleet: what waits is the whole log, kept on the pen.
+    resp->set_head_seq(store_.last_seq());
+    resp->set_backlog(store_.last_seq() - store_.fleet_acked_seq());
+  }
+  return finish_now(ctx, grpc::Status::OK);
+}
+
 }  // namespace dermad::api

@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
+
 #include "daemon/api/gate.hpp"
 #include "daemon/api/records_trust.hpp"
 #include "daemon/store/journal.hpp"
@@ -38,6 +40,14 @@ class LogService final : public v1::LogService::CallbackService {
   grpc::ServerUnaryReactor* AcceptRecords(grpc::CallbackServerContext* ctx,
                                           const v1::AcceptRecordsRequest* req,
                                           v1::AcceptRecordsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetFleetStatus(grpc::CallbackServerContext* ctx,
+                                           const v1::GetFleetStatusRequest* req,
+                                           v1::FleetStatus* resp) override;
+
+  // The fleet uploader's status, when dermad has one (daemon/fleet).
+  void fleet_status_from(std::function<v1::FleetStatus()> source) {
+    fleet_status_ = std::move(source);
+  }
 
  private:
   Gate& gate_;
@@ -45,6 +55,7 @@ class LogService final : public v1::LogService::CallbackService {
   boost::asio::io_context& io_;
   RecordsTrust& trust_;
   store::Journal& journal_;  // whether the records can be written: RECORDS_FAILED's own source
+  std::function<v1::FleetStatus()> fleet_status_;
 };
 
 }  // namespace dermad::api

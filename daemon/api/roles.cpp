@@ -39,6 +39,7 @@ constexpr RpcRole kMatrix[] = {
     {"LogService.ListAlarms", Role::kClinician},
     {"LogService.ListCartridges", Role::kClinician},
     {"LogService.AcceptRecords", Role::kEngineer},
+    {"LogService.GetFleetStatus", Role::kViewer},  // where records go; no patient in it
     // The simulated pen's switches stand for the operator's hands: a clinician's.
     {"Simulator.SetTrigger", Role::kClinician},
     {"Simulator.SetPedal", Role::kClinician},

@@ -73,6 +73,11 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
     R"(ALTER TABLE calibration ADD COLUMN committed_by TEXT;
        ALTER TABLE calibration ADD COLUMN due_wall_ns INTEGER;
        CREATE INDEX calibration_by_kind ON calibration(kind, id))",
+    // 8: the fleet (#15): how far it has acknowledged the log, and the events it refused,
+    // which were sent as their place in the chain alone.
+    R"(INSERT INTO meta VALUES ('fleet_acked_seq', '0');
+       CREATE TABLE fleet_set_aside(seq INTEGER PRIMARY KEY, reason TEXT NOT NULL,
+         wall_ns INTEGER NOT NULL))",
 };
 
 }  // namespace

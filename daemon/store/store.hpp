@@ -19,7 +19,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 struct CartridgeSeen {
   std::string serial;
@@ -176,6 +176,16 @@ class Store {
   std::optional<CalibrationRecord> latest_calibration(const std::string& kind);
   // The newest `limit` commits (of `kind`, or of every kind when empty), oldest first.
   std::vector<CalibrationRecord> calibrations(const std::string& kind, int limit);
+
+  // --- the fleet's cursor (fleet_cursor.cpp) ---
+  // The highest seq the fleet has acknowledged; every event up to it is on the fleet's side.
+  int64_t fleet_acked_seq();
+  bool set_fleet_acked_seq(int64_t seq, std::string& error);
+  // An event the fleet refused, and why: from then on it is sent as its place alone.
+  bool set_aside(int64_t seq, const std::string& reason, int64_t wall_ns, std::string& error);
+  // The refused events with seq in [from, to], and how many there are in all.
+  std::map<int64_t, std::string> set_aside_between(int64_t from, int64_t to);
+  int64_t set_aside_count();
 
  private:
   bool migrate(std::string& error);

@@ -72,6 +72,9 @@ DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
     const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    // Nothing of the test's own (a proxy's sockets, other daemons' pipes) leaks into it:
+    // a socket the test closes must close.
+    close_range(3, ~0U, 0);
     auto argv = c_argv(args);
     execv(argv[0], argv.data());
     _exit(127);

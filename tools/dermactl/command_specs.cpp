@@ -209,6 +209,15 @@ const std::vector<CommandSpec>& command_specs() {
        "names it on stderr and exits 1. Exit 4 when dermad cannot be reached: no file then.\n"
        "Example:\n"
        "  dermactl report pen-ticket-4711.html"},
+      {"fleet",
+       "where the records are shipped: endpoint, connected, cursor, backlog, last error",
+       "",
+       {},
+       "The fleet uploader (dermad --fleet FILE, docs/FLEET.md): the ingest service it sends\n"
+       "to, whether the last upload went through, the highest event the fleet acknowledged,\n"
+       "how many wait, how many the fleet refused (set aside: sent as their place alone), the\n"
+       "last error and success, and when it tries again. Without a fleet file: not\n"
+       "configured, and every event waits on the pen."},
       {"counters",
        "the device's lifetime counters: strokes, motor run time, sessions, faults",
        "",

@@ -57,6 +57,7 @@ int run_protocols(Context& ctx, const ParsedArgs& args);
 int run_logs(Context& ctx, const ParsedArgs& args);
 int run_sessions(Context& ctx, const ParsedArgs& args);
 int run_counters(Context& ctx, const ParsedArgs& args);
+int run_fleet(Context& ctx, const ParsedArgs& args);
 int run_alarms_history(Context& ctx, const ParsedArgs& args);
 int run_cartridges(Context& ctx, const ParsedArgs& args);
 int run_records(Context& ctx, const ParsedArgs& args);

@@ -47,6 +47,41 @@ int run_counters(Context& ctx, const ParsedArgs&) {
   return kExitOk;
 }
 
+int run_fleet(Context& ctx, const ParsedArgs&) {
+  v1::FleetStatus f;
+  auto st = ctx.client().unary([&](grpc::ClientContext* cc) {
+    return ctx.client().log().GetFleetStatus(cc, v1::GetFleetStatusRequest{}, &f);
+  });
+  if (!st.ok()) return ctx.fail(st);
+  if (ctx.json()) {
+    ctx.print(fleet_json(f));
+    return kExitOk;
+  }
+  if (!f.configured()) {
+    ctx.print(label_table({{"fleet", "not configured (dermad --fleet FILE): records stay here"},
+                           {"waiting", std::to_string(f.backlog()) + " events"}}));
+    return kExitOk;
+  }
+  const auto when = [](int64_t ns) { return ns == 0 ? std::string("never") : utc_text(ns); };
+  std::vector<std::pair<std::string, std::string>> rows{
+      {"endpoint", f.endpoint()},
+      {"connected", f.connected() ? "yes" : "no"},
+      {"acknowledged",
+       "up to event " + std::to_string(f.acked_seq()) + " of " + std::to_string(f.head_seq())},
+      {"backlog", std::to_string(f.backlog()) + " events"},
+      {"set aside", std::to_string(f.set_aside()) + " events (refused by the fleet)"},
+      {"last success", when(f.last_success_wall_ns())},
+      {"last error", f.last_error().empty()
+                         ? "none"
+                         : f.last_error() + " (" + when(f.last_error_wall_ns()) + ")"},
+      {"sent", std::to_string(f.events_sent()) + " events, " + std::to_string(f.bytes_sent()) +
+                   " bytes since dermad started"}};
+  if (f.next_attempt_wall_ns() != 0)
+    rows.push_back({"next attempt", when(f.next_attempt_wall_ns())});
+  ctx.print(label_table(rows));
+  return kExitOk;
+}
+
 int run_alarms_history(Context& ctx, const ParsedArgs& args) {
   v1::ListAlarmsRequest req;
   req.set_session_id(args.value("session").value_or(""));

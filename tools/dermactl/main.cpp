@@ -38,6 +38,7 @@ const std::map<std::string, CommandFn>& handlers() {
       {"logs", run_logs},
       {"sessions", run_sessions},
       {"counters", run_counters},
+      {"fleet", run_fleet},
       {"records", run_records},
       {"report", run_report},
       {"records accept", run_records_accept},

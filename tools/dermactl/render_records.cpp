@@ -25,6 +25,22 @@ Json counters_json(const v1::Counters& c) {
               {"faults", c.faults()}};
 }
 
+Json fleet_json(const v1::FleetStatus& f) {
+  return Json{{"configured", f.configured()},
+              {"endpoint", f.endpoint()},
+              {"connected", f.connected()},
+              {"acked_seq", f.acked_seq()},
+              {"head_seq", f.head_seq()},
+              {"backlog", f.backlog()},
+              {"set_aside", f.set_aside()},
+              {"last_error", f.last_error()},
+              {"last_error_wall_ns", f.last_error_wall_ns()},
+              {"last_success_wall_ns", f.last_success_wall_ns()},
+              {"next_attempt_wall_ns", f.next_attempt_wall_ns()},
+              {"events_sent", f.events_sent()},
+              {"bytes_sent", f.bytes_sent()}};
+}
+
 Json records_info_json(const v1::RecordsInfo& info) {
   return Json{{"path", info.path()},
               {"schema", info.schema()},

@@ -14,6 +14,7 @@ namespace dermad::ctl {
 std::string utc_text(std::int64_t wall_ns);
 
 Json counters_json(const v1::Counters& c);
+Json fleet_json(const v1::FleetStatus& f);
 Json records_info_json(const v1::RecordsInfo& info);
 Json verify_json(const v1::VerifyLogResponse& r);
 Json alarm_record_json(const v1::AlarmRecord& a);

@@ -1,0 +1,349 @@
+// The pens' records reach the fleet through the real programs: several `dermad --sim`, each
+// with its own records and certificate, uploading through a proxy that the test cuts and
+// slows, to `dermad-fleet` instances on a real PostgreSQL server that are killed and
+// restarted, as are the pens. Every event must arrive exactly once, in order, with the pen's
+// hashes, and no patient reference in clear.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "daemon/store/event_log.hpp"
+#include "daemon/store/sqlite_db.hpp"
+#include "daemon/store/store.hpp"
+#include "dermad/v1/log.grpc.pb.h"
+#include "dermad/v1/treatment.grpc.pb.h"
+#include "tests/integration/daemon_process.hpp"
+#include "tests/integration/pen_client.hpp"
+#include "tests/integration/postgres_server.hpp"
+#include "tests/integration/tcp_proxy.hpp"
+#include "tools/dermad-fleet/database.hpp"
+
+namespace dermad::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A CA, the ingest's certificate for localhost, and one certificate per pen (CN the pen,
+// O its clinic), made with the openssl command for each run.
+class Certificates {
+ public:
+  Certificates() {
+    char tmpl[] = "/tmp/dermad-fleet-certs-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::ofstream(dir_ + "/san.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + at("ca.key") + " -out " + at("ca.pem") +
+            " -days 2 -subj /CN=fleet-test-ca");
+    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + at("rogue-ca.key") + " -out " +
+            at("rogue-ca.pem") + " -days 2 -subj /CN=someone-else");
+    sign("server", "/CN=localhost", "ca", true);
+    std::ofstream(at("clinic.key")) << "0123456789abcdef0123456789abcdef\n";
+  }
+  ~Certificates() { std::filesystem::remove_all(dir_); }
+  std::string at(const std::string& name) const { return dir_ + "/" + name; }
+  // The pen's certificate, signed by `ca` ("ca" or "rogue-ca").
+  void pen(const std::string& name, const std::string& clinic, const std::string& ca = "ca") {
+    sign(name, "/CN=" + name + "/O=" + clinic, ca, false);
+  }
+  // A fleet file for `name` that reaches the ingest at `port`.
+  std::string fleet_file(const std::string& name, int port, int batch = 0) const {
+    const std::string path = at(name + ".fleet.textproto");
+    std::ofstream f(path);
+    f << "endpoint: \"127.0.0.1:" << port << "\"\n"
+      << "ca_file: \"" << at("ca.pem") << "\"\n"
+      << "cert_file: \"" << at(name + ".pem") << "\"\n"
+      << "key_file: \"" << at(name + ".key") << "\"\n"
+      << "clinic_key_file: \"" << at("clinic.key") << "\"\n"
+      << "server_name: \"localhost\"\n";
+    if (batch > 0) f << "batch_events: " << batch << "\n";
+    return path;
+  }
+
+ private:
+  void openssl(const std::string& args) {
+    ASSERT_EQ(std::system(("openssl " + args + " > /dev/null 2>&1").c_str()), 0) << args;
+  }
+  void sign(const std::string& who, const std::string& subject, const std::string& ca,
+            bool server) {
+    openssl("req -newkey rsa:2048 -nodes -keyout " + at(who + ".key") + " -out " +
+            at(who + ".csr") + " -subj \"" + subject + "\"");
+    openssl("x509 -req -in " + at(who + ".csr") + " -CA " + at(ca + ".pem") + " -CAkey " +
+            at(ca + ".key") + " -CAcreateserial -out " + at(who + ".pem") + " -days 2" +
+            (server ? " -extfile " + at("san.cnf") : ""));
+  }
+  std::string dir_;
+};
+
+// One `dermad-fleet serve` on a port of its own, until stopped (as a crash: SIGKILL).
+class FleetServer {
+ public:
+  FleetServer(const Certificates& certs, const std::string& database) {
+    log_ = certs.at("fleet-" + std::to_string(++count_) + ".log");
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      // Nothing of the test's own (a proxy's sockets, other daemons' pipes) leaks into it:
+      // a socket the test closes must close.
+      close_range(3, ~0U, 0);
+      execl(DERMAD_FLEET_BIN, DERMAD_FLEET_BIN, "serve", "--listen", "127.0.0.1:0", "--tls-cert",
+            certs.at("server.pem").c_str(), "--tls-key", certs.at("server.key").c_str(),
+            "--client-ca", certs.at("ca.pem").c_str(), "--database", database.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 500 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(20ms);
+      const std::string out = slurp(log_);
+      if (const auto at = out.find("serving on port "); at != std::string::npos) {
+        port_ = std::stoi(out.substr(at + 16));
+      }
+    }
+  }
+  ~FleetServer() { stop(SIGKILL); }
+  int port() const { return port_; }
+  std::string log() const { return slurp(log_); }
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  static inline int count_ = 0;
+  std::string log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+v1::FleetStatus fleet_status(DaemonProcess& pen) {
+  auto stub = v1::LogService::NewStub(pen.channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
+  v1::FleetStatus st;
+  EXPECT_TRUE(stub->GetFleetStatus(&ctx, {}, &st).ok());
+  return st;
+}
+
+// Waits until the fleet has acknowledged everything the pen holds.
+bool wait_caught_up(DaemonProcess& pen, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    const auto st = fleet_status(pen);
+    if (st.head_seq() > 0 && st.backlog() == 0) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+// What the pen holds, read from its records file as they are.
+std::vector<store::Event> pen_events(const std::string& state_dir) {
+  store::Db db;
+  std::string error;
+  EXPECT_TRUE(db.open_readonly(state_dir + "/dermad.db", error)) << error;
+  return store::read_events(db, 0, 1'000'000);
+}
+
+// Some of what a working day records: cartridges in and out.
+void cartridge_cycles(DaemonProcess& pen, int n, const std::string& prefix) {
+  PenClient c;
+  c.connect(pen.channel());
+  for (int i = 0; i < n; ++i) {
+    c.insert_cartridge(prefix + std::to_string(i));
+    grpc::ClientContext ctx;
+    v1::RemoveCartridgeRequest req;
+    v1::SimAck ack;
+    ASSERT_TRUE(c.sim->RemoveCartridge(&ctx, req, &ack).ok());
+    ASSERT_TRUE(
+        c.wait_for([](const v1::Status& s) { return !s.inputs().cartridge_present(); }, 5s));
+  }
+}
+
+class FleetUpload : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    ASSERT_TRUE(pg_.start(error)) << error;
+    url_ = pg_.create_database("fleet", error);
+    ASSERT_FALSE(url_.empty()) << error;
+  }
+  // The fleet's rows of `device`, in seq order: seq, hash, verified, details, set_aside.
+  fleet::Table fleet_rows(const std::string& device) {
+    std::string error;
+    auto db = fleet::open_database(url_, error);
+    EXPECT_TRUE(db) << error;
+    fleet::Table t;
+    if (db) {
+      EXPECT_TRUE(
+          db->select("SELECT seq, hash, verified, details, set_aside, kind FROM events "
+                     "WHERE device = $1 ORDER BY seq",
+                     {device}, t, error))
+          << error;
+    }
+    return t;
+  }
+  // Every event the pen holds is in the fleet once, in order, with the pen's hash; the
+  // chain checked for every one the pen sent whole.
+  void expect_same_as_pen(const std::string& device, const std::string& state_dir) {
+    const auto pen = pen_events(state_dir);
+    const auto rows = fleet_rows(device);
+    ASSERT_GT(pen.size(), 10u);
+    ASSERT_EQ(rows.rows.size(), pen.size()) << device;
+    for (std::size_t i = 0; i < pen.size(); ++i) {
+      const auto& r = rows.rows[i];
+      ASSERT_EQ(r[0], std::to_string(pen[i].seq)) << device << " row " << i;
+      EXPECT_EQ(r[1], pen[i].hash) << device << " seq " << pen[i].seq;
+      const bool redacted = pen[i].details.find("\"patient\"") != std::string::npos;
+      EXPECT_EQ(r[2], redacted ? "linked" : "chain") << device << " seq " << pen[i].seq;
+      if (!redacted) {
+        EXPECT_EQ(r[3], pen[i].details) << device << " seq " << pen[i].seq;
+      }
+    }
+  }
+
+  PostgresServer pg_;
+  std::string url_;
+  Certificates certs_;
+};
+
+TEST_F(FleetUpload, PensCutOffRestartedAndRacingIngestsDeliverEveryEventOnceInOrder) {
+  FleetServer one(certs_, url_), two(certs_, url_);
+  ASSERT_GT(one.port(), 0) << one.log();
+  ASSERT_GT(two.port(), 0) << two.log();
+  TcpProxy proxy(one.port());
+  const std::vector<std::pair<std::string, std::string>> pens{
+      {"pen-1", "Clinic North"}, {"pen-2", "Clinic North"}, {"pen-3", "Clinic South"}};
+  std::vector<std::unique_ptr<StateDir>> dirs;
+  std::vector<std::unique_ptr<DaemonProcess>> daemons;
+  auto start_pen = [&](std::size_t i) {
+    // Small batches, so a day's events take many uploads and the cuts land among them.
+    daemons[i] = std::make_unique<DaemonProcess>(
+        std::vector<std::string>{"--state-dir", dirs[i]->path(), "--fleet",
+                                 certs_.fleet_file(pens[i].first, proxy.port(), 7)});
+    ASSERT_TRUE(daemons[i]->wait_ready()) << daemons[i]->log();
+  };
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    certs_.pen(pens[i].first, pens[i].second);
+    dirs.push_back(std::make_unique<StateDir>());
+    daemons.emplace_back();
+    start_pen(i);
+  }
+  // A treatment on pen 1: its patient reference must not leave the pen in clear.
+  {
+    PenClient c;
+    c.connect(daemons[0]->channel());
+    v1::StartSessionResponse started;
+    c.arm_session("CART-FLEET-1", started);
+    grpc::ClientContext ctx;
+    v1::EndSessionRequest end;
+    end.set_owner_token(started.owner_token());
+    v1::SessionSummary summary;
+    const auto st = c.treatment->EndSession(&ctx, end, &summary);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+  }
+
+  // A day with a network: cut, slowed, the ingest killed and another taking over, a pen
+  // killed mid-stream and started again on its records.
+  for (std::size_t i = 0; i < pens.size(); ++i)
+    cartridge_cycles(*daemons[i], 3, "A" + std::to_string(i));
+  proxy.cut();
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    cartridge_cycles(*daemons[i], 3, "B" + std::to_string(i));
+  }
+  // Each pen finds the link cut, keeps what it could not send, and says so.
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    v1::FleetStatus st;
+    while ((st = fleet_status(*daemons[i])).connected() && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_FALSE(st.connected()) << pens[i].first;
+    EXPECT_GT(st.backlog(), 0) << pens[i].first;
+    EXPECT_NE(st.last_error(), "") << pens[i].first;
+  }
+  proxy.mend();
+  proxy.delay_ms(20);
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    cartridge_cycles(*daemons[i], 3, "C" + std::to_string(i));
+  }
+  // The ingest instance dies (a crash mid-upload); the balancer sends the pens to another.
+  one.stop(SIGKILL);
+  proxy.retarget(two.port());
+  proxy.cut();
+  proxy.mend();
+  proxy.delay_ms(0);
+  // A pen dies mid-stream and starts again on its records.
+  daemons[1]->stop(SIGKILL);
+  for (std::size_t i : {0, 2}) cartridge_cycles(*daemons[i], 3, "D" + std::to_string(i));
+  start_pen(1);
+  cartridge_cycles(*daemons[1], 3, "E1");
+  // A fresh instance replaces the second, which is stopped as an operator would.
+  FleetServer three(certs_, url_);
+  ASSERT_GT(three.port(), 0) << three.log();
+  proxy.retarget(three.port());
+  two.stop(SIGTERM);
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    cartridge_cycles(*daemons[i], 2, "F" + std::to_string(i));
+  }
+
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    ASSERT_TRUE(wait_caught_up(*daemons[i], 60s))
+        << pens[i].first << ": " << fleet_status(*daemons[i]).DebugString() << three.log();
+    const auto st = fleet_status(*daemons[i]);
+    EXPECT_TRUE(st.connected());
+    EXPECT_EQ(st.set_aside(), 0);
+  }
+  EXPECT_GT(proxy.accepted(), 3);  // the pens did reconnect after the cuts
+  // Stopped, so their records hold still while they are compared.
+  for (std::size_t i = 0; i < pens.size(); ++i) daemons[i]->stop(SIGKILL);
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    expect_same_as_pen(pens[i].first, dirs[i]->path());
+  }
+  // The patient reference: its keyed hash only.
+  const auto rows = fleet_rows("pen-1");
+  int sessions = 0;
+  for (const auto& r : rows.rows) {
+    EXPECT_EQ(r[3].find("p-17"), std::string::npos) << r[3];
+    if (r[5] == "session_started") {
+      ++sessions;
+      EXPECT_NE(r[3].find("\"patient\":\"hmac-sha256:"), std::string::npos) << r[3];
+    }
+  }
+  EXPECT_EQ(sessions, 1);
+  // The clinics are the certificates' O.
+  std::string error;
+  auto db = fleet::open_database(url_, error);
+  ASSERT_TRUE(db) << error;
+  fleet::Table t;
+  ASSERT_TRUE(db->select("SELECT device, clinic FROM fleet_devices ORDER BY device", {}, t, error))
+      << error;
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.rows[2][1], "Clinic South");
+  ASSERT_TRUE(db->select("SELECT clinic, sessions FROM fleet_sessions_per_clinic", {}, t, error))
+      << error;
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0][0], "Clinic North");
+  EXPECT_EQ(t.rows[0][1], "1");
+}
+
+}  // namespace
+}  // namespace dermad::test
