@@ -81,7 +81,7 @@ std::vector<Refusal> start_refusals(const StartRequest& r, const ProtocolSet& pr
           allowed += (allowed.empty() ? "" : ", ") + std::string(hal::to_string(t));
         }
         precondition("cartridge type " + std::string(hal::to_string(c.type)) +
-                     " is not allowed by " + p->id + "; allowed: " + allowed);
+                     " is not allowed by " + p->id + " (allowed: " + allowed + ")");
       }
       if (used_cartridges.count(c.serial)) {
         precondition("cartridge " + c.serial + " was already used in a session");

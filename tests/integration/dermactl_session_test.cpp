@@ -22,6 +22,7 @@
 #include "daemon/store/event_log.hpp"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/json_value.hpp"
+#include "tools/dermactl/values.hpp"
 
 namespace dermad::test {
 namespace {
@@ -114,6 +115,52 @@ TEST_F(DermactlSession, RefusalsComeWithTheirRulesAndRanges) {
   EXPECT_NE(j->at("error").at("message").get<std::string>().find("1600 outside 200..300"),
             std::string::npos);
   EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
+
+  // What is wrong and what is allowed, in one reason; and how to acknowledge a rule with
+  // dermactl's own option (#13).
+  write(dir_ + "/anticoagulant.json",
+        R"({"consultation_done": true, "anticoagulant_last_dose": ")" +
+            ctl::format_date(ctl::today()) + "\"}");
+  r = ctl({"session", "start", "--protocol", "gold-nano", "--zone", "cheeks", "--depth-um", "250",
+           "--speed-hz", "80", "--answers", dir_ + "/anticoagulant.json", "--operator", "dr-b"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("  - cartridge type standard is not allowed by gold-nano (allowed: "
+                       "gold-nano)\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("(acknowledge it with --ack anticoagulants)"), std::string::npos) << r.err;
+  EXPECT_EQ(status().at("state").get<std::string>(), "IDLE");
+}
+
+// A protocol that records materials: ended without them, the session still ends (ending
+// disarms the pen) and its record says which were expected; with one, it is in the record
+// with its lot (#13).
+TEST_F(DermactlSession, AToxFacialEndedWithoutItsMaterialsSaysWhichWereExpected) {
+  const auto tox = [&](const std::string& serial, std::vector<std::string> extra) {
+    EXPECT_EQ(ctl({"sim", "cartridge", "insert", "--serial", serial}).exit_code, 0);
+    for (int i = 0; i < 100 && !status().at("cartridge_present").get<bool>(); ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    std::vector<std::string> args{"session",   "start",      "--protocol", "tox-facial", "--zone",
+                                  "cheeks",    "--depth-um", "600",        "--speed-hz", "90",
+                                  "--answers", answers_,     "--operator", "dr-b"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CommandResult r = ctl(args, true);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const CommandResult end = ctl({"session", "end"}, true);
+    EXPECT_EQ(end.exit_code, 0) << end.err;
+    EXPECT_TRUE(wait_state("IDLE"));
+    EXPECT_EQ(ctl({"sim", "cartridge", "remove"}).exit_code, 0);
+    return parse_json(end.out).value_or(Json{});
+  };
+  Json without = tox("T-1", {});
+  ASSERT_TRUE(without.contains("materials_missing")) << dump(without);
+  EXPECT_EQ(without.at("materials_missing"), Json({"botox", "hyaluronic-acid", "prp"}));
+  const CommandResult shown = ctl({"session", "show"});
+  EXPECT_NE(shown.out.find("MATERIALS MISSING"), std::string::npos) << shown.out;
+  Json with = tox("T-2", {"--material", "botox:LOT-77"});
+  EXPECT_EQ(with.at("materials_missing").size(), 0u) << dump(with);
+  EXPECT_NE(dump(with.at("materials")).find("LOT-77"), std::string::npos) << dump(with);
 }
 
 TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
@@ -137,6 +184,11 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
     EXPECT_EQ(st.at("cartridge").at("used"), true);
     const CommandResult text = ctl({"status"});
     EXPECT_NE(text.out.find("owner NOT linked"), std::string::npos) << text.out;
+    // session show says the session is ARMED, as the pen is (#13).
+    const CommandResult show = ctl({"session", "show"});
+    EXPECT_NE(show.out.find(started->at("session_id").get<std::string>() + " (ARMED"),
+              std::string::npos)
+        << show.out;
   }
 
   // The owner's link: `session attach` held open in the background.
@@ -153,6 +205,10 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   }
   ASSERT_TRUE(press_until_running());
   EXPECT_EQ(status().at("session").at("owner_linked"), true);  // attach reads the link
+  {
+    const CommandResult show = ctl({"session", "show"}, true);
+    EXPECT_EQ(parse_json(show.out)->at("pen_state"), "RUNNING") << show.out;
+  }
   std::this_thread::sleep_for(2s);
   r = ctl({"session", "update", "--zone", "chin"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -201,6 +257,11 @@ TEST_F(DermactlSession, AFullSessionEndsWithItsSummary) {
   r = ctl({"session", "show"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ((*parse_json(r.out)).at("strokes").get<double>(), strokes);
+  EXPECT_FALSE((*parse_json(r.out)).contains("pen_state")) << r.out;
+  r = ctl({"session", "show"});
+  EXPECT_NE(r.out.find(started->at("session_id").get<std::string>() + " (ended)"),
+            std::string::npos)
+      << r.out;
 
   // The session is in the record, start to end.
   r = ctl({"logs", "--session", started->at("session_id").get<std::string>()}, true);

@@ -20,6 +20,22 @@ TEST(DermactlErrors, RefusalsExitThree) {
   }
 }
 
+TEST(DermactlErrors, ARuleToAcknowledgeSaysWhichOptionDoesIt) {
+  auto r = describe_rpc_error({grpc::StatusCode::FAILED_PRECONDITION,
+                               "screening rule consultation must be acknowledged: none on record"},
+                              kTarget, false);
+  EXPECT_EQ(r.stderr_line,
+            "dermactl: refused: FAILED_PRECONDITION: screening rule consultation must be "
+            "acknowledged: none on record (acknowledge it with --ack consultation)\n");
+  r = describe_rpc_error({grpc::StatusCode::FAILED_PRECONDITION,
+                          "no cartridge; screening rule anticoagulants must be acknowledged: x"},
+                         kTarget, false, true);
+  EXPECT_NE(r.stderr_line.find("  - screening rule anticoagulants must be acknowledged: x "
+                               "(acknowledge it with --ack anticoagulants)\n"),
+            std::string::npos)
+      << r.stderr_line;
+}
+
 TEST(DermactlErrors, RefusalAsJson) {
   const auto r =
       describe_rpc_error({grpc::StatusCode::INVALID_ARGUMENT, "depth 5000 um"}, kTarget, true);

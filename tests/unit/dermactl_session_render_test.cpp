@@ -153,8 +153,14 @@ TEST(DermactlSessionRender, SummaryText) {
   running.set_session_id("S-1");
   running.set_active(true);
   const std::string r = summary_text(running);
-  EXPECT_NE(r.find("S-1 (running)"), std::string::npos) << r;
+  EXPECT_NE(r.find("S-1 (active)"), std::string::npos) << r;
   EXPECT_NE(r.find("not yet"), std::string::npos) << r;
+  EXPECT_NE(summary_text(running, v1::STATE_ARMED).find("S-1 (ARMED: needles ready"),
+            std::string::npos);
+  EXPECT_NE(summary_text(running, v1::STATE_RUNNING).find("S-1 (RUNNING)"), std::string::npos);
+  EXPECT_NE(summary_text(running, v1::STATE_ESTOP)
+                .find("S-1 (active, needles stopped: the pen is ESTOP)"),
+            std::string::npos);
 }
 
 TEST(DermactlSessionRender, MissingMaterialsStandOutInTheSummary) {

@@ -78,7 +78,7 @@ TEST(SessionStart, EveryReasonIsGivenAtOnce) {
   EXPECT_TRUE(mentions(rs, "speed_hz 170 outside 50..150", Refusal::kInvalid));
   EXPECT_TRUE(mentions(rs, "material 'glitter'", Refusal::kInvalid));
   EXPECT_TRUE(mentions(rs, "expired on 2026-11-23", Refusal::kPrecondition));
-  EXPECT_TRUE(mentions(rs, "is not allowed by general; allowed: ", Refusal::kPrecondition));
+  EXPECT_TRUE(mentions(rs, "is not allowed by general (allowed: ", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "already used", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "unresolved alarms", Refusal::kPrecondition));
   EXPECT_TRUE(mentions(rs, "the device is FAULT", Refusal::kPrecondition));
@@ -99,7 +99,7 @@ TEST(SessionStart, CartridgeMustBeInAndReadable) {
   gold.depth_um = 250;
   // What is wrong and what is allowed, in the words the issue asked for.
   EXPECT_TRUE(mentions(start_refusals(gold, shipped(), idle_with_cartridge(), {}, kToday),
-                       "cartridge type standard is not allowed by gold-nano; allowed: gold-nano",
+                       "cartridge type standard is not allowed by gold-nano (allowed: gold-nano)",
                        Refusal::kPrecondition));
   StartRequest unknown = good_request();
   unknown.protocol = "microneedling";

@@ -252,10 +252,23 @@ int run_session_show(Context& ctx, const ParsedArgs& args) {
     return ctx.client().treatment().GetSession(cc, req, &summary);
   });
   if (!st.ok()) return ctx.fail(st);
+  // An active session is as ARMED or RUNNING as the pen is now.
+  v1::State pen = v1::STATE_UNSPECIFIED;
+  if (summary.active()) {
+    v1::Status status;
+    const auto got = ctx.client().unary([&](grpc::ClientContext* cc) {
+      return ctx.client().device().GetStatus(cc, v1::GetStatusRequest{}, &status);
+    });
+    if (got.ok() && status.has_session() && status.session().session_id() == summary.session_id()) {
+      pen = status.state();
+    }
+  }
   if (ctx.json()) {
-    ctx.print(summary_json(summary));
+    Json j = summary_json(summary);
+    if (pen != v1::STATE_UNSPECIFIED) j["pen_state"] = std::string(v1::State_Name(pen)).substr(6);
+    ctx.print(j);
   } else {
-    ctx.print(summary_text(summary));
+    ctx.print(summary_text(summary, pen));
   }
   return kExitOk;
 }

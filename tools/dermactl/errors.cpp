@@ -45,6 +45,23 @@ std::string status_code_name(grpc::StatusCode code) {
   }
 }
 
+namespace {
+
+// dermad's refusal names what is wrong; dermactl adds how to do it with its own options.
+std::string with_hint(const std::string& reason) {
+  constexpr std::string_view kRule = "screening rule ", kMust = " must be acknowledged";
+  if (reason.rfind(kRule, 0) == 0) {
+    const auto end = reason.find(kMust);
+    if (end != std::string::npos) {
+      return reason + " (acknowledge it with --ack " +
+             reason.substr(kRule.size(), end - kRule.size()) + ")";
+    }
+  }
+  return reason;
+}
+
+}  // namespace
+
 ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& target, bool json,
                                bool reason_per_line) {
   ErrorReport r;
@@ -60,7 +77,9 @@ ErrorReport describe_rpc_error(const grpc::Status& status, const std::string& ta
     if (reason_per_line && reasons.size() > 1) {
       r.stderr_line =
           "dermactl: refused: " + code + ", " + std::to_string(reasons.size()) + " reasons:\n";
-      for (const auto& reason : reasons) r.stderr_line += "  - " + reason + "\n";
+      for (const auto& reason : reasons) r.stderr_line += "  - " + with_hint(reason) + "\n";
+    } else if (reasons.size() == 1) {
+      r.stderr_line = "dermactl: refused: " + code + ": " + with_hint(reasons[0]) + "\n";
     } else {
       r.stderr_line = "dermactl: refused: " + code + detail + "\n";
     }

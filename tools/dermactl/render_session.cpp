@@ -143,12 +143,26 @@ Json summary_json(const v1::SessionSummary& s) {
   return j;
 }
 
-std::string summary_text(const v1::SessionSummary& s) {
+std::string summary_text(const v1::SessionSummary& s, v1::State pen) {
   Rows rows;
-  rows.emplace_back("session",
-                    s.session_id() + (s.active()                               ? " (running)"
-                                      : s.state() == v1::SESSION_STATE_ABORTED ? " (ABORTED)"
-                                                                               : " (ended)"));
+  std::string state = s.state() == v1::SESSION_STATE_ABORTED ? "ABORTED" : "ended";
+  if (s.active()) {
+    switch (pen) {
+      case v1::STATE_ARMED:
+        state = "ARMED: needles ready, waiting for the trigger";
+        break;
+      case v1::STATE_RUNNING:
+        state = "RUNNING";
+        break;
+      case v1::STATE_UNSPECIFIED:
+        state = "active";
+        break;
+      default:
+        state = "active, needles stopped: the pen is " +
+                std::string(v1::State_Name(pen)).substr(6);  // STATE_FAULT -> FAULT
+    }
+  }
+  rows.emplace_back("session", s.session_id() + " (" + state + ")");
   if (!s.end_reason().empty()) rows.emplace_back("why", s.end_reason());
   rows.emplace_back("protocol", s.protocol());
   rows.emplace_back("started", or_dash(s.started_at()));

@@ -24,7 +24,9 @@ std::string session_state_name(v1::SessionState s);
 // The proto's field names; zones, findings and materials as lists of objects; state by name.
 Json summary_json(const v1::SessionSummary& s);
 // A block of labelled lines, then the aftercare instructions as bullets.
-std::string summary_text(const v1::SessionSummary& s);
+// `pen`: the pen's state while the session is active (ARMED, RUNNING, or the FAULT or ESTOP
+// that stopped its needles), as GetStatus said; STATE_UNSPECIFIED when not asked.
+std::string summary_text(const v1::SessionSummary& s, v1::State pen = v1::STATE_UNSPECIFIED);
 // `dermactl sessions`: a header and one row per session, or a line saying there are none.
 std::string sessions_table(const v1::ListSessionsResponse& r);
 
