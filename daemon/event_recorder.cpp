@@ -11,16 +11,11 @@
 #include "daemon/log.hpp"
 #include "daemon/store/details.hpp"
 #include "daemon/store/witness.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad {
 
 namespace {
-
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The record of one loop event, and what it changes besides the log.
 // `acknowledger`: who sent the acknowledgement of a kAlarmAcknowledged ("" if unknown).
@@ -143,7 +138,7 @@ void EventRecorder::schedule() {
 }
 
 void EventRecorder::drain_locked(bool counters_due, bool forced) {
-  const int64_t offset = wall_ns() - control::MonotonicClock().now_ns();
+  const int64_t offset = wall_now_ns() - control::MonotonicClock().now_ns();
   control::ControlEvent e;
   while (core_.next_event(e)) {
     if (pending_.size() >= max_pending_) {
@@ -200,7 +195,7 @@ void EventRecorder::flush_locked(bool forced) {
   if (failing_ && !forced && now < retry_at_) return;
   if (lost_ > 0) {
     pending_.push_back(
-        {0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
+        {0, wall_now_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
          store::details_text(
              {{"count", lost_}, {"why", "the records could not be written meanwhile"}}),
          ""});
@@ -252,8 +247,8 @@ void EventRecorder::record(const std::string& kind, const std::string& severity,
     ++lost_;
     return;
   }
-  pending_.push_back(
-      {0, wall_ns(), control::MonotonicClock().now_ns(), kind, severity, session_id, details, ""});
+  pending_.push_back({0, wall_now_ns(), control::MonotonicClock().now_ns(), kind, severity,
+                      session_id, details, ""});
   flush_locked(true);
 }
 
@@ -279,7 +274,7 @@ void EventRecorder::recover_losses() {
   recovered_ = n;
   recovered_pending_ = true;
   pending_.push_back(
-      {0, wall_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
+      {0, wall_now_ns(), control::MonotonicClock().now_ns(), "events_lost", "warning", "",
        store::details_text({{"count", n},
                             {"why",
                              "still waiting to be written when dermad last stopped (the "

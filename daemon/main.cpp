@@ -43,6 +43,7 @@
 #include "daemon/store/store.hpp"
 #include "daemon/store/witness.hpp"
 #include "daemon/treatment/protocols.hpp"
+#include "daemon/wall_clock.hpp"
 #include "hal/linux/linux_pen.hpp"
 #include "hal/sim/sim_pen.hpp"
 
@@ -400,10 +401,7 @@ int main(int argc, char** argv) {
     }
     if (std::string why; !endings.save(endings_path, why)) log("ERROR", "records: " + why);
     const auto aborted = records.abort_open_sessions(
-        "dermad stopped without ending the session (crash or power cut)",
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count(),
+        "dermad stopped without ending the session (crash or power cut)", wall_now_ns(),
         clock.now_ns(), error, endings.ids());
     for (const auto& id : aborted) log("WARNING", "session " + id + " was left open: aborted");
     if (!error.empty()) log("ERROR", "open sessions could not be closed: " + error);
@@ -433,9 +431,7 @@ int main(int argc, char** argv) {
   facts.serial = identity.serial;
   facts.hardware_revision = identity.hardware_revision;
   facts.build = identity.build;
-  facts.started_wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+  facts.started_wall_ns = wall_now_ns();
   facts.started_mono_ns = clock.now_ns();
   // As absolute paths: a service engineer reads them from elsewhere than dermad's folder.
   const auto absolute = [](const std::string& p) {

@@ -6,6 +6,7 @@
 #include "daemon/log.hpp"
 #include "daemon/store/details.hpp"
 #include "daemon/store/witness.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad {
 
@@ -91,10 +92,7 @@ std::optional<std::string> RecordsWitness::accept(const std::string& reason) {
   }
   // The counters as they stand are the new baseline: the engineer has looked at them too.
   if (std::string error;
-      !store_.chain_counters(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count(),
-                             control::MonotonicClock().now_ns(), error)) {
+      !store_.chain_counters(wall_now_ns(), control::MonotonicClock().now_ns(), error)) {
     log("ERROR", "records accepted, but their counters could not be chained: " + error);
   }
   refresh();

@@ -118,7 +118,7 @@ void CalibrationDesk::commit(const std::string& kind, const std::string& by,
     }
     store::CalibrationRecord r;
     r.kind = staged.kind;
-    r.wall_ns = calibration::wall_now_ns();
+    r.wall_ns = wall_now_ns();
     r.by = by;
     r.due_wall_ns = r.wall_ns + cfg_.valid_for_ns;
     r.data = staged.data_json;

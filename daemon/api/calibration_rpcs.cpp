@@ -135,7 +135,7 @@ grpc::ServerUnaryReactor* EngineeringService::ListCalibrations(
     return finish_now(ctx, *refused);
   }
   if (auto bad = unknown_kind(req->kind(), true)) return finish_now(ctx, *bad);
-  const int64_t now = calibration::wall_now_ns();
+  const int64_t now = wall_now_ns();
   const int limit = req->limit() == 0 ? 100 : static_cast<int>(std::min(req->limit(), 10000u));
   for (const auto& c : records_.calibrations(req->kind(), limit)) {
     *resp->add_calibrations() = to_proto(c, now);

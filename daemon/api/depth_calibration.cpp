@@ -234,7 +234,7 @@ class DepthRun : public std::enable_shared_from_this<DepthRun> {
     calibration::Staged st;
     st.kind = "depth";
     st.by = by_;
-    st.wall_ns = calibration::wall_now_ns();
+    st.wall_ns = wall_now_ns();
     st.summary = calibration::depth_summary(data);
     st.data_json = store::details_text(data);
     st.depth_map = calibration::to_depth_map(r.fit);

@@ -171,7 +171,7 @@ class SensorsRun : public std::enable_shared_from_this<SensorsRun> {
     calibration::Staged st;
     st.kind = "sensors";
     st.by = by_;
-    st.wall_ns = calibration::wall_now_ns();
+    st.wall_ns = wall_now_ns();
     st.summary = calibration::sensors_summary(data);
     st.data_json = store::details_text(data);
     st.sensor_offsets = f.offsets;

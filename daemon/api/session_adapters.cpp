@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "daemon/log.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad::api {
 
@@ -12,10 +13,7 @@ treatment::DeviceView LoopAdapter::device() {
   if (!port_.core().telemetry().latest(snap)) return d;
   d.state = snap.state;
   d.active_alarms = snap.alarms.active;
-  d.calibration_due =
-      calibrations_.due_refusal(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
+  d.calibration_due = calibrations_.due_refusal(wall_now_ns());
   if (snap.cartridge_present) {
     d.cartridge = cartridges_.current();
     // The switch closed a moment ago and the EEPROM is not read yet: say so, not "none".

@@ -256,7 +256,7 @@ class SpeedRun : public std::enable_shared_from_this<SpeedRun> {
     calibration::Staged st;
     st.kind = "speed";
     st.by = by_;
-    st.wall_ns = calibration::wall_now_ns();
+    st.wall_ns = wall_now_ns();
     st.summary = calibration::speed_summary(data);
     st.data_json = store::details_text(data);
     st.speed_model = model;

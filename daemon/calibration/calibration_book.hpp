@@ -15,6 +15,7 @@
 #include "daemon/control/command.hpp"
 #include "daemon/control/depth_map.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad::calibration {
 
@@ -24,11 +25,6 @@ inline const std::vector<std::string> kRequiredKinds = {"depth", "speed", "senso
 inline const std::vector<std::string> kKinds = {"depth", "speed", "sensors"};
 
 // Now, Unix time: what calibrations are staged, committed and due at.
-inline int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A finished calibration waiting for the engineer's commit or discard.
 struct Staged {

@@ -4,16 +4,11 @@
 
 #include "daemon/fleet/redact.hpp"
 #include "daemon/log.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad::fleet {
 
 namespace {
-
-int64_t wall_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // How often the uploader looks for new events when nobody woke it.
 constexpr int64_t kLookNs = 1'000'000'000;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "daemon/store/store.hpp"
+#include "daemon/wall_clock.hpp"
 
 namespace dermad::store {
 
@@ -192,9 +193,7 @@ bool Store::migrate(std::string& error) {
     // the upgrade is chained as the baseline, in the migration's transaction.
     const bool baseline = v == 3 && from > 0;
     if (!db_.exec("BEGIN IMMEDIATE; " + sql, error) ||
-        (baseline && !chain_counters_locked(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count(),
+        (baseline && !chain_counters_locked(wall_now_ns(),
                                             std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                 std::chrono::steady_clock::now().time_since_epoch())
                                                 .count(),

@@ -1,4 +1,5 @@
 #include "tools/dermad-fleet/ingest_service.hpp"
+#include "daemon/wall_clock.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -23,9 +24,7 @@ grpc::Status IngestService::Upload(grpc::ServerContext* ctx, const v1::UploadReq
   if (const std::string why = malformed(*req); !why.empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, why};
   }
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = wall_now_ns();
   int64_t committed = 0;
   std::string error;
   if (!db_.upload(who, *req, now, committed, error)) {
