@@ -345,5 +345,103 @@ TEST_F(FleetUpload, PensCutOffRestartedAndRacingIngestsDeliverEveryEventOnceInOr
   EXPECT_EQ(t.rows[0][1], "1");
 }
 
+// An event the fleet refuses (here: edited on the pen into details that are not a JSON
+// object) is set aside and sent as its place alone; everything after it flows, and the pen
+// says how many it set aside. Nothing loops.
+TEST_F(FleetUpload, AnEventTheFleetRefusesIsSetAsideAndTheRestArrive) {
+  FleetServer fleet(certs_, url_);
+  ASSERT_GT(fleet.port(), 0) << fleet.log();
+  certs_.pen("pen-edited", "Clinic North");
+  StateDir dir;
+  {
+    DaemonProcess pen({"--state-dir", dir.path()});
+    ASSERT_TRUE(pen.wait_ready()) << pen.log();
+    cartridge_cycles(pen, 3, "X");
+    pen.stop(SIGTERM);
+  }
+  {
+    store::Db db;
+    std::string error;
+    ASSERT_TRUE(db.open(dir.path() + "/dermad.db", false, error)) << error;
+    ASSERT_TRUE(db.exec("UPDATE events SET details = '[1, 2]' WHERE seq = 5", error)) << error;
+  }
+  DaemonProcess pen(
+      {"--state-dir", dir.path(), "--fleet", certs_.fleet_file("pen-edited", fleet.port())});
+  // The broken chain is RECORDS_UNTRUSTED on the pen (no sessions); it still ships them.
+  ASSERT_TRUE(pen.wait_ready()) << pen.log();
+  v1::FleetStatus st;
+  for (int i = 0; i < 300; ++i) {
+    st = fleet_status(pen);
+    if (st.head_seq() > 0 && st.backlog() == 0) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(st.backlog(), 0) << st.DebugString();
+  EXPECT_EQ(st.set_aside(), 1) << st.DebugString();
+  EXPECT_TRUE(st.connected()) << st.DebugString();
+  pen.stop(SIGKILL);
+  const auto rows = fleet_rows("pen-edited");
+  const auto held = pen_events(dir.path());
+  ASSERT_EQ(rows.rows.size(), held.size());
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const auto& r = rows.rows[i];
+    EXPECT_EQ(r[1], held[i].hash) << "seq " << held[i].seq;
+    if (held[i].seq == 5) {
+      EXPECT_EQ(r[2], "linked");
+      EXPECT_EQ(r[4], "event seq 5: details are not a JSON object");
+      EXPECT_EQ(r[3], "");
+    } else {
+      EXPECT_EQ(r[4], "") << "seq " << held[i].seq;
+      EXPECT_EQ(r[2], "chain") << "seq " << held[i].seq;
+    }
+  }
+}
+
+// A pen whose certificate the fleet's CA did not sign is not let in: nothing is written, and
+// the pen says why and keeps its records.
+TEST_F(FleetUpload, APenTheFleetDoesNotKnowIsRefusedAndKeepsItsRecords) {
+  FleetServer fleet(certs_, url_);
+  ASSERT_GT(fleet.port(), 0) << fleet.log();
+  certs_.pen("pen-stranger", "Nowhere", "rogue-ca");
+  DaemonProcess pen({"--fleet", certs_.fleet_file("pen-stranger", fleet.port())});
+  ASSERT_TRUE(pen.wait_ready()) << pen.log();
+  v1::FleetStatus st;
+  for (int i = 0; i < 100 && st.last_error().empty(); ++i) {
+    st = fleet_status(pen);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(st.connected());
+  EXPECT_NE(st.last_error(), "") << st.DebugString();
+  EXPECT_GT(st.backlog(), 0);
+  EXPECT_EQ(st.acked_seq(), 0);
+  EXPECT_EQ(fleet_rows("pen-stranger").rows.size(), 0u);
+  // dermactl fleet says the same to a service engineer.
+  const CommandResult r = run_command({DERMACTL_BIN, "--socket", pen.socket_path(), "fleet"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("connected     no"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("acknowledged  up to event 0 of"), std::string::npos) << r.out;
+}
+
+// A fleet file that cannot work is refused before anything moves, each problem named.
+TEST(FleetFile, DermadCheckNamesEachProblemOfTheFleetFile) {
+  char tmpl[] = "/tmp/dermad-fleet-file-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string path = dir + "/fleet.textproto";
+  std::ofstream(path) << "endpoint: \"fleet.example\"\n"
+                         "cert_file: \"/nonexistent/pen.pem\"\n"
+                         "batch_events: 5000\n";
+  const CommandResult r = run_command({DERMAD_BIN, "--sim", "--check", "--protocols",
+                                       DERMAD_PROTOCOLS, "--state-dir", dir, "--fleet", path});
+  EXPECT_EQ(r.exit_code, 2);
+  for (const std::string& want : std::vector<std::string>{
+           ":1: endpoint must be the ingest service's HOST:PORT",
+           "ca_file must name the fleet service's CA", "/nonexistent/pen.pem: No such file",
+           "key_file must name the pen's private key",
+           "clinic_key_file must name the clinic's secret", ":3: batch_events must be 1..1000",
+           "refusing to start: fix " + path}) {
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dermad::test
