@@ -50,4 +50,12 @@ v1::Event outgoing(const store::Event& e, const std::string& clinic_key) {
   return out;
 }
 
+std::string fleet_summary(const std::string& stored) {
+  auto j = nlohmann::json::parse(stored, nullptr, false);
+  if (!j.is_object()) return "";
+  j.erase("findings");
+  j.erase("acknowledged");
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace dermad::fleet

@@ -16,4 +16,9 @@ std::string keyed_hash(const std::string& key, const std::string& text);
 // The event as the fleet gets it; `redacted` set when its details were changed.
 dermad::fleet::v1::Event outgoing(const store::Event& e, const std::string& clinic_key);
 
+// A stored session summary as the fleet gets it: the treatment's figures, without what the
+// screening found or what was acknowledged (health data the fleet has no use for). Empty
+// when the stored text is not a summary object.
+std::string fleet_summary(const std::string& stored);
+
 }  // namespace dermad::fleet

@@ -163,6 +163,17 @@ bool Uploader::upload_once(std::string& error, grpc::StatusCode& code) {
       out->set_set_aside(it->second);
     } else {
       *out = outgoing(e, settings_.clinic_key);
+      if ((e.kind == "session_ended" || e.kind == "session_aborted") && !e.session_id.empty()) {
+        const auto row = records_.session(e.session_id);
+        const std::string summary = row ? fleet_summary(row->summary) : "";
+        if (!summary.empty()) {
+          auto* s = req.add_sessions();
+          s->set_session_id(e.session_id);
+          s->set_seq(e.seq);
+          s->set_state(row->state == "aborted" ? "aborted" : "ended");
+          s->set_summary(summary);
+        }
+      }
     }
   }
   const auto bytes = static_cast<int64_t>(req.ByteSizeLong());

@@ -343,6 +343,21 @@ TEST_F(FleetUpload, PensCutOffRestartedAndRacingIngestsDeliverEveryEventOnceInOr
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.rows[0][0], "Clinic North");
   EXPECT_EQ(t.rows[0][1], "1");
+  // The session's summary came with its ending: figures, not the screening's findings.
+  ASSERT_TRUE(db->select("SELECT state, summary FROM session_summaries WHERE device = 'pen-1'", {},
+                         t, error))
+      << error;
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0][0], "ended");
+  EXPECT_NE(t.rows[0][1].find("\"aftercare\""), std::string::npos) << t.rows[0][1];
+  EXPECT_EQ(t.rows[0][1].find("findings"), std::string::npos) << t.rows[0][1];
+  EXPECT_EQ(t.rows[0][1].find("acknowledged"), std::string::npos) << t.rows[0][1];
+  ASSERT_TRUE(
+      db->select("SELECT ending, strokes FROM fleet_sessions WHERE device = 'pen-1'", {}, t, error))
+      << error;
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0][0], "session_ended");
+  EXPECT_EQ(t.rows[0][1], "0");  // armed and ended, never run
 }
 
 // An event the fleet refuses (here: edited on the pen into details that are not a JSON

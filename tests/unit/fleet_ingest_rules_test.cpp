@@ -64,6 +64,24 @@ TEST(FleetIngestRules, AWellFormedBatchPassesAndEachMalformedPartIsNamedBySeq) {
   EXPECT_EQ(malformed(r), "");
 }
 
+TEST(FleetIngestRules, ASessionSummaryMustEndInItsBatchAndBeAnObject) {
+  auto r = good(3);
+  auto* s = r.add_sessions();
+  s->set_session_id("S-1");
+  s->set_seq(2);
+  s->set_state("ended");
+  s->set_summary(R"({"format":1,"strokes":10})");
+  EXPECT_EQ(malformed(r), "");
+  s->set_seq(9);
+  EXPECT_EQ(malformed(r), "session S-1: its ending is not in this batch");
+  s->set_seq(2);
+  s->set_state("active");
+  EXPECT_EQ(malformed(r), "session S-1: state is not ended or aborted");
+  s->set_state("aborted");
+  s->set_summary("\"text\"");
+  EXPECT_EQ(malformed(r), "session S-1: summary is not a JSON object");
+}
+
 TEST(FleetIngestRules, ThePlanSkipsWhatIsHeldAndStopsAtAGap) {
   const auto r = good(10);
   auto plan = plan_upload({}, r);

@@ -118,6 +118,18 @@ bool SqlDatabase::upload(const Identity& who, const v1::UploadRequest& req, int6
                 }
               }
               committed = plan.head.committed_seq;
+              // A summary is kept once the event that ended its session is held.
+              for (const auto& s : req.sessions()) {
+                if (s.seq() > committed) continue;
+                if (!c.run("INSERT INTO session_summaries VALUES ($1, $2, $3, $4, $5, $6) "
+                           "ON CONFLICT (device, session_id) DO UPDATE SET seq = $3, "
+                           "state = $4, summary = $5, received_ns = $6",
+                           {who.device, s.session_id(), std::to_string(s.seq()), s.state(),
+                            s.summary(), now},
+                           nullptr, error)) {
+                  return false;
+                }
+              }
               return c.run(
                   "UPDATE devices SET committed_seq = $2, head_hash = $3, "
                   "broken_events = broken_events + $4, last_seen_ns = $5, clinic = $6, "

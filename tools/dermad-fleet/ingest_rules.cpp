@@ -61,6 +61,18 @@ std::string malformed(const v1::UploadRequest& req) {
   if (req.serial().size() > 128 || req.software().size() > 128) {
     return "serial or software over 128 bytes";
   }
+  for (const auto& s : req.sessions()) {
+    const std::string at = "session " + s.session_id().substr(0, 128) + ": ";
+    if (s.session_id().empty() || s.session_id().size() > 128) return at + "no or too long an id";
+    if (s.state() != "ended" && s.state() != "aborted") return at + "state is not ended or aborted";
+    if (s.seq() < req.events(0).seq() || s.seq() > req.events(req.events_size() - 1).seq()) {
+      return at + "its ending is not in this batch";
+    }
+    if (s.summary().size() > kMaxDetailsBytes) return at + "summary over 64 KiB";
+    if (!nlohmann::json::parse(s.summary(), nullptr, false).is_object()) {
+      return at + "summary is not a JSON object";
+    }
+  }
   int64_t expected = req.events(0).seq();
   if (expected < 1) return "event seq " + std::to_string(expected) + ": seqs start at 1";
   for (const auto& e : req.events()) {

@@ -15,6 +15,10 @@ struct Sql {
     return d == Dialect::kPostgres ? "(e.details::jsonb ->> '" + field + "')::numeric"
                                    : "json_extract(e.details, '$." + field + "')";
   }
+  std::string summary_number(const std::string& field) const {
+    return d == Dialect::kPostgres ? "(s.summary::jsonb ->> '" + field + "')::numeric"
+                                   : "json_extract(s.summary, '$." + field + "')";
+  }
   std::string day(const std::string& ns) const {
     return d == Dialect::kPostgres
                ? "to_char(to_timestamp(" + ns + " / 1e9) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
@@ -35,6 +39,10 @@ CREATE TABLE events(
   redacted BOOLEAN NOT NULL, set_aside TEXT NOT NULL, received_ns BIGINT NOT NULL,
   PRIMARY KEY(device, seq));
 CREATE INDEX events_by_kind ON events(kind, device, wall_ns);
+CREATE TABLE session_summaries(
+  device TEXT NOT NULL REFERENCES devices(device), session_id TEXT NOT NULL,
+  seq BIGINT NOT NULL, state TEXT NOT NULL, summary TEXT NOT NULL, received_ns BIGINT NOT NULL,
+  PRIMARY KEY(device, session_id));
 )";
 }
 
@@ -60,8 +68,11 @@ CREATE VIEW fleet_sessions AS
          " AS speed_hz, " + q.text("cartridge") + " AS cartridge, " + q.text("operator") +
          " AS operator, " + q.text("patient") + R"( AS patient,
          (SELECT x.kind FROM events x WHERE x.device = e.device AND x.session_id = e.session_id
-            AND x.kind IN ('session_ended', 'session_aborted') ORDER BY x.seq LIMIT 1) AS ending
+            AND x.kind IN ('session_ended', 'session_aborted') ORDER BY x.seq LIMIT 1) AS ending,
+         )" +
+         q.summary_number("strokes") + " AS strokes, " + q.summary_number("run_s") + R"( AS run_s
   FROM events e JOIN devices d ON d.device = e.device
+  LEFT JOIN session_summaries s ON s.device = e.device AND s.session_id = e.session_id
   WHERE e.kind = 'session_started';
 CREATE VIEW fleet_sessions_per_clinic AS
   SELECT clinic, day, protocol, count(*) AS sessions FROM fleet_sessions
