@@ -22,6 +22,7 @@
 #include "dermad/v1/log.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
+#include "tests/integration/fleet_processes.hpp"
 #include "tests/integration/pen_client.hpp"
 #include "tests/integration/postgres_server.hpp"
 #include "tests/integration/tcp_proxy.hpp"
@@ -32,108 +33,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A CA, the ingest's certificate for localhost, and one certificate per pen (CN the pen,
-// O its clinic), made with the openssl command for each run.
-class Certificates {
- public:
-  Certificates() {
-    char tmpl[] = "/tmp/dermad-fleet-certs-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    std::ofstream(dir_ + "/san.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + at("ca.key") + " -out " + at("ca.pem") +
-            " -days 2 -subj /CN=fleet-test-ca");
-    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + at("rogue-ca.key") + " -out " +
-            at("rogue-ca.pem") + " -days 2 -subj /CN=someone-else");
-    sign("server", "/CN=localhost", "ca", true);
-    std::ofstream(at("clinic.key")) << "0123456789abcdef0123456789abcdef\n";
-  }
-  ~Certificates() { std::filesystem::remove_all(dir_); }
-  std::string at(const std::string& name) const { return dir_ + "/" + name; }
-  // The pen's certificate, signed by `ca` ("ca" or "rogue-ca").
-  void pen(const std::string& name, const std::string& clinic, const std::string& ca = "ca") {
-    sign(name, "/CN=" + name + "/O=" + clinic, ca, false);
-  }
-  // A fleet file for `name` that reaches the ingest at `port`.
-  std::string fleet_file(const std::string& name, int port, int batch = 0) const {
-    const std::string path = at(name + ".fleet.textproto");
-    std::ofstream f(path);
-    f << "endpoint: \"127.0.0.1:" << port << "\"\n"
-      << "ca_file: \"" << at("ca.pem") << "\"\n"
-      << "cert_file: \"" << at(name + ".pem") << "\"\n"
-      << "key_file: \"" << at(name + ".key") << "\"\n"
-      << "clinic_key_file: \"" << at("clinic.key") << "\"\n"
-      << "server_name: \"localhost\"\n";
-    if (batch > 0) f << "batch_events: " << batch << "\n";
-    return path;
-  }
-
- private:
-  void openssl(const std::string& args) {
-    ASSERT_EQ(std::system(("openssl " + args + " > /dev/null 2>&1").c_str()), 0) << args;
-  }
-  void sign(const std::string& who, const std::string& subject, const std::string& ca,
-            bool server) {
-    openssl("req -newkey rsa:2048 -nodes -keyout " + at(who + ".key") + " -out " +
-            at(who + ".csr") + " -subj \"" + subject + "\"");
-    openssl("x509 -req -in " + at(who + ".csr") + " -CA " + at(ca + ".pem") + " -CAkey " +
-            at(ca + ".key") + " -CAcreateserial -out " + at(who + ".pem") + " -days 2" +
-            (server ? " -extfile " + at("san.cnf") : ""));
-  }
-  std::string dir_;
-};
-
-// One `dermad-fleet serve` on a port of its own, until stopped (as a crash: SIGKILL).
-class FleetServer {
- public:
-  FleetServer(const Certificates& certs, const std::string& database) {
-    log_ = certs.at("fleet-" + std::to_string(++count_) + ".log");
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      // Nothing of the test's own (a proxy's sockets, other daemons' pipes) leaks into it:
-      // a socket the test closes must close.
-      close_range(3, ~0U, 0);
-      execl(DERMAD_FLEET_BIN, DERMAD_FLEET_BIN, "serve", "--listen", "127.0.0.1:0", "--tls-cert",
-            certs.at("server.pem").c_str(), "--tls-key", certs.at("server.key").c_str(),
-            "--client-ca", certs.at("ca.pem").c_str(), "--database", database.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 500 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(20ms);
-      const std::string out = slurp(log_);
-      if (const auto at = out.find("serving on port "); at != std::string::npos) {
-        port_ = std::stoi(out.substr(at + 16));
-      }
-    }
-  }
-  ~FleetServer() { stop(SIGKILL); }
-  int port() const { return port_; }
-  std::string log() const { return slurp(log_); }
-  int stop(int sig) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  static inline int count_ = 0;
-  std::string log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 v1::FleetStatus fleet_status(DaemonProcess& pen) {
   auto stub = v1::LogService::NewStub(pen.channel());
