@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -346,6 +347,27 @@ std::string attach_on_terminal(const std::vector<std::string>& attach, bool back
   waitpid(pid, nullptr, 0);
   close(master);
   return out;
+}
+
+// The live view through the real daemon: a high alarm named in bold red, every line within the
+// terminal's 80 columns (#13).
+TEST_F(DermactlSession, TheLiveViewNamesAHighAlarmInRedAndFitsItsTerminal) {
+  ASSERT_EQ(ctl({"sim", "estop", "on"}).exit_code, 0);
+  ASSERT_TRUE(wait_state("ESTOP"));
+  const std::string out =
+      attach_on_terminal(argv({"watch", "--rate", "10", "--count", "5"}, false), false, [] {});
+  EXPECT_NE(out.find("\x1b[1;31mHIGH"), std::string::npos) << out;
+  EXPECT_NE(out.find("ESTOP"), std::string::npos) << out;
+  std::istringstream lines(out);
+  for (std::string l; std::getline(lines, l);) {
+    // What a person sees: without the escape sequences and the carriage return, in characters.
+    const std::string seen = std::regex_replace(l, std::regex("\x1b\\[[0-9;]*[A-Za-z]|\r"), "");
+    std::size_t chars = 0;
+    for (const unsigned char c : seen) chars += (c & 0xC0) != 0x80;
+    EXPECT_LE(chars, 80u) << seen;
+  }
+  ASSERT_EQ(ctl({"sim", "estop", "off"}).exit_code, 0);
+  EXPECT_EQ(ctl({"alarms", "ack", "--all"}).exit_code, 0);
 }
 
 TEST_F(DermactlSession, AttachDrawsInTheForegroundOfATerminalAndKeepsQuietInTheBackground) {

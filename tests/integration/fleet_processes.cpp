@@ -52,7 +52,8 @@ void Certificates::pen(const std::string& name, const std::string& clinic, const
   sign(name, "/CN=" + name + "/O=" + clinic, ca, false);
 }
 
-std::string Certificates::fleet_file(const std::string& name, int port, int batch) const {
+std::string Certificates::fleet_file(const std::string& name, int port, int batch,
+                                     const std::string& extra) const {
   const std::string path = at(name + ".fleet.textproto");
   std::ofstream f(path);
   f << "endpoint: \"127.0.0.1:" << port << "\"\n"
@@ -62,6 +63,7 @@ std::string Certificates::fleet_file(const std::string& name, int port, int batc
     << "clinic_key_file: \"" << at("clinic.key") << "\"\n"
     << "server_name: \"localhost\"\n";
   if (batch > 0) f << "batch_events: " << batch << "\n";
+  f << extra;
   return path;
 }
 

@@ -20,8 +20,9 @@ class Certificates {
   // The pen's certificate and key (at(name + ".pem"), at(name + ".key")), signed by `ca`
   // ("ca", or "rogue-ca" which the ingest does not trust).
   void pen(const std::string& name, const std::string& clinic, const std::string& ca = "ca");
-  // A fleet file for `name` that reaches the ingest at `port`.
-  std::string fleet_file(const std::string& name, int port, int batch = 0) const;
+  // A fleet file for `name` that reaches the ingest at `port`; `extra` is appended as it is.
+  std::string fleet_file(const std::string& name, int port, int batch = 0,
+                         const std::string& extra = "") const;
 
  private:
   void openssl(const std::string& args);

@@ -33,7 +33,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 v1::FleetStatus fleet_status(DaemonProcess& pen) {
   auto stub = v1::LogService::NewStub(pen.channel());
   grpc::ClientContext ctx;
@@ -203,6 +202,14 @@ TEST_F(FleetUpload, PensCutOffRestartedAndRacingIngestsDeliverEveryEventOnceInOr
   for (std::size_t i = 0; i < pens.size(); ++i) {
     cartridge_cycles(*daemons[i], 2, "F" + std::to_string(i));
   }
+  // The other two pens restart as well: one stopped as at the end of a day, one cut off.
+  daemons[0]->stop(SIGTERM);
+  daemons[2]->stop(SIGKILL);
+  start_pen(0);
+  start_pen(2);
+  for (std::size_t i = 0; i < pens.size(); ++i) {
+    cartridge_cycles(*daemons[i], 2, "G" + std::to_string(i));
+  }
 
   for (std::size_t i = 0; i < pens.size(); ++i) {
     ASSERT_TRUE(wait_caught_up(*daemons[i], 60s))
@@ -333,6 +340,44 @@ TEST_F(FleetUpload, APenTheFleetDoesNotKnowIsRefusedAndKeepsItsRecords) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("connected     no"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("acknowledged  up to event 0 of"), std::string::npos) << r.out;
+}
+
+// The bandwidth cap holds the upload back: never more bytes than the cap allows for the time
+// gone (and one batch), and everything arrives in the end. (An upper bound: a slow machine
+// sends less, never more.)
+TEST_F(FleetUpload, TheBandwidthCapHoldsTheUploadBack) {
+  FleetServer fleet(certs_, url_);
+  ASSERT_GT(fleet.port(), 0) << fleet.log();
+  certs_.pen("pen-slow-link", "Clinic North");
+  StateDir dir;
+  {
+    DaemonProcess pen({"--state-dir", dir.path()});
+    ASSERT_TRUE(pen.wait_ready()) << pen.log();
+    cartridge_cycles(pen, 8, "S");
+    pen.stop(SIGTERM);
+  }
+  DaemonProcess pen(
+      {"--state-dir", dir.path(), "--fleet",
+       certs_.fleet_file("pen-slow-link", fleet.port(), 4, "max_bytes_per_second: 1024\n")});
+  ASSERT_TRUE(pen.wait_ready()) << pen.log();
+  const auto t0 = std::chrono::steady_clock::now();
+  v1::FleetStatus st;
+  int64_t largest_batch = 0, last = 0;
+  bool capped = false;
+  for (int i = 0; i < 600 && !(st.head_seq() > 0 && st.backlog() == 0); ++i) {
+    std::this_thread::sleep_for(100ms);
+    st = fleet_status(pen);
+    largest_batch = std::max(largest_batch, st.bytes_sent() - last);
+    last = st.bytes_sent();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Before the status call, the uploader may have sent one more batch than the time paid for.
+    EXPECT_LE(static_cast<double>(st.bytes_sent()), 1024.0 * s + 2.0 * largest_batch)
+        << "after " << s << " s";
+    capped |= st.backlog() > 0 && s > 2.0;
+  }
+  EXPECT_EQ(st.backlog(), 0) << st.DebugString();
+  EXPECT_GT(st.bytes_sent(), 4096) << "too little to show a cap";
+  EXPECT_TRUE(capped) << "the backlog was gone within 2 s: the cap did not hold it back";
 }
 
 // A fleet file that cannot work is refused before anything moves, each problem named.
