@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/fleet/redact.hpp"
 #include "daemon/store/event_log.hpp"
 #include "dermad/fleet/v1/ingest.grpc.pb.h"
 #include "dermad/v1/device.grpc.pb.h"
@@ -67,15 +68,7 @@ std::vector<fleet::v1::Event> chain(int n, int pen) {
     }
     s.hash = store::chain_hash(prev, s);
     prev = s.hash;
-    fleet::v1::Event e;
-    e.set_seq(s.seq);
-    e.set_wall_ns(s.wall_ns);
-    e.set_mono_ns(s.mono_ns);
-    e.set_kind(s.kind);
-    e.set_severity(s.severity);
-    e.set_details(s.details);
-    e.set_hash(s.hash);
-    out.push_back(std::move(e));
+    out.push_back(fleet::outgoing(s, ""));  // as the pen sends it
   }
   return out;
 }

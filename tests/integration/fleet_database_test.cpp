@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "daemon/fleet/redact.hpp"
 #include "daemon/store/event_log.hpp"
 #include "tests/integration/postgres_server.hpp"
 #include "tools/dermad-fleet/database.hpp"
@@ -35,15 +36,7 @@ std::vector<v1::Event> chain(int n, const std::string& salt = "") {
     }
     s.hash = store::chain_hash(prev, s);
     prev = s.hash;
-    v1::Event e;
-    e.set_seq(s.seq);
-    e.set_wall_ns(s.wall_ns);
-    e.set_mono_ns(s.mono_ns);
-    e.set_kind(s.kind);
-    e.set_severity(s.severity);
-    e.set_details(s.details);
-    e.set_hash(s.hash);
-    out.push_back(e);
+    out.push_back(fleet::outgoing(s, ""));  // as the pen sends it
   }
   return out;
 }

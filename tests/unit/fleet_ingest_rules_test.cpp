@@ -1,6 +1,7 @@
 // What the ingest refuses before it touches a database, and who an upload is from.
 #include <gtest/gtest.h>
 
+#include "daemon/fleet/redact.hpp"
 #include "daemon/store/event_log.hpp"
 #include "tools/dermad-fleet/ingest_rules.hpp"
 
@@ -15,14 +16,7 @@ v1::UploadRequest good(int n) {
     store::Event s{i, 1000 + i, i, "state_changed", "info", "", R"({"to":"IDLE"})", ""};
     s.hash = store::chain_hash(prev, s);
     prev = s.hash;
-    auto* e = r.add_events();
-    e->set_seq(i);
-    e->set_wall_ns(s.wall_ns);
-    e->set_mono_ns(s.mono_ns);
-    e->set_kind(s.kind);
-    e->set_severity(s.severity);
-    e->set_details(s.details);
-    e->set_hash(s.hash);
+    *r.add_events() = outgoing(s, "");
   }
   return r;
 }
