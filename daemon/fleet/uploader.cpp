@@ -108,6 +108,10 @@ void Uploader::run() {
       if (!wait_until(wall_now_ns() + kLookNs, true)) return;
       continue;
     }
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;  // an upload cut short by stop() is not a failure to report
+    }
     if (error.empty()) {
       // Nothing to send.
       if (!wait_until(wall_now_ns() + kLookNs, true)) return;
@@ -216,10 +220,21 @@ bool Uploader::upload_once(std::string& error, grpc::StatusCode& code) {
     return false;
   }
   // The fleet's word is the cursor, even when it says less than was sent (it lost a gap's
-  // worth and wants them again); never past what the pen holds.
-  const int64_t committed = std::min(reply.committed_seq(), records_.last_seq());
+  // worth and wants them again); never past what this upload sent, so a fleet that claims
+  // more cannot make the pen skip events it never sent.
+  const int64_t committed = std::min(reply.committed_seq(), events.back().seq);
   if (committed != acked && !records_.set_fleet_acked_seq(committed, error)) {
     error = "the fleet's cursor could not be recorded: " + error;
+    code = grpc::StatusCode::UNAVAILABLE;
+    return false;
+  }
+  if (committed < events.front().seq) {
+    // Nothing of this batch taken: the fleet holds less than the pen thought (it lost some),
+    // or it will not say. The cursor follows it; the next try waits, so a fleet that keeps
+    // answering so is not asked in a tight loop.
+    error = "the fleet at " + settings_.endpoint + " acknowledged none of events " +
+            std::to_string(events.front().seq) + ".." + std::to_string(events.back().seq) +
+            " (it holds this pen's events up to " + std::to_string(reply.committed_seq()) + ")";
     code = grpc::StatusCode::UNAVAILABLE;
     return false;
   }

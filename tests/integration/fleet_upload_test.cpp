@@ -19,6 +19,7 @@
 #include "daemon/store/event_log.hpp"
 #include "daemon/store/sqlite_db.hpp"
 #include "daemon/store/store.hpp"
+#include "dermad/fleet/v1/ingest.grpc.pb.h"
 #include "dermad/v1/log.grpc.pb.h"
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
@@ -378,6 +379,66 @@ TEST_F(FleetUpload, TheBandwidthCapHoldsTheUploadBack) {
   EXPECT_EQ(st.backlog(), 0) << st.DebugString();
   EXPECT_GT(st.bytes_sent(), 4096) << "too little to show a cap";
   EXPECT_TRUE(capped) << "the backlog was gone within 2 s: the cap did not hold it back";
+}
+
+// A fleet that misbehaves: one that acknowledges nothing is asked again only after a wait
+// (never in a tight loop), and one that claims more than it was sent cannot make the pen skip
+// events it never sent.
+class LyingIngest final : public dermad::fleet::v1::Ingest::Service {
+ public:
+  explicit LyingIngest(int64_t answer) : answer_(answer) {}
+  grpc::Status Upload(grpc::ServerContext*, const dermad::fleet::v1::UploadRequest* req,
+                      dermad::fleet::v1::UploadReply* reply) override {
+    ++calls;
+    last_sent = req->events(req->events_size() - 1).seq();
+    reply->set_committed_seq(answer_);
+    return grpc::Status::OK;
+  }
+  std::atomic<int> calls{0};
+  std::atomic<int64_t> last_sent{0};
+
+ private:
+  int64_t answer_;
+};
+
+TEST(FleetMisbehaving, AFleetThatAcknowledgesNothingOrTooMuchNeitherLoopsNorSkips) {
+  Certificates certs;
+  certs.pen("pen-1", "Clinic North");
+  for (const int64_t answer : {int64_t{0}, int64_t{1'000'000}}) {
+    LyingIngest service(answer);
+    grpc::SslServerCredentialsOptions tls(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    std::ifstream ca(certs.at("ca.pem")), key(certs.at("server.key")), cert(certs.at("server.pem"));
+    tls.pem_root_certs.assign(std::istreambuf_iterator<char>(ca), {});
+    std::string k((std::istreambuf_iterator<char>(key)), {}),
+        c((std::istreambuf_iterator<char>(cert)), {});
+    tls.pem_key_cert_pairs.push_back({k, c});
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(tls), &port);
+    builder.RegisterService(&service);
+    auto server = builder.BuildAndStart();
+    ASSERT_GT(port, 0);
+    DaemonProcess pen({"--fleet", certs.fleet_file("pen-1", port, 3)});
+    ASSERT_TRUE(pen.wait_ready()) << pen.log();
+    std::this_thread::sleep_for(3s);
+    const auto st = fleet_status(pen);
+    if (answer == 0) {
+      // Waits of 0.2..0.4, 0.4..0.8, 0.8..1.6 s: a handful of calls in 3 s, not thousands.
+      EXPECT_LE(service.calls.load(), 8) << st.DebugString();
+      EXPECT_GE(service.calls.load(), 2) << st.DebugString();
+      EXPECT_EQ(st.acked_seq(), 0);
+      EXPECT_NE(st.last_error().find("acknowledged none of events 1..3"), std::string::npos)
+          << st.DebugString();
+    } else {
+      // Never past what was sent: every event goes out, in batches, each acknowledged.
+      EXPECT_LE(st.acked_seq(), service.last_sent.load());
+      EXPECT_EQ(st.acked_seq(), st.head_seq()) << st.DebugString();
+      EXPECT_GE(service.calls.load(), static_cast<int>((st.head_seq() + 2) / 3));
+    }
+    pen.stop(SIGTERM);
+    server->Shutdown();
+  }
 }
 
 // A fleet file that cannot work is refused before anything moves, each problem named.
