@@ -47,6 +47,7 @@ Views and fields: docs/FLEET.md.
 struct Usage : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+struct Help {};  // --help anywhere: the usage, exit 0
 
 // --name VALUE pairs and bare --flags, each known to the command.
 std::map<std::string, std::string> parse(int argc, char** argv, int first,
@@ -55,6 +56,7 @@ std::map<std::string, std::string> parse(int argc, char** argv, int first,
   std::map<std::string, std::string> out;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") throw Help();
     if (a.rfind("--", 0) != 0) throw Usage("unexpected argument '" + a + "'");
     a = a.substr(2);
     if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
@@ -178,6 +180,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     throw Usage(cmd.empty() ? "a command is needed" : "no command '" + cmd + "'");
+  } catch (const Help&) {
+    std::cout << kUsage;
+    return 0;
   } catch (const Usage& e) {
     std::cerr << "dermad-fleet: " << e.what() << "\n"
               << (cmd == "serve" || cmd == "query" || cmd == "migrate" ? "" : kUsage);
