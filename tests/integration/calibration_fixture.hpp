@@ -101,7 +101,14 @@ class Calibration : public ::testing::Test {
   double gauge_at(int depth_um) {
     const CommandResult jog = ctl({"jog", "--depth-um", std::to_string(depth_um), "--speed-hz",
                                    "60", "--duration-ms", "1500", "--detach"});
-    EXPECT_EQ(jog.exit_code, 0) << jog.err;
+    // Refused: say what the pen recorded, for a failure seen only now and then (a SENSOR_FAULT
+    // under ASan, about 1 run in 9, cause not yet known).
+    EXPECT_EQ(jog.exit_code, 0) << jog.err
+                                << (jog.exit_code == 0
+                                        ? std::string()
+                                        : "dermad's newest events:\n" +
+                                              ctl({"logs", "-n", "40"}).out + ctl({"alarms"}).out);
+    if (jog.exit_code != 0) return std::nan("");
     double gauge = std::nan("");
     for (int i = 0; i < 200; ++i) {
       const Json s = status();
