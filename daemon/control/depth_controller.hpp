@@ -45,8 +45,11 @@ class DepthController {
   bool tracking_fault() const { return tracking_fault_; }
   double filtered_um() const { return filtered_um_; }
   int corrections() const { return corrections_; }
-  // Distance the issued steps would have moved the stop, summed over every move.
-  double travel_um() const { return static_cast<double>(steps_issued_) * um_per_step_; }
+  // Distance the issued steps would have moved the stop, summed over every move, in true um:
+  // a committed sensor scale must not move it (the stuck-sensor monitor reads it each tick,
+  // and a jump of the whole lifetime's travel times the scale's change in one tick, with a
+  // reading that happened to repeat, latched SENSOR_FAULT at a depth calibration's commit).
+  double travel_um() const { return static_cast<double>(steps_issued_) * true_um_per_step_; }
 
   Homing homing() const { return homing_; }
   bool homed() const { return homing_ == Homing::kDone; }

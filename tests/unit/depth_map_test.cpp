@@ -2,6 +2,8 @@
 // the snapshot and the over-depth monitor see protrusion, not the stop's sensor.
 #include "daemon/control/depth_map.hpp"
 
+#include "daemon/control/depth_controller.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -164,6 +166,17 @@ TEST_F(DepthMapLoop, AHoldIsRefusedBeyondTheRangeOrWithAlarms) {
   rig->pen.set_estop(false);
   rig->run_ticks(2);
   EXPECT_EQ(rig->command(hold(500)), Verdict::kRefusedAlarms);
+}
+
+TEST(DepthController, ACommittedSensorScaleDoesNotMoveTheTravelTheStuckSensorCheckReads) {
+  DepthController dc(DepthLimits{}, 2.5, 0.001);
+  dc.start_homing();
+  // Seeking home for half a second, home found, then out to 1000 um.
+  for (int i = 0; i < 2000; ++i) dc.update(1000, i == 500, std::nan(""), 0.001);
+  const double travel = dc.travel_um();
+  ASSERT_GT(travel, 100.0);
+  dc.set_sensor_scale(1.03);
+  EXPECT_EQ(dc.travel_um(), travel);
 }
 
 TEST(DepthHold, AHoldNobodyMovesGivesUp) {
