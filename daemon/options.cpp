@@ -35,7 +35,9 @@ Options:
   --protocols PATH      treatment protocols file (default: /etc/dermad/protocols.textproto)
   --state-dir DIR       where the records live (default: %s)
   --records-max-kib N   cap the records file at N KiB; past it they are full like a full
-                        disk: RECORDS_FAILED, no new sessions (default: 0, no cap)
+                        disk: RECORDS_FAILED, no new sessions (default: 1048576, 1 GiB,
+                        years of records; 0: no cap but the disk's). With --fleet, records
+                        the fleet has are pruned after its retention and stay far below it
   --fleet FILE          ship the records to the fleet's ingest service as this file says
                         (endpoint, certificates, the clinic's key: docs/FLEET.md); without
                         it nothing leaves the pen

@@ -26,7 +26,7 @@ struct Options {
   uint32_t loop_stall_ms = 100;
   int64_t calibration_valid_s = 365LL * 24 * 3600;  // a committed calibration's life
   std::string state_dir;                            // default: default_state_dir()
-  uint64_t records_max_kib = 0;                     // 0: as much as the disk holds
+  uint64_t records_max_kib = 1024 * 1024;           // 1 GiB; 0: as much as the disk holds
   std::string protocols_path = "/etc/dermad/protocols.textproto";
   std::string fleet_path;  // --fleet FILE: where the records are shipped; empty: nowhere
   // Unix callers in these groups (names or numbers) are engineers / clinicians.

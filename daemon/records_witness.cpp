@@ -28,6 +28,7 @@ std::string RecordsWitness::check_at_start(int64_t& verify_ms) {
     broken += (broken.empty() ? "the hash chain is broken: " : "; ") + p;
   // What the device counts must agree with what the chain says happened (#10 finding 6).
   for (const auto& p : store_.counters_problems()) broken += (broken.empty() ? "" : "; ") + p;
+  for (const auto& p : store_.pruning_problems()) broken += (broken.empty() ? "" : "; ") + p;
   if (!broken.empty()) why = broken + (why.empty() ? "" : "; " + why);
   std::lock_guard lock(mu_);
   why_ = why;
@@ -94,6 +95,12 @@ std::optional<std::string> RecordsWitness::accept(const std::string& reason) {
   if (std::string error;
       !store_.chain_counters(wall_now_ns(), control::MonotonicClock().now_ns(), error)) {
     log("ERROR", "records accepted, but their counters could not be chained: " + error);
+  }
+  // So is what pruning left: the anchor and the pruned sessions' cartridges as they stand.
+  if (std::string error;
+      !store_.pruning_problems().empty() &&
+      !store_.chain_pruned(wall_now_ns(), control::MonotonicClock().now_ns(), error)) {
+    log("ERROR", "records accepted, but what pruning left could not be chained: " + error);
   }
   refresh();
   if (core_) core_->records_trusted(true);

@@ -356,6 +356,7 @@ grpc::ServerUnaryReactor* LogService::GetRecordsInfo(grpc::CallbackServerContext
   resp->set_events(store_.last_seq());
   resp->set_size_bytes(store_.size_bytes());
   resp->set_max_bytes(store_.max_bytes());
+  resp->set_pruned_through_seq(store_.pruned_anchor().seq);
   // The same judgement as RECORDS_FAILED's: events still waiting count, not only the last
   // write.
   const std::string unwritable = journal_.unwritable();

@@ -26,6 +26,35 @@ bool read_all(const std::string& path, std::string& out, std::string& why) {
 
 }  // namespace
 
+std::optional<int64_t> parse_retention(const std::string& text) {
+  if (text.size() < 2 || text.size() > 12) return std::nullopt;
+  int64_t n = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  int64_t unit_s = 0;
+  switch (text.back()) {
+    case 's':
+      unit_s = 1;
+      break;
+    case 'm':
+      unit_s = 60;
+      break;
+    case 'h':
+      unit_s = 3600;
+      break;
+    case 'd':
+      unit_s = 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  constexpr int64_t kMaxS = 100LL * 366 * 86400;
+  if (n == 0 || n > kMaxS / unit_s) return std::nullopt;
+  return n * unit_s * 1'000'000'000;
+}
+
 LoadedFleet load_fleet(const std::string& path) {
   LoadedFleet out;
   std::string text, why;
@@ -90,6 +119,16 @@ LoadedFleet load_fleet(const std::string& path) {
       out.errors.push_back(at("batch_events") + "batch_events must be 1..1000 (0: 500)");
     }
     s.batch_events = static_cast<int>(cfg.batch_events());
+  }
+  if (!cfg.retention().empty()) {
+    if (const auto ns = parse_retention(cfg.retention())) {
+      s.retention_ns = *ns;
+      s.retention = cfg.retention();
+    } else {
+      out.errors.push_back(at("retention") + "retention \"" + cfg.retention() +
+                           "\" must be a whole number and a unit, s, m, h or d (e.g. \"365d\"; "
+                           "at most 100 years)");
+    }
   }
   if (out.errors.empty()) out.settings = std::move(s);
   return out;

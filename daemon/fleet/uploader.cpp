@@ -13,6 +13,11 @@ namespace {
 // How often the uploader looks for new events when nobody woke it.
 constexpr int64_t kLookNs = 1'000'000'000;
 constexpr auto kRpcDeadline = std::chrono::seconds(30);
+// Pruning: how often it is looked at (or at every look when the retention is shorter), and
+// how much one transaction and one look delete.
+constexpr int64_t kPruneEveryNs = 60'000'000'000;
+constexpr int kPruneChunk = 1000;
+constexpr int kPruneChunksPerLook = 20;
 
 bool retryable(grpc::StatusCode c) {
   return c != grpc::StatusCode::INVALID_ARGUMENT;
@@ -45,6 +50,7 @@ Uploader::Uploader(store::Store& records, FleetSettings settings, std::string se
       grpc::CreateCustomChannel(settings_.endpoint, grpc::SslCredentials(tls), args));
   status_.set_configured(true);
   status_.set_endpoint(settings_.endpoint);
+  status_.set_retention(settings_.retention);
 }
 
 Uploader::~Uploader() {
@@ -82,6 +88,7 @@ dermad::v1::FleetStatus Uploader::status() {
   s.set_head_seq(head);
   s.set_backlog(std::max<int64_t>(0, head - acked));
   s.set_set_aside(aside);
+  s.set_pruned_through_seq(records_.pruned_anchor().seq);
   return s;
 }
 
@@ -105,6 +112,7 @@ void Uploader::run() {
       backoff_.reset();
       // More may wait; the next look is at once, or when something new is stored.
       if (records_.fleet_acked_seq() < records_.last_seq()) continue;
+      prune();
       if (!wait_until(wall_now_ns() + kLookNs, true)) return;
       continue;
     }
@@ -114,6 +122,7 @@ void Uploader::run() {
     }
     if (error.empty()) {
       // Nothing to send.
+      prune();
       if (!wait_until(wall_now_ns() + kLookNs, true)) return;
       continue;
     }
@@ -129,6 +138,40 @@ void Uploader::run() {
     std::lock_guard lock(mu_);
     status_.set_next_attempt_wall_ns(0);
   }
+}
+
+void Uploader::prune() {
+  const int64_t now = wall_now_ns();
+  if (now < next_prune_ns_) return;
+  next_prune_ns_ = now + std::min(kPruneEveryNs, settings_.retention_ns);
+  // In chunks, each its own transaction, so the recorder never waits long for the store.
+  for (int i = 0; i < kPruneChunksPerLook; ++i) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    store::Store::Pruned p;
+    std::string error;
+    const bool ok =
+        records_.prune(records_.fleet_acked_seq(), wall_now_ns() - settings_.retention_ns,
+                       kPruneChunk, wall_now_ns(),
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                           .count(),
+                       p, error);
+    std::lock_guard lock(mu_);
+    if (!ok) {
+      if (status_.last_prune_error() != error) log("WARNING", "fleet: pruning failed: " + error);
+      status_.set_last_prune_error(error);
+      return;
+    }
+    status_.set_last_prune_error("");
+    if (p.events == 0) return;
+    status_.set_last_prune_wall_ns(wall_now_ns());
+    if (p.events < kPruneChunk) return;
+  }
+  // More is due than a look prunes: the next look goes on.
+  next_prune_ns_ = now;
 }
 
 void Uploader::failed(const std::string& error, grpc::StatusCode code) {
@@ -148,14 +191,9 @@ bool Uploader::upload_once(std::string& error, grpc::StatusCode& code) {
   v1::UploadRequest req;
   req.set_serial(serial_);
   req.set_software(software_);
-  // The link into the batch: the hash of the last event the fleet has.
-  if (acked == 0) {
-    req.set_prev_hash(store::kGenesisHash);
-  } else if (auto prev = records_.read(acked - 1, 1); !prev.empty() && prev[0].seq == acked) {
-    req.set_prev_hash(prev[0].hash);
-  } else {
-    req.set_prev_hash(store::kGenesisHash);
-  }
+  // The link into the batch: the hash of the last event the fleet has (the anchor's when
+  // that one was pruned since).
+  req.set_prev_hash(records_.hash_at(acked).value_or(store::kGenesisHash));
   const auto aside = records_.set_aside_between(events.front().seq, events.back().seq);
   for (const auto& e : events) {
     auto* out = req.add_events();
@@ -223,6 +261,17 @@ bool Uploader::upload_once(std::string& error, grpc::StatusCode& code) {
   // worth and wants them again); never past what this upload sent, so a fleet that claims
   // more cannot make the pen skip events it never sent.
   const int64_t committed = std::min(reply.committed_seq(), events.back().seq);
+  if (const int64_t anchor = records_.pruned_anchor().seq; committed < anchor) {
+    // It had them once (nothing is pruned before the fleet acknowledges it): its database
+    // lost them. The pen cannot send them again; said, and retried slowly, never skipped.
+    error = "the fleet at " + settings_.endpoint + " holds this pen's events only up to " +
+            std::to_string(reply.committed_seq()) + ", but events through " +
+            std::to_string(anchor) +
+            " were pruned from the pen after it had acknowledged them: the fleet's database "
+            "lost them (restore it)";
+    code = grpc::StatusCode::UNAVAILABLE;
+    return false;
+  }
   if (committed != acked && !records_.set_fleet_acked_seq(committed, error)) {
     error = "the fleet's cursor could not be recorded: " + error;
     code = grpc::StatusCode::UNAVAILABLE;

@@ -41,6 +41,9 @@ class Uploader {
   // One upload from the cursor. True when it went through (more may follow at once).
   bool upload_once(std::string& error, grpc::StatusCode& code);
   void failed(const std::string& error, grpc::StatusCode code);
+  // Prunes what the fleet has acknowledged and the retention lets go (Store::prune), when
+  // it is due.
+  void prune();
   // Waits until `until_ns` on the system clock, or a wake() or stop(). False on stop.
   bool wait_until(int64_t until_ns, bool wake_early);
 
@@ -50,6 +53,7 @@ class Uploader {
   std::unique_ptr<v1::Ingest::Stub> stub_;
   Backoff backoff_;
   int batch_ = 0;  // events in the next batch: halved to find an event the fleet refuses
+  int64_t next_prune_ns_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

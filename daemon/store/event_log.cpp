@@ -186,10 +186,12 @@ std::vector<std::string> Store::verify(int64_t from_seq) {
 
 std::vector<std::string> verify_chain(Db& db, int64_t from_seq) {
   std::vector<std::string> problems;
-  std::string prev = kGenesisHash;
-  int64_t expect = 1;
-  int64_t after = 0;
-  if (from_seq > 0) {
+  // Pruned events are on the fleet's side: the chain goes on from the last one's hash.
+  const Anchor anchor = pruned_anchor(db);
+  std::string prev = anchor.hash;
+  int64_t expect = anchor.seq + 1;
+  int64_t after = anchor.seq;
+  if (from_seq > anchor.seq) {
     // From an event an engineer has accepted the records through: its hash as stored.
     const auto from = read_events(db, from_seq - 1, 1);
     if (from.empty() || from.front().seq != from_seq) {

@@ -26,15 +26,15 @@ inline constexpr const char* kSeverities[] = {"info", "warning", "alarm"};
 // Every kind of event dermad records (docs/RECORDS.md says what each holds). A reader's
 // filter naming another kind is a typo, not a question with an empty answer.
 inline constexpr const char* kEventKinds[] = {
-    "daemon_started",       "config_loaded",      "daemon_stopped",
-    "state_changed",        "alarm_raised",       "alarm_cleared",
-    "alarm_acknowledged",   "cartridge_inserted", "cartridge_removed",
-    "session_started",      "session_updated",    "session_resumed",
-    "session_ended",        "session_aborted",    "events_lost",
-    "records_untrusted",    "counters",           "records_accepted",
-    "call_refused",         "self_test",          "jog",
-    "routine_ended",        "calibration_ended",  "calibration_discarded",
-    "calibration_committed"};
+    "daemon_started",        "config_loaded",      "daemon_stopped",
+    "state_changed",         "alarm_raised",       "alarm_cleared",
+    "alarm_acknowledged",    "cartridge_inserted", "cartridge_removed",
+    "session_started",       "session_updated",    "session_resumed",
+    "session_ended",         "session_aborted",    "events_lost",
+    "records_untrusted",     "counters",           "records_accepted",
+    "call_refused",          "self_test",          "jog",
+    "routine_ended",         "calibration_ended",  "calibration_discarded",
+    "calibration_committed", "records_pruned"};
 
 // Which events a reader wants; every part left empty or 0 lets all through.
 struct EventFilter {

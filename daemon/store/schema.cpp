@@ -79,6 +79,11 @@ const std::array<const char*, kSchemaVersion> kMigrations = {
     R"(INSERT INTO meta VALUES ('fleet_acked_seq', '0');
        CREATE TABLE fleet_set_aside(seq INTEGER PRIMARY KEY, reason TEXT NOT NULL,
          wall_ns INTEGER NOT NULL))",
+    // 9: records the fleet holds are pruned (#15): the anchor the chain is verified from, and
+    // the cartridges of pruned sessions, which the single-use rule still reads.
+    R"(INSERT INTO meta VALUES ('pruned_through_seq', '0'), ('pruned_through_hash', '');
+       CREATE TABLE pruned_cartridges(serial TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+       CREATE INDEX events_pruned ON events(seq) WHERE kind = 'records_pruned')",
 };
 
 }  // namespace

@@ -157,12 +157,14 @@ std::vector<SessionRow> Store::sessions(int64_t since_wall_ns, int limit) {
 
 bool Store::cartridge_used(const std::string& serial) {
   // From the chained log, which verify() holds to its hashes: a session_started event names
-  // its cartridge. The cartridges table's `used` flag is kept for people, not for this rule
-  // (an edit of it would go unseen).
+  // its cartridge; once pruned, pruned_cartridges does, whose digest is chained (prune.cpp).
+  // The cartridges table's `used` flag is kept for people, not for this rule (an edit of it
+  // would go unseen).
   std::lock_guard lock(mu_);
   Stmt s(db_,
          "SELECT 1 FROM events WHERE kind = 'session_started' AND "
-         "json_extract(details, '$.cartridge') = ? LIMIT 1");
+         "json_extract(details, '$.cartridge') = ?1 "
+         "UNION ALL SELECT 1 FROM pruned_cartridges WHERE serial = ?1 LIMIT 1");
   s.bind(1, serial);
   return !s.ok() || s.step() == SQLITE_ROW;  // unreadable: treated as used (the safe side)
 }

@@ -19,7 +19,7 @@
 
 namespace dermad::store {
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 struct CartridgeSeen {
   std::string serial;
@@ -90,6 +90,16 @@ bool check_file(const std::string& path, std::string& report);
 std::vector<Event> read_events(Db& db, int64_t after_seq, int limit,
                                const EventFilter& filter = {});
 std::vector<std::string> verify_chain(Db& db, int64_t from_seq = 0);
+// Where the log begins once older events were pruned: the last pruned event's seq and hash
+// (0 and the genesis hash when nothing was).
+struct Anchor {
+  int64_t seq = 0;
+  std::string hash = kGenesisHash;
+};
+Anchor pruned_anchor(Db& db);
+// Whether what pruning left behind agrees with the newest chained `records_pruned` event: the
+// anchor, and the pruned sessions' cartridges (prune.cpp). Empty when it does.
+std::vector<std::string> pruning_problems(Db& db);
 // Whether the counters table agrees with the chain (counters.cpp): strokes and motor run time
 // equal the newest chained `counters` event; sessions and faults equal its totals plus the
 // session_started events and the entries into FAULT chained after it. Empty when they agree,
@@ -177,6 +187,31 @@ class Store {
   // The newest `limit` commits (of `kind`, or of every kind when empty), oldest first.
   std::vector<CalibrationRecord> calibrations(const std::string& kind, int limit);
 
+  // --- pruning what the fleet holds (prune.cpp) ---
+  struct Pruned {
+    int64_t events = 0;       // deleted by this call
+    int64_t through_seq = 0;  // the anchor after it
+    int64_t sessions = 0;     // session rows deleted with their last events
+  };
+  // Deletes the oldest events, at most `chunk`, that are all three: at or below `up_to_seq`
+  // (what the fleet has acknowledged), older than `before_wall_ns` (a prefix of the log, so
+  // an event dated later stops it), and before the newest `counters` event (the counters
+  // check's baseline). In the same transaction: the anchor moves to the last one deleted,
+  // the cartridges their sessions used go to `pruned_cartridges` (the single-use rule reads
+  // them), sessions with no event left are deleted, and a chained `records_pruned` event
+  // holds the anchor and a digest of the cartridges, so an edit of either is found.
+  // Nothing to delete is not an error (out.events == 0, nothing written).
+  bool prune(int64_t up_to_seq, int64_t before_wall_ns, int chunk, int64_t wall_ns, int64_t mono_ns,
+             Pruned& out, std::string& error);
+  Anchor pruned_anchor();
+  // The hash event `seq` has in the chain: the genesis hash for 0, the anchor's for the last
+  // pruned event; nothing when the event is gone or not yet written.
+  std::optional<std::string> hash_at(int64_t seq);
+  std::vector<std::string> pruning_problems();
+  // A `records_pruned` event with the anchor and the pruned cartridges as they stand: the new
+  // baseline once an engineer has accepted the records.
+  bool chain_pruned(int64_t wall_ns, int64_t mono_ns, std::string& error);
+
   // --- the fleet's cursor (fleet_cursor.cpp) ---
   // The highest seq the fleet has acknowledged; every event up to it is on the fleet's side.
   int64_t fleet_acked_seq();
@@ -195,6 +230,7 @@ class Store {
   bool append_locked(std::vector<Event>& events, std::string& error);
   bool apply_locked(const Effects& fx, std::string& error);
   bool chain_counters_locked(int64_t wall_ns, int64_t mono_ns, std::string& error);
+  bool chain_pruned_locked(int64_t wall_ns, int64_t mono_ns, const Pruned& p, std::string& error);
   std::vector<Event> read_locked(int64_t after_seq, int limit, const EventFilter& filter);
   std::vector<SessionRow> select_sessions(const char* sql, const std::vector<std::string>& texts,
                                           const std::vector<int64_t>& ints);

@@ -69,7 +69,13 @@ Witness witness_of(Store& store) {
 
 namespace {
 
-std::string witness_problem_in(const std::vector<Event>& e, int64_t last, const Witness& w) {
+std::string witness_problem_in(const std::vector<Event>& read, int64_t last, const Witness& w,
+                               const Anchor& anchor) {
+  // A witnessed event pruned since (the witness lags the log by up to a second) is checked
+  // against the anchor when it is the last one pruned, else it is simply gone, as it may be.
+  if (w.seq < anchor.seq) return "";
+  const std::vector<Event> at_anchor{{w.seq, 0, 0, "", "", "", "", anchor.hash}};
+  const auto& e = w.seq == anchor.seq ? at_anchor : read;
   if (e.empty() || e.front().seq != w.seq) {
     return "the records end at event " + std::to_string(last) + " but event " +
            std::to_string(w.seq) +
@@ -87,7 +93,7 @@ std::string witness_problem_in(const std::vector<Event>& e, int64_t last, const 
 
 std::string witness_problem(Store& store, const Witness& w) {
   if (w.seq == 0) return "";
-  return witness_problem_in(store.read(w.seq - 1, 1), store.last_seq(), w);
+  return witness_problem_in(store.read(w.seq - 1, 1), store.last_seq(), w, store.pruned_anchor());
 }
 
 bool check_records(const std::string& db_path, const std::string& witness_path,
@@ -129,13 +135,15 @@ bool check_records(const std::string& db_path, const std::string& witness_path,
         Stmt n(db, "SELECT value FROM meta WHERE key='head_seq'");
         if (n.ok() && n.step() == SQLITE_ROW) last = std::strtoll(n.text(0).c_str(), nullptr, 10);
       }
-      const std::string wp =
-          w && w->seq > 0 ? witness_problem_in(read_events(db, w->seq - 1, 1), last, *w) : "";
+      const std::string wp = w && w->seq > 0 ? witness_problem_in(read_events(db, w->seq - 1, 1),
+                                                                  last, *w, pruned_anchor(db))
+                                             : "";
       if (!wp.empty()) problems.push_back(wp);
       for (const auto& p : verify_chain(db, w && wp.empty() ? w->accepted : 0)) {
         problems.push_back("the hash chain is broken: " + p);
       }
       for (const auto& p : counters_problems(db)) problems.push_back(p);
+      for (const auto& p : pruning_problems(db)) problems.push_back(p);
     }
   }
   for (int i = 0; i < 2; ++i) {

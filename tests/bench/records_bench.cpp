@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -130,6 +131,75 @@ Result bench_plain(const std::string& dir, int batch, int commits) {
   return summarise(batch, us);
 }
 
+// Pruning (#15): a store of `total` events as a working pen's (a session start every 50
+// events, counters every 100), acknowledged and old, pruned 1000 events a transaction; next
+// to a plain DELETE of as many rows at the same durability. Each chunk holds the store's
+// lock: the recorder's next commit waits at most that long.
+std::pair<Result, Result> bench_prune(const std::string& dir, int total) {
+  constexpr int kChunk = 1000;
+  dermad::store::Store s;
+  std::string err;
+  const auto fail = [&] {
+    std::fprintf(stderr, "records_bench: %s\n", err.c_str());
+    std::exit(1);
+  };
+  if (!s.open(dir + "/prune.db", err)) fail();
+  int64_t t = 0;
+  for (int done = 0; done < total; done += 100) {
+    auto v = rows(100, t);
+    for (int i = 0; i < 100; i += 50) {
+      v[static_cast<std::size_t>(i)].kind = "session_started";
+      v[static_cast<std::size_t>(i)].details =
+          R"({"cartridge":"C)" + std::to_string(done + i) + "\"}";
+    }
+    v.back().kind = "counters";
+    v.back().details = R"({"strokes":0,"motor_run_ms":0,"sessions":0,"faults":0})";
+    if (!s.append(v, err)) fail();
+  }
+  std::vector<double> store_us;
+  for (;;) {
+    dermad::store::Store::Pruned p;
+    const auto t0 = Clock::now();
+    if (!s.prune(s.last_seq(), INT64_MAX, kChunk, 0, 0, p, err)) fail();
+    if (p.events == 0) break;
+    store_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  dermad::store::Db db;
+  if (!db.open(dir + "/prune-plain.db", true, err) ||
+      !db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+               "CREATE TABLE events(seq INTEGER PRIMARY KEY, wall_ns INTEGER NOT NULL,"
+               " mono_ns INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+               " session_id TEXT, details TEXT NOT NULL)",
+               err)) {
+    fail();
+  }
+  t = 0;
+  db.exec("BEGIN", err);
+  {
+    dermad::store::Stmt ins(db,
+                            "INSERT INTO events(wall_ns, mono_ns, kind, severity, session_id, "
+                            "details) VALUES(?,?,?,?,?,?)");
+    for (const auto& e : rows(total, t)) {
+      ins.reset();
+      ins.bind(1, e.wall_ns).bind(2, e.mono_ns).bind(3, e.kind).bind(4, e.severity);
+      ins.bind(5, e.session_id).bind(6, e.details);
+      ins.step();
+    }
+  }
+  if (!db.exec("COMMIT", err)) fail();
+  std::vector<double> plain_us;
+  for (int from = 0; from < total; from += kChunk) {
+    const auto t0 = Clock::now();
+    if (!db.exec("BEGIN IMMEDIATE; DELETE FROM events WHERE seq > " + std::to_string(from) +
+                     " AND seq <= " + std::to_string(from + kChunk) + "; COMMIT",
+                 err)) {
+      fail();
+    }
+    plain_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  return {summarise(kChunk, store_us), summarise(kChunk, plain_us)};
+}
+
 void print(const char* name, const Result& r, bool last) {
   std::printf(
       "    {\"writer\": \"%s\", \"batch\": %d, \"commits\": %d, \"events_per_s\": %.0f, "
@@ -150,7 +220,8 @@ int main(int argc, char** argv) {
           "Durable event writes: dermad's store (hash chain, WAL, synchronous=FULL, one\n"
           "transaction a batch) next to plain SQLite inserts at the same durability, for\n"
           "batches of 1 (a session record), 200 (the device's highest rate drained every\n"
-          "50 ms) and 2000 (ten times that). Prints one JSON object.\n\n"
+          "50 ms) and 2000 (ten times that); then pruning 100 000 events 1000 a\n"
+          "transaction, next to a plain DELETE. Prints one JSON object.\n\n"
           "  --dir DIR    a disk-backed directory for the test files (default /var/tmp)\n"
           "  --commits N  commits measured per case, 20..100000 (default 300; a tenth of it\n"
           "               for batches of 2000)\n");
@@ -185,6 +256,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "records_bench: batch %d, %d commits each...\n", b, n);
     results.emplace_back(bench_store(dir, b, n), bench_plain(dir, b, n));
   }
+  std::fprintf(stderr, "records_bench: pruning 100000 events...\n");
+  const auto pruned = bench_prune(dir, 100000);
   std::filesystem::remove_all(dir, ec);
 
   // At ten times the device's highest rate the recorder commits 2000 events every 50 ms:
@@ -199,7 +272,14 @@ int main(int argc, char** argv) {
     print("store", results[i].first, false);
     print("plain_sqlite", results[i].second, i + 1 == results.size());
   }
-  std::printf("  ],\n  \"met\": %s\n}\n",
-              ten_x.events_per_s >= goal && ten_x.p99_us < kDrainS * 1e6 ? "true" : "false");
+  std::printf("  ],\n  \"prune\": [\n");
+  print("store_prune", pruned.first, false);
+  print("plain_delete", pruned.second, true);
+  // A chunk must not hold the store longer than the recorder's drain interval.
+  std::printf("  ],\n  \"met\": %s\n}\n", ten_x.events_per_s >= goal &&
+                                                  ten_x.p99_us < kDrainS * 1e6 &&
+                                                  pruned.first.max_us < kDrainS * 1e6
+                                              ? "true"
+                                              : "false");
   return 0;
 }

@@ -510,7 +510,8 @@ TEST(FleetFile, DermadCheckNamesEachProblemOfTheFleetFile) {
   const std::string path = dir + "/fleet.textproto";
   std::ofstream(path) << "endpoint: \"fleet.example\"\n"
                          "cert_file: \"/nonexistent/pen.pem\"\n"
-                         "batch_events: 5000\n";
+                         "batch_events: 5000\n"
+                         "retention: \"1y\"\n";
   const CommandResult r = run_command({DERMAD_BIN, "--sim", "--check", "--protocols",
                                        DERMAD_PROTOCOLS, "--state-dir", dir, "--fleet", path});
   EXPECT_EQ(r.exit_code, 2);
@@ -519,6 +520,7 @@ TEST(FleetFile, DermadCheckNamesEachProblemOfTheFleetFile) {
            "ca_file must name the fleet service's CA", "/nonexistent/pen.pem: No such file",
            "key_file must name the pen's private key",
            "clinic_key_file must name the clinic's secret", ":3: batch_events must be 1..1000",
+           ":4: retention \"1y\" must be a whole number and a unit, s, m, h or d",
            "refusing to start: fix " + path}) {
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
   }

@@ -220,6 +220,25 @@ TEST(Recovery, AStoreThatFillsUpRefusesNewSessionsWhileTheLoopRuns) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.log();
 }
 
+// #15: records never fill the board's disk by default; a pen told so has no cap but the disk.
+TEST(Recovery, TheRecordsAreCappedAtAGibibyteUnlessToldOtherwise) {
+  StateDir state;
+  for (const auto& [args, cap] : std::vector<std::pair<std::vector<std::string>, double>>{
+           {{"--state-dir", state.path()}, 1024.0 * 1024 * 1024},
+           {{"--state-dir", state.path(), "--records-max-kib", "0"}, 0},
+           {{"--state-dir", state.path(), "--records-max-kib", "2048"}, 2048.0 * 1024}}) {
+    DaemonProcess daemon(args);
+    ASSERT_TRUE(daemon.wait_ready()) << daemon.log();
+    const auto info = ctl(daemon, {"records"});
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    const auto j = parse_json(info.out);
+    ASSERT_TRUE(j) << info.out;
+    EXPECT_EQ(j->at("max_bytes").get<double>(), cap) << info.out;
+    EXPECT_TRUE(j->at("writable").get<bool>()) << info.out;
+    daemon.stop(SIGTERM);
+  }
+}
+
 TEST(Recovery, DermactlSaysASessionOverAfterARestartIsOverAndForgetsItsToken) {
   StateDir state;
   const std::string session_file = state.path() + "/session.json";
@@ -264,7 +283,8 @@ TEST(Recovery, EventsStillWaitingAtAStopAreRecordedAsLostAtTheNextStart) {
         << daemon.log();
   }
   ASSERT_TRUE(std::filesystem::exists(state.path() + "/dermad.lost"));
-  DaemonProcess again({"--state-dir", state.path()});  // no cap now: the records take writes
+  // The default cap (1 GiB) now: the records take writes.
+  DaemonProcess again({"--state-dir", state.path()});
   ASSERT_TRUE(again.wait_ready()) << again.log();
   const auto r = ctl(again, {"logs", "--after", "0", "--limit", "100000"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

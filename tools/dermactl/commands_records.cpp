@@ -78,6 +78,17 @@ int run_fleet(Context& ctx, const ParsedArgs&) {
                    " bytes since dermad started"}};
   if (f.next_attempt_wall_ns() != 0)
     rows.push_back({"next attempt", when(f.next_attempt_wall_ns())});
+  rows.push_back(
+      {"pruning",
+       !f.last_prune_error().empty()
+           ? "FAILED: " + f.last_prune_error()
+           : "after " + f.retention() + " once the fleet has them; " +
+                 (f.pruned_through_seq() > 0
+                      ? "events up to " + std::to_string(f.pruned_through_seq()) + " pruned" +
+                            (f.last_prune_wall_ns() != 0
+                                 ? " (last " + when(f.last_prune_wall_ns()) + ")"
+                                 : "")
+                      : "nothing pruned yet")});
   ctx.print(label_table(rows));
   return kExitOk;
 }
@@ -167,7 +178,12 @@ int run_records(Context& ctx, const ParsedArgs&) {
   ctx.print(label_table(
       {{"file", info.path()},
        {"schema", std::to_string(info.schema())},
-       {"events", std::to_string(info.events())},
+       {"events", info.pruned_through_seq() > 0
+                      ? std::to_string(info.pruned_through_seq() + 1) + ".." +
+                            std::to_string(info.events()) + " (1.." +
+                            std::to_string(info.pruned_through_seq()) +
+                            " pruned: the fleet has them)"
+                      : std::to_string(info.events())},
        {"size", kib(info.size_bytes()) +
                     (info.max_bytes() > 0 ? " of " + kib(info.max_bytes()) + " (--records-max-kib)"
                                           : ", no cap but the disk")},

@@ -38,7 +38,11 @@ Json fleet_json(const v1::FleetStatus& f) {
               {"last_success_wall_ns", f.last_success_wall_ns()},
               {"next_attempt_wall_ns", f.next_attempt_wall_ns()},
               {"events_sent", f.events_sent()},
-              {"bytes_sent", f.bytes_sent()}};
+              {"bytes_sent", f.bytes_sent()},
+              {"retention", f.retention()},
+              {"pruned_through_seq", f.pruned_through_seq()},
+              {"last_prune_wall_ns", f.last_prune_wall_ns()},
+              {"last_prune_error", f.last_prune_error()}};
 }
 
 Json records_info_json(const v1::RecordsInfo& info) {
@@ -50,7 +54,8 @@ Json records_info_json(const v1::RecordsInfo& info) {
               {"writable", info.writable()},
               {"last_error", info.last_error()},
               {"trusted", info.trusted()},
-              {"untrusted_why", info.untrusted_why()}};
+              {"untrusted_why", info.untrusted_why()},
+              {"pruned_through_seq", info.pruned_through_seq()}};
 }
 
 Json verify_json(const v1::VerifyLogResponse& r) {
