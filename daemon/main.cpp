@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <chrono>
@@ -36,9 +37,9 @@
 #include "daemon/fleet/uploader.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/log.hpp"
-#include "daemon/notify.hpp"
 #include "daemon/options.hpp"
 #include "daemon/records_witness.hpp"
+#include "daemon/service_notifier.hpp"
 #include "daemon/store/details.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/store/witness.hpp"
@@ -499,12 +500,20 @@ int main(int argc, char** argv) {
                : std::string(" and ") + (endpoints.tls_cert.empty() ? "INSECURE tcp:" : "tls:") +
                      opts->listen.substr(0, opts->listen.rfind(':')) + ":" +
                      std::to_string(tcp_port)));
-  notify_systemd("READY=1");
+  // READY=1 once the pen has homed (the API listens already), STATUS as it changes, and the
+  // watchdog fed while the loop advances: all from the I/O thread.
+  ServiceNotifier notifier(
+      io, [&core](control::Snapshot& s) { return core->telemetry().latest(s); },
+      [&treatment] {
+        v1::ActiveSession a;
+        return treatment.active_session(a) ? a.session_id() : std::string();
+      });
+  boost::asio::post(io, [&notifier] { notifier.start(); });
 
   const int sig = stop_signal.get_future().get();
   log("INFO", std::string("signal ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                   ": drive off, needles retracting");
-  notify_systemd("STOPPING=1");
+  boost::asio::post(io, [&notifier] { notifier.stopping(); });
   if (!reach_safe_state(*core)) log("ERROR", "safe state not confirmed within 3 s");
   hub.close_streams();
   treatment.stopping();

@@ -18,12 +18,13 @@ enum class SimFault : uint8_t {
   kSupplySag,            // the supply droops to 8.4 V
   kLoopStall,            // the control thread stalls for 12 ms at every read
   kAdcReadError,         // the position ADC's reads fail (EIO), as a lost SPI/I2C device does
+  kLoopHang,             // a read blocks the control thread (a hung driver), up to 10 s
   kCount
 };
 inline constexpr std::size_t kSimFaultCount = static_cast<std::size_t>(SimFault::kCount);
 
 inline constexpr std::array<std::string_view, kSimFaultCount> kSimFaultNames{
     "motor-stall", "tach-loss",  "position-sensor-stuck", "missed-steps", "overcurrent", "overtemp",
-    "supply-sag",  "loop-stall", "adc-read-error"};
+    "supply-sag",  "loop-stall", "adc-read-error",        "loop-hang"};
 
 }  // namespace dermad::hal::sim

@@ -149,6 +149,10 @@ double SimPen::adc(double value, double noise, double full_scale) {
 IoStatus SimPen::read(int64_t now_ns, Inputs& in) {
   // A real stall of the calling thread: the loop must notice it on its own clock.
   if (fault(SimFault::kLoopStall)) std::this_thread::sleep_for(std::chrono::milliseconds(12));
+  // A hung driver: no tick until the fault is cleared, or 10 s, so a stop never waits longer.
+  for (int ms = 0; fault(SimFault::kLoopHang) && ms < 10'000; ++ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   advance_to(now_ns);
   in.t_ns = now_ns;
 

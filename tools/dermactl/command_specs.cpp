@@ -332,9 +332,9 @@ const std::vector<CommandSpec>& command_specs() {
        "KIND on|off",
        {},
        "KIND: motor-stall, tach-loss, position-sensor-stuck, missed-steps, overcurrent,\n"
-       "overtemp, supply-sag, loop-stall, adc-read-error. The supervisor must catch each: watch "
-       "the alarms,\n"
-       "then `dermactl alarms ack CODE` once the fault is off."},
+       "overtemp, supply-sag, loop-stall, adc-read-error, loop-hang (the control thread blocked\n"
+       "until cleared, at most 10 s: under systemd its watchdog stops being fed). The supervisor\n"
+       "must catch each: watch the alarms, then `dermactl alarms ack CODE` once the fault is off."},
       {"sim errors",
        "simulator: give the pen the errors calibration takes out; show them",
        "",
