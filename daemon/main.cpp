@@ -502,11 +502,23 @@ int main(int argc, char** argv) {
                      std::to_string(tcp_port)));
   // READY=1 once the pen has homed (the API listens already), STATUS as it changes, and the
   // watchdog fed while the loop advances: all from the I/O thread.
+  // The health service says the same: not serving while homing or while the records cannot
+  // be written.
+  std::vector<std::string> service_names{
+      v1::DeviceService::service_full_name(), v1::EngineeringService::service_full_name(),
+      v1::TreatmentService::service_full_name(), v1::LogService::service_full_name()};
+  if (simulator) service_names.push_back(v1::Simulator::service_full_name());
+  api::set_serving(*server, service_names, false);
   ServiceNotifier notifier(
       io, [&core](control::Snapshot& s) { return core->telemetry().latest(s); },
       [&treatment] {
         v1::ActiveSession a;
         return treatment.active_session(a) ? a.session_id() : std::string();
+      },
+      [&server, &service_names](bool serving, const std::string& why) {
+        api::set_serving(*server, service_names, serving);
+        log(serving ? "INFO" : "WARNING",
+            serving ? std::string("serving") : "health: NOT_SERVING: " + why);
       });
   boost::asio::post(io, [&notifier] { notifier.start(); });
 

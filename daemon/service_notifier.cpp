@@ -47,8 +47,11 @@ int64_t watchdog_usec_from_env() {
 }
 
 ServiceNotifier::ServiceNotifier(boost::asio::io_context& io, Snapshots snapshots,
-                                 SessionId session)
-    : timer_(io), snapshots_(std::move(snapshots)), session_(std::move(session)) {
+                                 SessionId session, Serving serving)
+    : timer_(io),
+      snapshots_(std::move(snapshots)),
+      session_(std::move(session)),
+      serving_(std::move(serving)) {
   watchdog_usec_ = watchdog_usec_from_env();
   // A ping every quarter of systemd's interval, so one late look is not a restart; at least
   // every 250 ms for READY and STATUS.
@@ -87,6 +90,15 @@ void ServiceNotifier::look() {
     if (!ready_ && !homing) {
       ready_ = true;
       message += "READY=1\n";
+    }
+    const std::string why =
+        homing ? "homing the needles"
+        : (s.alarms.active & control::bit(control::AlarmCode::kRecordsFailed)) != 0
+            ? "the records cannot be written (RECORDS_FAILED)"
+            : "";
+    if (why != not_serving_) {
+      not_serving_ = why;
+      if (serving_) serving_(why.empty(), why);
     }
     // The loop advanced since the last look: it is alive, and so is this thread.
     if (s.tick != last_tick_) {

@@ -28,8 +28,12 @@ class ServiceNotifier {
   // The loop's newest snapshot (false while there is none yet) and the active session's id.
   using Snapshots = std::function<bool(control::Snapshot&)>;
   using SessionId = std::function<std::string()>;
+  // Whether the pen serves (gRPC's health service): not while homing, nor while the records
+  // cannot be written; called with the reason whenever that changes.
+  using Serving = std::function<void(bool serving, const std::string& why)>;
 
-  ServiceNotifier(boost::asio::io_context& io, Snapshots snapshots, SessionId session);
+  ServiceNotifier(boost::asio::io_context& io, Snapshots snapshots, SessionId session,
+                  Serving serving = nullptr);
   // From when the API listens: READY=1 follows once the pen has homed.
   void start();
   // STOPPING=1, and no more looks.
@@ -44,6 +48,8 @@ class ServiceNotifier {
   boost::asio::steady_timer timer_;
   Snapshots snapshots_;
   SessionId session_;
+  Serving serving_;
+  std::string not_serving_ = "?";  // why not, as last told ("" when serving)
   int64_t watchdog_usec_ = 0;
   int64_t look_ms_ = 250;
   bool ready_ = false;

@@ -2,6 +2,8 @@
 
 #include "daemon/api/input_bounds.hpp"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+
 namespace dermad::api {
 
 namespace {
@@ -23,6 +25,11 @@ std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
                                            UnixAcceptor& unix_socket, Gate& gate, int& tcp_port,
                                            std::string& error) {
   if (!unix_socket.listen(ep.socket_path, error)) return nullptr;
+  // The standard health service and server reflection on every listener, so generic tools
+  // (grpc_health_probe, grpcurl, an app's health check) work without dermad's proto files.
+  // Both answer anyone who may connect: they tell nothing the API's documents do not.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder b;
   // Bounded input: a larger request is refused by gRPC itself (RESOURCE_EXHAUSTED).
   b.SetMaxReceiveMessageSize(static_cast<int>(kMaxMessageBytes));
@@ -41,8 +48,18 @@ std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
     server->Shutdown();
     return nullptr;
   }
+  // Not serving until the daemon says so (the pen homes first).
+  if (auto* health = server->GetHealthCheckService()) health->SetServingStatus("", false);
   unix_socket.start(*server, gate);
   return server;
+}
+
+void set_serving(grpc::Server& server, const std::vector<std::string>& service_names,
+                 bool serving) {
+  auto* health = server.GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus("", serving);
+  for (const auto& name : service_names) health->SetServingStatus(name, serving);
 }
 
 }  // namespace dermad::api

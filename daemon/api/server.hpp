@@ -28,4 +28,8 @@ std::unique_ptr<grpc::Server> start_server(const Endpoints& ep,
                                            UnixAcceptor& unix_socket, Gate& gate, int& tcp_port,
                                            std::string& error);
 
+// The health service's answer for the whole server ("") and each of `service_names`
+// (e.g. "dermad.v1.DeviceService").
+void set_serving(grpc::Server& server, const std::vector<std::string>& service_names, bool serving);
+
 }  // namespace dermad::api
