@@ -16,4 +16,12 @@ inline std::string default_socket_path() {
   return "/tmp/dermad-" + std::to_string(geteuid()) + ".sock";
 }
 
+// Where a client connects by default: the system dermad's socket when there is one (a
+// service engineer at the board, root or not), else where a dermad of the same user listens.
+inline std::string client_socket_path() {
+  static constexpr const char* kSystem = "/run/dermad/dermad.sock";
+  if (access(kSystem, F_OK) == 0) return kSystem;
+  return default_socket_path();
+}
+
 }  // namespace dermad::api

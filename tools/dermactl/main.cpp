@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     const char* env_socket = std::getenv("DERMACTL_SOCKET");
     const std::string default_socket = env_socket != nullptr && *env_socket != '\0'
                                            ? env_socket
-                                           : dermad::api::default_socket_path();
+                                           : dermad::api::client_socket_path();
     const CommandLine cl = parse_command_line(args, command_specs(), default_socket);
     if (!cl.help_text.empty()) {
       std::cout << cl.help_text;
