@@ -1,27 +1,30 @@
-// Plain stderr logging for the I/O side (journald adds its own timestamps under systemd;
-// by hand the wall time helps). Never used from the control thread.
+// Logging for the I/O side, never the control thread. Under systemd (or with --log journal)
+// each line goes to the journal with its priority and dermad's own fields, so that
+// `journalctl -u dermad DERMAD_ALARM=MOTOR_STALL` finds them (docs/DEPLOY.md); on a terminal
+// it is a plain line on stderr with the wall time.
 #pragma once
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <string_view>
 
 namespace dermad {
 
-inline void log(std::string_view level, std::string_view msg) {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::fprintf(stderr, "%s.%03lldZ dermad %.*s: %.*s\n", stamp, static_cast<long long>(ms),
-               static_cast<int>(level.size()), level.data(), static_cast<int>(msg.size()),
-               msg.data());
-  std::fflush(stderr);
-}
+// What a line is about, as journal fields: DERMAD_EVENT (a record's kind), DERMAD_SESSION,
+// DERMAD_ALARM. Empty ones are left out.
+struct LogFields {
+  std::string_view event, session, alarm;
+};
+
+enum class LogTarget {
+  kAuto,     // the journal when stderr is systemd's journal stream ($JOURNAL_STREAM), else stderr
+  kConsole,  // plain lines on stderr
+  kJournal,  // the journal (a line it refuses goes to stderr instead)
+};
+
+// Where lines go from now on; set once, at start, before other threads log.
+void set_log_target(LogTarget target);
+bool logging_to_journal();
+
+// `level`: "ERROR", "WARNING", "INFO" or "DEBUG" (the journal's PRIORITY 3, 4, 6, 7).
+void log(std::string_view level, std::string_view msg, const LogFields& fields = {});
 
 }  // namespace dermad

@@ -38,6 +38,7 @@
 #include "daemon/identity.hpp"
 #include "daemon/log.hpp"
 #include "daemon/options.hpp"
+#include "daemon/records_journal.hpp"
 #include "daemon/records_witness.hpp"
 #include "daemon/service_notifier.hpp"
 #include "daemon/store/details.hpp"
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   const auto opts = parse_options(argc, argv, exit_code);
   if (!opts) return exit_code;
+  set_log_target(opts->log);
   // A file size limit must fail a records write (RECORDS_FAILED), not kill the pen's daemon.
   std::signal(SIGXFSZ, SIG_IGN);
 
@@ -281,6 +283,8 @@ int main(int argc, char** argv) {
         "another place with --state-dir DIR");
     return 1;
   }
+  // In the journal each recorded event is a line of its own, with its fields.
+  if (logging_to_journal()) records.on_appended(journal_events);
 
   {
     std::vector<std::string> problems;

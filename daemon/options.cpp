@@ -57,6 +57,9 @@ Options:
   --clinic-group G      unix callers in group G are clinicians: screening, sessions,
                         acknowledgements (default: dermad-clinic); anyone else may only
                         read status and telemetry. TLS callers: see docs/API.md
+  --log WHERE           auto, console or journal: where dermad logs (default: auto, the
+                        journal when started by systemd, with fields such as DERMAD_ALARM
+                        and each recorded event; else plain lines on stderr)
   --check               check the configuration (the board file and that each resource it
                         names exists, the protocols file, TLS files, the fleet file, the records file)
                         without starting anything or driving an output: exit 0 when dermad
@@ -205,6 +208,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     } else if (name == "--service-group" || name == "--clinic-group") {
       if (!need_value(value) || value.empty()) return fail(name + " needs a group name or number");
       (name == "--service-group" ? o.service_group : o.clinic_group) = std::string(value);
+    } else if (name == "--log") {
+      if (!need_value(value) || (value != "auto" && value != "console" && value != "journal")) {
+        return fail("--log needs auto, console or journal");
+      }
+      o.log = value == "journal"   ? LogTarget::kJournal
+              : value == "console" ? LogTarget::kConsole
+                                   : LogTarget::kAuto;
     } else if (name == "--seed") {
       if (!need_value(value) || !parse_number(value, o.seed)) return fail("--seed needs a number");
     } else {

@@ -1,6 +1,8 @@
 // dermad's command line.
 #pragma once
 
+#include "daemon/log.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@ struct Options {
   bool check = false;            // check the configuration and exit
   uint32_t period_us = 1000;
   int rt_priority = 80;
+  LogTarget log = LogTarget::kAuto;
   uint64_t seed = 1;
   uint32_t link_timeout_ms = 500;
   // The loop's stall bound (LOOP_OVERRUN); only the simulated pen may widen it (tests on

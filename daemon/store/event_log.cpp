@@ -80,6 +80,7 @@ bool Store::append_locked(std::vector<Event>& events, std::string& error) {
     if (ins.step() != SQLITE_DONE) return failed(error);
     prev = e.hash;
   }
+  if (on_appended_) appended_.insert(appended_.end(), events.begin(), events.end());
   Stmt head(db_,
             "UPDATE meta SET value = CASE key WHEN 'head_seq' THEN ? ELSE ? END "
             "WHERE key IN ('head_seq', 'head_hash')");

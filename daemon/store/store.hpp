@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -122,6 +123,11 @@ class Store {
   // The file's size, and its cap (0: none but the disk), in bytes.
   int64_t size_bytes();
   int64_t max_bytes();
+  // Told each batch of events once it is committed, in order (e.g. to the journal). Set
+  // before other threads use the store.
+  void on_appended(std::function<void(const std::vector<Event>&)> observer) {
+    on_appended_ = std::move(observer);
+  }
   // False after a write failed (full disk, unwritable file), true again after one succeeds.
   bool healthy() const { return healthy_; }
   std::string last_write_error() const;
@@ -247,23 +253,33 @@ class Store {
   bool capped_ = false;
   std::atomic<bool> healthy_{true};
   std::string last_error_;  // under mu_
+  std::function<void(const std::vector<Event>&)> on_appended_;
+  std::vector<Event> appended_;  // under mu_: this transaction's events, for on_appended_
 };
 
 template <class Body>
 bool Store::write(std::string& error, Body&& body) {
-  std::lock_guard lock(mu_);
-  if (!db_.exec("BEGIN IMMEDIATE", error)) {
-    note_health(false, error);
-    return false;
+  std::vector<Event> committed;
+  {
+    std::lock_guard lock(mu_);
+    appended_.clear();
+    if (!db_.exec("BEGIN IMMEDIATE", error)) {
+      note_health(false, error);
+      return false;
+    }
+    if (!body() || !db_.exec("COMMIT", error)) {
+      if (error.empty()) error = db_.last_error();
+      std::string ignored;
+      db_.exec("ROLLBACK", ignored);
+      appended_.clear();
+      note_health(false, error);
+      return false;
+    }
+    note_health(true, "");
+    committed.swap(appended_);
   }
-  if (!body() || !db_.exec("COMMIT", error)) {
-    if (error.empty()) error = db_.last_error();
-    std::string ignored;
-    db_.exec("ROLLBACK", ignored);
-    note_health(false, error);
-    return false;
-  }
-  note_health(true, "");
+  // Outside the lock: the observer may take its time (the journal) without holding writers.
+  if (!committed.empty() && on_appended_) on_appended_(committed);
   return true;
 }
 

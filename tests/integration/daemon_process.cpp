@@ -52,7 +52,11 @@ void expect_no_sanitizer_report(const std::string& what, const std::string& outp
 
 }  // namespace
 
-DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
+DaemonProcess::DaemonProcess(std::vector<std::string> extra_args)
+    : DaemonProcess(std::move(extra_args), {}) {}
+
+DaemonProcess::DaemonProcess(std::vector<std::string> extra_args,
+                             std::vector<std::string> wrapper) {
   char tmpl[] = "/tmp/dermad-it-XXXXXX";
   dir_ = mkdtemp(tmpl);
   socket_ = dir_ + "/dermad.sock";
@@ -66,6 +70,7 @@ DaemonProcess::DaemonProcess(std::vector<std::string> extra_args) {
     args.insert(args.end(), {"--loop-stall-ms", "1000"});
   }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.begin(), wrapper.begin(), wrapper.end());
   const std::string log_path = dir_ + "/dermad.log";
   pid_ = fork();
   if (pid_ == 0) {

@@ -12,6 +12,9 @@ namespace dermad::test {
 class DaemonProcess {
  public:
   explicit DaemonProcess(std::vector<std::string> extra_args = {});
+  // dermad started through `wrapper` (a command that ends by exec'ing its arguments, e.g.
+  // unshare), so that its pid is still dermad's.
+  DaemonProcess(std::vector<std::string> extra_args, std::vector<std::string> wrapper);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
