@@ -9,6 +9,7 @@
 #include "daemon/api/default_socket.hpp"
 #include "tools/dermactl/command_specs.hpp"
 #include "tools/dermactl/commands.hpp"
+#include "tools/dermactl/complete.hpp"
 #include "tools/dermactl/errors.hpp"
 #include "tools/dermactl/render.hpp"
 
@@ -90,6 +91,14 @@ int main(int argc, char** argv) {
     const std::string default_socket = env_socket != nullptr && *env_socket != '\0'
                                            ? env_socket
                                            : dermad::api::client_socket_path();
+    // Bash completion's question (tools/dermactl/dermactl.bash-completion); not a command.
+    if (!args.empty() && args[0] == "__complete") {
+      for (const auto& w : completions({args.begin() + 1, args.end()}, command_specs(),
+                                       global_option_specs(default_socket))) {
+        std::cout << w << "\n";
+      }
+      return kExitOk;
+    }
     const CommandLine cl = parse_command_line(args, command_specs(), default_socket);
     if (!cl.help_text.empty()) {
       std::cout << cl.help_text;
