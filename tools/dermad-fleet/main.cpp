@@ -168,6 +168,10 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
+    if (cmd == "--version") {
+      std::cout << "dermad-fleet " << DERMAD_VERSION << "\n";
+      return 0;
+    }
     if (cmd == "serve") {
       return serve(
           parse(argc, argv, 2, {"listen", "tls-cert", "tls-key", "client-ca", "database"}, {}));
