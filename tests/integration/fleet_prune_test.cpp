@@ -16,6 +16,7 @@
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/fleet_processes.hpp"
+#include "tests/integration/fleet_status.hpp"
 #include "tests/integration/json_value.hpp"
 #include "tests/integration/pen_client.hpp"
 #include "tests/integration/tcp_proxy.hpp"
@@ -25,15 +26,6 @@ namespace dermad::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-v1::FleetStatus fleet_status(DaemonProcess& pen) {
-  auto stub = v1::LogService::NewStub(pen.channel());
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
-  v1::FleetStatus st;
-  EXPECT_TRUE(stub->GetFleetStatus(&ctx, {}, &st).ok());
-  return st;
-}
 
 v1::RecordsInfo records_info(DaemonProcess& pen) {
   auto stub = v1::LogService::NewStub(pen.channel());
@@ -57,17 +49,6 @@ CommandResult ctl(const DaemonProcess& d, std::vector<std::string> args) {
   std::vector<std::string> argv = {DERMACTL_BIN, "--socket", d.socket_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
-}
-
-// Waits for `pred` on the pen's fleet status, for up to `limit`.
-bool wait_fleet(DaemonProcess& pen, const std::function<bool(const v1::FleetStatus&)>& pred,
-                std::chrono::seconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred(fleet_status(pen))) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
 }
 
 // A session that runs the needles on `cartridge` and ends: strokes, so the counters are

@@ -24,6 +24,7 @@
 #include "dermad/v1/treatment.grpc.pb.h"
 #include "tests/integration/daemon_process.hpp"
 #include "tests/integration/fleet_processes.hpp"
+#include "tests/integration/fleet_status.hpp"
 #include "tests/integration/json_value.hpp"
 #include "tests/integration/pen_client.hpp"
 #include "tests/integration/postgres_server.hpp"
@@ -34,26 +35,6 @@ namespace dermad::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-v1::FleetStatus fleet_status(DaemonProcess& pen) {
-  auto stub = v1::LogService::NewStub(pen.channel());
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + 5s);
-  v1::FleetStatus st;
-  EXPECT_TRUE(stub->GetFleetStatus(&ctx, {}, &st).ok());
-  return st;
-}
-
-// Waits until the fleet has acknowledged everything the pen holds.
-bool wait_caught_up(DaemonProcess& pen, std::chrono::seconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    const auto st = fleet_status(pen);
-    if (st.head_seq() > 0 && st.backlog() == 0) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
 
 // What the pen holds, read from its records file as they are.
 std::vector<store::Event> pen_events(const std::string& state_dir) {
