@@ -192,6 +192,33 @@ class GenericTools(unittest.TestCase):
         finally:
             d.stop()
 
+    def test_a_client_flooding_health_watches_leaves_the_pen_answering(self):
+        # The health service is outside the gate's per-caller stream limit: a client that
+        # opens many Watch streams (and reads none of them further) must not starve the pen.
+        d = Daemon()
+        try:
+            ready = Watcher(d.channel)
+            self.assertTrue(ready.wait_for(SERVING, 20), d.output())
+            ready.cancel()
+            channels = [grpc.insecure_channel("unix:" + d.socket) for _ in range(10)]
+            watches = [health_pb2_grpc.HealthStub(channels[i % 10]).Watch(
+                health_pb2.HealthCheckRequest(service="")) for i in range(1000)]
+            for w in watches:
+                self.assertEqual(next(w).status, SERVING)
+            # Another client is still answered at once, and the pen is as it was.
+            r = Reflected(d.channel)
+            status, _ = r.call("dermad.v1.DeviceService", "GetStatus")
+            state = status.DESCRIPTOR.fields_by_name["state"].enum_type.values_by_number[
+                status.state].name
+            self.assertEqual(state, "STATE_IDLE")
+            self.assertEqual([a.code for a in status.alarms], [])
+            for w in watches:
+                w.cancel()
+            for c in channels:
+                c.close()
+        finally:
+            d.stop()
+
     def test_records_that_cannot_be_written_make_the_pen_not_serving(self):
         d = Daemon("--records-max-kib", "80")
         try:
