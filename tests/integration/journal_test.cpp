@@ -130,7 +130,8 @@ bool can_unshare() {
 }
 
 TEST(Journal, EachLineAndEachRecordedEventGoesToTheJournalWithDermadsFields) {
-  if (!can_unshare()) GTEST_SKIP() << "no mount namespace here (unshare --mount refused)";
+  ASSERT_TRUE(can_unshare())
+      << "the test needs a mount namespace of its own (unshare --mount, as root)";
   FakeJournal journal;
   DaemonProcess d({"--log", "journal"}, journal.wrapper());
   ASSERT_TRUE(d.wait_ready()) << d.log();
@@ -177,7 +178,8 @@ TEST(Journal, EachLineAndEachRecordedEventGoesToTheJournalWithDermadsFields) {
 }
 
 TEST(Journal, OnATerminalTheLinesArePlainAndNothingGoesToTheJournal) {
-  if (!can_unshare()) GTEST_SKIP() << "no mount namespace here (unshare --mount refused)";
+  ASSERT_TRUE(can_unshare())
+      << "the test needs a mount namespace of its own (unshare --mount, as root)";
   FakeJournal journal;
   DaemonProcess d({"--log", "console"}, journal.wrapper());
   ASSERT_TRUE(d.wait_ready()) << d.log();
