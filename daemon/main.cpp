@@ -522,7 +522,7 @@ int main(int argc, char** argv) {
       [&server, &service_names](bool serving, const std::string& why) {
         api::set_serving(*server, service_names, serving);
         log(serving ? "INFO" : "WARNING",
-            serving ? std::string("serving") : "health: NOT_SERVING: " + why);
+            serving ? std::string("health: SERVING") : "health: NOT_SERVING: " + why);
       });
   boost::asio::post(io, [&notifier] { notifier.start(); });
 
