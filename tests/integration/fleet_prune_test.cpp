@@ -73,12 +73,7 @@ void run_session(DaemonProcess& d, const std::string& cartridge) {
     ASSERT_TRUE(st.ok()) << st.error_message();
     EXPECT_GT(summary.strokes(), 0u);
   }
-  grpc::ClientContext ctx;
-  v1::RemoveCartridgeRequest req;
-  v1::SimAck ack;
-  ASSERT_TRUE(pen.sim->RemoveCartridge(&ctx, req, &ack).ok());
-  ASSERT_TRUE(
-      pen.wait_for([](const v1::Status& s) { return !s.inputs().cartridge_present(); }, 5s));
+  ASSERT_NO_FATAL_FAILURE(pen.remove_cartridge());
 }
 
 class FleetPrune : public ::testing::Test {

@@ -50,12 +50,7 @@ void cartridge_cycles(DaemonProcess& pen, int n, const std::string& prefix) {
   c.connect(pen.channel());
   for (int i = 0; i < n; ++i) {
     c.insert_cartridge(prefix + std::to_string(i));
-    grpc::ClientContext ctx;
-    v1::RemoveCartridgeRequest req;
-    v1::SimAck ack;
-    ASSERT_TRUE(c.sim->RemoveCartridge(&ctx, req, &ack).ok());
-    ASSERT_TRUE(
-        c.wait_for([](const v1::Status& s) { return !s.inputs().cartridge_present(); }, 5s));
+    ASSERT_NO_FATAL_FAILURE(c.remove_cartridge());
   }
 }
 

@@ -98,6 +98,13 @@ class PenClient {
     // The loop sees the cartridge switch at its next tick.
     ASSERT_TRUE(wait_for([](const v1::Status& s) { return s.inputs().cartridge_present(); }, 5s));
   }
+  void remove_cartridge() {
+    grpc::ClientContext ctx;
+    v1::RemoveCartridgeRequest req;
+    v1::SimAck ack;
+    ASSERT_TRUE(sim->RemoveCartridge(&ctx, req, &ack).ok());
+    ASSERT_TRUE(wait_for([](const v1::Status& s) { return !s.inputs().cartridge_present(); }, 5s));
+  }
   void trigger(bool on) {
     grpc::ClientContext ctx;
     v1::SetSwitchRequest req;
